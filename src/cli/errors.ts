@@ -1,0 +1,7 @@
+/** A failure the user can fix (bad file, bad option): printed as one line, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const EXIT_BAD_INPUT = 1;
+export const EXIT_CANNOT_RUN = 2;

@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { ModelFileError } from '../io/model-file.js';
+import { PolicyFileError } from '../io/policy-file.js';
+import { registerDecide } from './commands/decide.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerModel } from './commands/model.js';
+import { registerTrain } from './commands/train.js';
+import { EXIT_CANNOT_RUN, UsageError } from './errors.js';
+
+const program = new Command('healgate')
+  .description('Governed self-healing for servers: decide, heal what is safe, ask humans for the rest.')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDecide(program);
+registerTrain(program);
+registerEvaluate(program);
+registerModel(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else if (err instanceof UsageError || err instanceof PolicyFileError || err instanceof ModelFileError) {
+    console.error(`healgate: ${err.message}`);
+    process.exitCode = EXIT_CANNOT_RUN;
+  } else {
+    throw err;
+  }
+}

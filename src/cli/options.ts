@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { loadClassifier } from '../io/model-file.js';
+import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE, resolveConfiguredPath } from '../io/paths.js';
+import { loadPolicyFile } from '../io/policy-file.js';
+
+export interface ModelPolicyOptions {
+  policy?: string | undefined;
+  model?: string | undefined;
+}
+
+/** --policy / --model, defaulting to POLICY_FILE / MODEL_FILE and then to the shipped files. */
+export function withModelAndPolicy(command: Command): Command {
+  return command
+    .option('--policy <file>', `policy file (default: $POLICY_FILE or ${DEFAULT_POLICY_FILE})`)
+    .option('--model <file>', `model artifact (default: $MODEL_FILE or ${DEFAULT_MODEL_FILE})`);
+}
+
+export function policyPath(options: ModelPolicyOptions): string {
+  return resolveConfiguredPath(options.policy ?? process.env.POLICY_FILE, DEFAULT_POLICY_FILE);
+}
+
+export function modelPath(options: ModelPolicyOptions): string {
+  return resolveConfiguredPath(options.model ?? process.env.MODEL_FILE, DEFAULT_MODEL_FILE);
+}
+
+export async function loadModelAndPolicy(options: ModelPolicyOptions) {
+  const [policy, classifier] = await Promise.all([
+    loadPolicyFile(policyPath(options)),
+    loadClassifier(modelPath(options)),
+  ]);
+  return { policy, classifier };
+}
+
+export function parseInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+export function parsePositiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+}

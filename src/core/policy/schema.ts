@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { CLASSES } from '../classes.js';
+import { SIGNALS, type Signal } from '../snapshot/schema.js';
+import { durationSchema } from './duration.js';
+import { paramSpecSchema } from './params.js';
+import { checkTemplateElement } from './template.js';
+
+/**
+ * The policy file. Every object is strict so that a misspelt key is an
+ * error with its path rather than a setting silently ignored.
+ */
+
+const PRINCIPAL = /^(?:slack|discord|discord-role|console|role):[A-Za-z0-9._@-]{1,64}$/;
+const principalSchema = z
+  .string()
+  .regex(PRINCIPAL, {
+    error: 'expected platform:userId (slack:U123, discord:4567, discord-role:890, console:alice) or role:name',
+  });
+
+const continuousCondition = z.strictObject({
+  op: z.enum(['>', '>=']),
+  threshold: z.number().min(0),
+  class: z.enum(CLASSES).exclude(['NO_ACTION']),
+});
+const binaryCondition = z.strictObject({
+  op: z.literal('=='),
+  threshold: z.literal(1),
+  class: z.enum(CLASSES).exclude(['NO_ACTION']),
+});
+
+const signalSchema = z.enum(SIGNALS);
+
+const actionSchema = z
+  .strictObject({
+    description: z.string().min(1),
+    risk: z.enum(['safe', 'risky']),
+    when: z.array(signalSchema).min(1),
+    params: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'parameter names are lower_snake_case' }), paramSpecSchema)
+      .default({}),
+    steps: z.array(z.array(z.string().min(1)).min(1)).min(1),
+    timeout: durationSchema,
+    cooldown: durationSchema,
+    verify: z.strictObject({ signal: signalSchema, after: durationSchema }).optional(),
+    approvers: z.array(principalSchema).optional(),
+  })
+  .superRefine((action, ctx) => {
+    action.steps.forEach((step, i) => {
+      step.forEach((element, j) => {
+        const problem = checkTemplateElement(element, action.params);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['steps', i, j], message: problem });
+      });
+      if (step[0]?.includes('{')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 0],
+          message: 'the program must be a literal, not a parameter',
+        });
+      }
+    });
+  });
+
+export const policyDocumentSchema = z
+  .strictObject({
+    version: z.literal(1),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),
+    signals: z.strictObject({
+      disk_usage: continuousCondition,
+      memory_usage: continuousCondition,
+      cpu_usage: continuousCondition,
+      dns_latency_ms: continuousCondition,
+      firewall_change_requested: binaryCondition,
+    }),
+    decision: z.strictObject({
+      min_confidence: z.number().min(0).max(1),
+    }),
+    approval: z.strictObject({
+      timeout: durationSchema,
+      on_expiry: z.enum(['expire', 'repropose']),
+      local_console_operator_approves: z.boolean().default(true),
+    }),
+    approvers: z.strictObject({
+      global: z.array(principalSchema).default([]),
+      roles: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.array(principalSchema)).default({}),
+    }),
+    breakers: z.strictObject({
+      max_auto_heals_per_host_per_hour: z.number().int().min(1),
+      max_hosts_auto_healing: z.number().int().min(1),
+    }),
+    actions: z.record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'action ids are lower_snake_case' }),
+      actionSchema,
+    ),
+  })
+  .superRefine((policy, ctx) => {
+    const roles = new Set(Object.keys(policy.approvers.roles));
+    const checkRoles = (list: readonly string[], path: PropertyKey[]) =>
+      list.forEach((principal, i) => {
+        if (principal.startsWith('role:') && !roles.has(principal.slice(5))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, i],
+            message: `role "${principal.slice(5)}" is not defined under approvers.roles`,
+          });
+        }
+      });
+    checkRoles(policy.approvers.global, ['approvers', 'global']);
+    for (const [role, members] of Object.entries(policy.approvers.roles)) {
+      members.forEach((m, i) => {
+        if (m.startsWith('role:'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['approvers', 'roles', role, i],
+            message: 'roles cannot contain roles',
+          });
+      });
+    }
+    for (const [id, action] of Object.entries(policy.actions)) {
+      if (action.approvers) checkRoles(action.approvers, ['actions', id, 'approvers']);
+    }
+  });
+
+export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
+export type ActionSpec = PolicyDocument['actions'][string];
+export type SignalCondition = PolicyDocument['signals'][Signal];
