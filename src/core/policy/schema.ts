@@ -11,11 +11,9 @@ import { checkTemplateElement } from './template.js';
  */
 
 const PRINCIPAL = /^(?:slack|discord|discord-role|console|role):[A-Za-z0-9._@-]{1,64}$/;
-const principalSchema = z
-  .string()
-  .regex(PRINCIPAL, {
-    error: 'expected platform:userId (slack:U123, discord:4567, discord-role:890, console:alice) or role:name',
-  });
+const principalSchema = z.string().regex(PRINCIPAL, {
+  error: 'expected platform:userId (slack:U123, discord:4567, discord-role:890, console:alice) or role:name',
+});
 
 const continuousCondition = z.strictObject({
   op: z.enum(['>', '>=']),
