@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
 import { CLASSES } from '../../src/core/classes.js';
-import { buildFeatureRow, rawFeatures } from '../../src/core/features/build.js';
+import { FeatureRowBuilder } from '../../src/core/features/build.js';
 import { FEATURE_SCHEMA_VERSION, featureDefsFor, type ScaledFeature } from '../../src/core/features/spec.js';
 import {
   ARTIFACT_FORMAT,
@@ -71,14 +71,15 @@ function datasetHash(data: Dataset): string {
 
 function standardise(data: Dataset, policy: Policy): ScaledFeature[] {
   const defs = featureDefsFor(policy);
+  const raw = new FeatureRowBuilder(defs);
   const sum = new Float64Array(defs.length);
   const sumSq = new Float64Array(defs.length);
-  const row = new Float64Array(defs.length);
+  const row = new Float64Array(raw.width);
   for (const s of data.signals) {
-    rawFeatures(s, defs, row);
+    raw.build(s, row);
     for (let i = 0; i < defs.length; i++) {
-      sum[i]! += row[i]!;
-      sumSq[i]! += row[i]! * row[i]!;
+      sum[i]! += row[i + 1]!;
+      sumSq[i]! += row[i + 1]! * row[i + 1]!;
     }
   }
   const n = data.signals.length;
@@ -156,8 +157,8 @@ export function trainSeverityModel(options: TrainOptions): ModelArtifact {
   const train = generate('training', seed, options.trainSize, policy);
   const features = standardise(train, policy);
 
-  const width = features.length + 1;
-  const rows = train.signals.map((s) => Array.from(buildFeatureRow(s, features, new Float64Array(width))));
+  const builder = new FeatureRowBuilder(features);
+  const rows = train.signals.map((s) => Array.from(builder.build(s, new Float64Array(builder.width))));
   const regression = new LogisticRegression({ numSteps: options.numSteps, learningRate: options.learningRate });
   regression.train(new Matrix(rows), Matrix.columnVector(train.labels));
   // Through JSON so that the weights are plain arrays exactly as they will be read back.

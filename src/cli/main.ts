@@ -17,6 +17,12 @@ registerTrain(program);
 registerEvaluate(program);
 registerModel(program);
 
+// `healgate decide < big.jsonl | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

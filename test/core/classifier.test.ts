@@ -2,7 +2,7 @@ import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLASSES } from '../../src/core/classes.js';
-import { buildFeatureRow } from '../../src/core/features/build.js';
+import { FeatureRowBuilder } from '../../src/core/features/build.js';
 import type { ModelArtifact } from '../../src/core/model/artifact.js';
 import { SeverityClassifier } from '../../src/core/model/classifier.js';
 import { labelByRules } from '../../src/core/policy/conditions.js';
@@ -38,15 +38,35 @@ describe('severity classifier', () => {
       ...sample('boundary', 7002, 4000),
       ...sample('training', 7003, 4000),
     ];
-    const width = artifact.feature_schema.features.length + 1;
-    const rows = snapshots.map((s) =>
-      Array.from(buildFeatureRow(s, artifact.feature_schema.features, new Float64Array(width))),
-    );
+    const builder = new FeatureRowBuilder(artifact.feature_schema.features);
+    const rows = snapshots.map((s) => Array.from(builder.build(s, new Float64Array(builder.width))));
     const library = LogisticRegression.load(artifact.weights).predict(new Matrix(rows));
     const ours = snapshots.map((s) => classifier.classify(s));
     expect(ours).toEqual(library);
     // The comparison means something only if every class occurs.
     expect(new Set(ours)).toEqual(new Set([0, 1, 2]));
+  });
+
+  it.each([
+    ['saturated near 1', [50, 45, 40]],
+    ['underflowed to 0', [-800, -900, 10]],
+    ['a hair apart', [3 + 1e-12, 3, 5]],
+    ['plainly ordered', [2, -1, 4]],
+  ])('breaks ties like the library when the sigmoids are %s', (_, intercepts) => {
+    // Only the intercept column carries weight, so the scores are exactly the intercepts.
+    const width = artifact.feature_schema.features.length + 1;
+    const weights = {
+      ...artifact.weights,
+      classifiers: intercepts.map((b) => ({
+        numSteps: 1,
+        learningRate: 1,
+        weights: [[b, ...Array<number>(width - 1).fill(0)]],
+      })),
+    };
+    const fixed = new SeverityClassifier({ ...artifact, weights });
+    const s = snapshot({ disk_usage: 90 });
+    const row = Array.from(new FeatureRowBuilder(artifact.feature_schema.features).build(s, new Float64Array(width)));
+    expect(fixed.classify(s)).toBe(LogisticRegression.load(weights).predict(new Matrix([row]))[0]);
   });
 
   it('reaches 99% accuracy against the default rules on fresh uniform snapshots', () => {

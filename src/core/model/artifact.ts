@@ -8,7 +8,7 @@ import { formatIssues, type Result } from '../snapshot/validate.js';
 export const ARTIFACT_FORMAT = 'healgate-severity-model/1';
 
 const transformSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('step'), center: z.number(), width: z.number().positive() }),
+  z.object({ kind: z.literal('ramp'), center: z.number(), width: z.number().positive() }),
   z.object({ kind: z.literal('identity') }),
 ]);
 

@@ -30,8 +30,8 @@ function evaluationSection(title: string, e: Evaluation): string {
 export function renderModelCard(a: ModelArtifact): string {
   const features = a.feature_schema.features.map((f) => {
     const t =
-      f.transform.kind === 'step'
-        ? `logistic step at ${f.transform.center}, width ${f.transform.width}`
+      f.transform.kind === 'ramp'
+        ? `ramp 0→1 across ${f.transform.center} ± ${f.transform.width / 2}`
         : 'identity (0/1)';
     return `| ${f.name} | ${t} | ${f.scaling.mean.toFixed(4)} | ${f.scaling.std.toFixed(4)} |`;
   });

@@ -1,7 +1,6 @@
 import { CLASSES, type DecisionClass } from '../classes.js';
 import type { Signal, Signals } from '../snapshot/schema.js';
-import { buildFeatureRow } from '../features/build.js';
-import type { ScaledFeature } from '../features/spec.js';
+import { FeatureRowBuilder } from '../features/build.js';
 import type { ModelArtifact } from './artifact.js';
 
 export type ClassIndex = 0 | 1 | 2;
@@ -29,13 +28,15 @@ export interface Prediction {
 /**
  * Inference over the exported weights. The library trains one-vs-rest
  * classifiers whose target is 1 for "any other class", scores each with
- * sigmoid(x·w) and picks the smallest score. This reproduces that exactly
- * (same summation order, same sigmoid, same tie-breaking) on preallocated
- * buffers, so `classify` and `probabilitiesInto` allocate nothing.
+ * sigmoid(x·w) and picks the smallest. This reproduces that exactly (same
+ * summation order, same tie-breaking, the sigmoid itself wherever rounding
+ * could matter) on preallocated buffers, so `classify` and
+ * `probabilitiesInto` allocate nothing.
  */
 export class SeverityClassifier {
   readonly version: string;
-  private readonly features: readonly ScaledFeature[];
+  private readonly names: readonly Signal[];
+  private readonly rows: FeatureRowBuilder;
   private readonly width: number;
   /** Row-major: one row of (intercept + features) weights per class. */
   private readonly weights: Float64Array;
@@ -47,32 +48,35 @@ export class SeverityClassifier {
 
   constructor(artifact: Pick<ModelArtifact, 'version' | 'feature_schema' | 'weights' | 'calibration'>) {
     this.version = artifact.version;
-    this.features = artifact.feature_schema.features;
-    this.width = this.features.length + 1;
+    this.names = artifact.feature_schema.features.map((f) => f.name);
+    this.rows = new FeatureRowBuilder(artifact.feature_schema.features);
+    this.width = this.rows.width;
     this.weights = Float64Array.from(artifact.weights.classifiers.flatMap((c) => c.weights[0] ?? []));
     this.temperature = artifact.calibration.temperature;
     this.row = new Float64Array(this.width);
     this.scores = new Float64Array(CLASSES.length);
-    this.quiet = buildFeatureRow(QUIET_HOST, this.features, new Float64Array(this.width));
+    this.quiet = this.rows.build(QUIET_HOST, new Float64Array(this.width));
   }
 
   /** The class the library's `predict` would return. */
   classify(signals: Signals): ClassIndex {
-    buildFeatureRow(signals, this.features, this.row);
+    const row = this.rows.build(signals, this.row);
+    const { weights, scores, width } = this;
     let best: ClassIndex = 0;
-    let minimum = 100000;
     for (let c = 0; c < CLASSES.length; c++) {
       let s = 0;
-      const base = c * this.width;
-      for (let k = 0; k < this.width; k++) s += this.row[k]! * this.weights[base + k]!;
-      this.scores[c] = s;
-      const notThisClass = 1 / (1 + Math.exp(-s));
-      if (notThisClass < minimum) {
-        minimum = notThisClass;
-        best = c as ClassIndex;
-      }
+      const base = c * width;
+      for (let k = 0; k < width; k++) s += row[k]! * weights[base + k]!;
+      scores[c] = s;
+      if (s < scores[best]!) best = c as ClassIndex;
     }
-    return best;
+    // Ordering by score equals ordering by sigmoid(score) unless rounding
+    // makes two sigmoids equal (saturation near 1, underflow to 0, or scores
+    // a hair apart); then compare the sigmoids exactly as the library does.
+    let gap = Infinity;
+    for (let c = 0; c < CLASSES.length; c++) if (c !== best) gap = Math.min(gap, scores[c]! - scores[best]!);
+    const s = scores[best]!;
+    return s > -700 && s < 20 && gap > 1e-6 ? best : librarysArgmin(scores);
   }
 
   /** The raw one-vs-rest scores into `out` (lower means more likely); returns the class. */
@@ -96,14 +100,28 @@ export class SeverityClassifier {
     const out = new Float64Array(CLASSES.length);
     const best = this.probabilitiesInto(signals, out);
     const base = best * this.width;
-    const contributions = this.features
-      .map((f, i) => ({
-        feature: f.name,
+    const contributions = this.names
+      .map((feature, i) => ({
+        feature,
         value: -this.weights[base + i + 1]! * (this.row[i + 1]! - this.quiet[i + 1]!),
       }))
       .sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
     return { class: CLASSES[best], probabilities: [out[0]!, out[1]!, out[2]!], contributions };
   }
+}
+
+/** ml-logistic-regression's predict(): the first class with the smallest sigmoid(score). */
+function librarysArgmin(scores: Float64Array): ClassIndex {
+  let best: ClassIndex = 0;
+  let minimum = 100000;
+  for (let c = 0; c < scores.length; c++) {
+    const notThisClass = 1 / (1 + Math.exp(-scores[c]!));
+    if (notThisClass < minimum) {
+      minimum = notThisClass;
+      best = c as ClassIndex;
+    }
+  }
+  return best;
 }
 
 /** p_j ∝ exp(-t·s_j), shifted by the smallest score so that nothing overflows. */
