@@ -10,13 +10,15 @@ import type { FeatureDef, ScaledFeature } from './spec.js';
 export class FeatureRowBuilder {
   /** Columns in a row: the intercept, then one per feature. */
   readonly width: number;
+  // Each feature is two multiply-adds: t = clamp(v·slope + intercept) for a
+  // ramp (t = v otherwise), then t·scale + offset to standardise.
   private readonly ramp: Uint8Array;
-  private readonly center: Float64Array;
-  private readonly rampWidth: Float64Array;
-  private readonly mean: Float64Array;
-  private readonly std: Float64Array;
+  private readonly slope: Float64Array;
+  private readonly intercept: Float64Array;
+  private readonly scale: Float64Array;
+  private readonly offset: Float64Array;
 
-  /** Unscaled features (mean 0, std 1) give the raw transform values, for computing a training set's scaling. */
+  /** Unscaled features (no `scaling`) give the raw transform values, for computing a training set's scaling. */
   constructor(features: readonly (FeatureDef | ScaledFeature)[]) {
     if (features.map((f) => f.name).join() !== SIGNALS.join()) {
       throw new Error(`features must be ${SIGNALS.join(', ')} in that order`);
@@ -24,19 +26,20 @@ export class FeatureRowBuilder {
     const n = features.length;
     this.width = n + 1;
     this.ramp = new Uint8Array(n);
-    this.center = new Float64Array(n);
-    this.rampWidth = new Float64Array(n).fill(1);
-    this.mean = new Float64Array(n);
-    this.std = new Float64Array(n).fill(1);
+    this.slope = new Float64Array(n);
+    this.intercept = new Float64Array(n);
+    this.scale = new Float64Array(n).fill(1);
+    this.offset = new Float64Array(n);
     features.forEach((f, i) => {
       if (f.transform.kind === 'ramp') {
+        // 0 at center - width/2, 0.5 on the threshold, 1 at center + width/2.
         this.ramp[i] = 1;
-        this.center[i] = f.transform.center;
-        this.rampWidth[i] = f.transform.width;
+        this.slope[i] = 1 / f.transform.width;
+        this.intercept[i] = 0.5 - f.transform.center / f.transform.width;
       }
       if ('scaling' in f) {
-        this.mean[i] = f.scaling.mean;
-        this.std[i] = f.scaling.std;
+        this.scale[i] = 1 / f.scaling.std;
+        this.offset[i] = -f.scaling.mean / f.scaling.std;
       }
     });
   }
@@ -52,10 +55,9 @@ export class FeatureRowBuilder {
     return out;
   }
 
-  private feature(i: number, value: number): number {
-    // A ramp 0 → 1 across the threshold, 0.5 on the line.
-    const t =
-      this.ramp[i] === 1 ? Math.min(1, Math.max(0, 0.5 + (value - this.center[i]!) / this.rampWidth[i]!)) : value;
-    return (t - this.mean[i]!) / this.std[i]!;
+  /** Feature `i` (0-based, in SIGNALS order) of a signal value, standardised. */
+  feature(i: number, value: number): number {
+    const t = this.ramp[i] === 1 ? Math.min(1, Math.max(0, value * this.slope[i]! + this.intercept[i]!)) : value;
+    return t * this.scale[i]! + this.offset[i]!;
   }
 }

@@ -60,23 +60,32 @@ export class SeverityClassifier {
 
   /** The class the library's `predict` would return. */
   classify(signals: Signals): ClassIndex {
-    const row = this.rows.build(signals, this.row);
-    const { weights, scores, width } = this;
-    let best: ClassIndex = 0;
-    for (let c = 0; c < CLASSES.length; c++) {
-      let s = 0;
-      const base = c * width;
-      for (let k = 0; k < width; k++) s += row[k]! * weights[base + k]!;
-      scores[c] = s;
-      if (s < scores[best]!) best = c as ClassIndex;
-    }
+    // Unrolled for the schema's fixed five features (the artifact check
+    // guarantees them); the sums keep the library's order, intercept first.
+    const r = this.rows;
+    const x1 = r.feature(0, signals.disk_usage);
+    const x2 = r.feature(1, signals.memory_usage);
+    const x3 = r.feature(2, signals.cpu_usage);
+    const x4 = r.feature(3, signals.dns_latency_ms);
+    const x5 = r.feature(4, signals.firewall_change_requested);
+    const { weights: w, scores } = this;
+    const s0 = score(w, 0, x1, x2, x3, x4, x5);
+    const s1 = score(w, 6, x1, x2, x3, x4, x5);
+    const s2 = score(w, 12, x1, x2, x3, x4, x5);
+    scores[0] = s0;
+    scores[1] = s1;
+    scores[2] = s2;
+    const best: ClassIndex = s1 < s0 ? (s2 < s1 ? 2 : 1) : s2 < s0 ? 2 : 0;
     // Ordering by score equals ordering by sigmoid(score) unless rounding
     // makes two sigmoids equal (saturation near 1, underflow to 0, or scores
     // a hair apart); then compare the sigmoids exactly as the library does.
-    let gap = Infinity;
-    for (let c = 0; c < CLASSES.length; c++) if (c !== best) gap = Math.min(gap, scores[c]! - scores[best]!);
-    const s = scores[best]!;
-    return s > -700 && s < 20 && gap > 1e-6 ? best : librarysArgmin(scores);
+    const min = scores[best]!;
+    const gap = Math.min(
+      best === 0 ? Infinity : s0 - min,
+      best === 1 ? Infinity : s1 - min,
+      best === 2 ? Infinity : s2 - min,
+    );
+    return min > -700 && min < 20 && gap > 1e-6 ? best : librarysArgmin(scores);
   }
 
   /** The raw one-vs-rest scores into `out` (lower means more likely); returns the class. */
@@ -99,15 +108,28 @@ export class SeverityClassifier {
   explain(signals: Signals): Prediction {
     const out = new Float64Array(CLASSES.length);
     const best = this.probabilitiesInto(signals, out);
+    const row = this.rows.build(signals, this.row);
     const base = best * this.width;
     const contributions = this.names
       .map((feature, i) => ({
         feature,
-        value: -this.weights[base + i + 1]! * (this.row[i + 1]! - this.quiet[i + 1]!),
+        value: -this.weights[base + i + 1]! * (row[i + 1]! - this.quiet[i + 1]!),
       }))
       .sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
     return { class: CLASSES[best], probabilities: [out[0]!, out[1]!, out[2]!], contributions };
   }
+}
+
+/** One one-vs-rest score, summed in the library's order: 0 + 1·w₀ + x₁·w₁ + … */
+function score(w: Float64Array, b: number, x1: number, x2: number, x3: number, x4: number, x5: number): number {
+  let s = 0;
+  s += w[b]!;
+  s += x1 * w[b + 1]!;
+  s += x2 * w[b + 2]!;
+  s += x3 * w[b + 3]!;
+  s += x4 * w[b + 4]!;
+  s += x5 * w[b + 5]!;
+  return s;
 }
 
 /** ml-logistic-regression's predict(): the first class with the smallest sigmoid(score). */
