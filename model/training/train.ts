@@ -198,7 +198,7 @@ export function trainSeverityModel(options: TrainOptions): ModelArtifact {
     weights,
     calibration,
     training: {
-      policy: policy.id,
+      policy: policy.signalsId,
       prng: 'mulberry32',
       train: { seed, size: options.trainSize, distribution: DISTRIBUTIONS.training, sha256: datasetHash(train) },
     },

@@ -46,7 +46,7 @@ export function renderModelCard(a: ModelArtifact): string {
     '## What it does',
     '',
     'Classifies one host snapshot into `NO_ACTION`, `AUTO_HEAL` or `HITL_REQUIRED`, the severity classes of the',
-    `policy it was trained on (\`${a.training.policy}\`). The policy engine uses the class and its probability; it never`,
+    `policy it was trained on (signal table \`${a.training.policy}\`). The policy engine uses the class and its probability; it never`,
     'lets the model lower a risky signal below `HITL_REQUIRED` (see README, "Decision table").',
     '',
     '## Governance',
