@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ModelFileError } from '../io/model-file.js';
 import { PolicyFileError } from '../io/policy-file.js';
+import { RedisSetupError } from '../redis/errors.js';
 import { registerDecide } from './commands/decide.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerModel } from './commands/model.js';
+import { registerRun } from './commands/run.js';
 import { registerTrain } from './commands/train.js';
 import { EXIT_CANNOT_RUN, UsageError } from './errors.js';
 
@@ -12,6 +14,7 @@ const program = new Command('healgate')
   .showHelpAfterError()
   .exitOverride();
 
+registerRun(program);
 registerDecide(program);
 registerTrain(program);
 registerEvaluate(program);
@@ -28,7 +31,12 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
-  } else if (err instanceof UsageError || err instanceof PolicyFileError || err instanceof ModelFileError) {
+  } else if (
+    err instanceof UsageError ||
+    err instanceof PolicyFileError ||
+    err instanceof ModelFileError ||
+    err instanceof RedisSetupError
+  ) {
     console.error(`healgate: ${err.message}`);
     process.exitCode = EXIT_CANNOT_RUN;
   } else {

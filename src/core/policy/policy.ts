@@ -20,5 +20,13 @@ export function compilePolicy(document: unknown, sourceText: string): Result<Pol
   const { name, signals } = parsed.data;
   const sha256 = createHash('sha256').update(sourceText).digest('hex');
   const signalsHash = createHash('sha256').update(JSON.stringify(signals)).digest('hex');
-  return { ok: true, value: { ...parsed.data, id: `${name}@${sha256.slice(0, 12)}`, sha256, signalsId: `${name}@${signalsHash.slice(0, 12)}` } };
+  return {
+    ok: true,
+    value: {
+      ...parsed.data,
+      id: `${name}@${sha256.slice(0, 12)}`,
+      sha256,
+      signalsId: `${name}@${signalsHash.slice(0, 12)}`,
+    },
+  };
 }

@@ -85,6 +85,19 @@ export const policyDocumentSchema = z
       max_auto_heals_per_host_per_hour: z.number().int().min(1),
       max_hosts_auto_healing: z.number().int().min(1),
     }),
+    alertmanager: z
+      .strictObject({
+        host_label: z.string().min(1).default('instance'),
+        alerts: z.record(
+          z.string().min(1),
+          z.strictObject({
+            signal: signalSchema,
+            value: z.number().min(0),
+            value_annotation: z.string().min(1).optional(),
+          }),
+        ),
+      })
+      .default({ host_label: 'instance', alerts: {} }),
     actions: z.record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'action ids are lower_snake_case' }),
       actionSchema,

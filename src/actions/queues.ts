@@ -1,0 +1,64 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { keys, queues } from '../redis/keys.js';
+import type { ParamValue } from '../core/policy/params.js';
+
+export interface ActionJob {
+  /** Idempotency key: the approval id, or incident + action for an auto-heal. */
+  readonly key: string;
+  readonly host: string;
+  readonly trigger: 'auto_heal' | 'approval';
+  readonly approval_id: string | null;
+  readonly incident_ids: readonly string[];
+  readonly actions: readonly { readonly id: string; readonly params: Readonly<Record<string, ParamValue>> }[];
+  readonly enqueued_at: string;
+}
+
+/**
+ * The per-host action queues. The job id is the idempotency key, so a
+ * replayed batch, a second replica or a retried approval cannot enqueue the
+ * same work twice; finished jobs are kept long enough for that to hold.
+ */
+export class ActionQueues {
+  private readonly open = new Map<string, Queue<ActionJob>>();
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly redis: Redis,
+  ) {}
+
+  queue(host: string): Queue<ActionJob> {
+    let q = this.open.get(host);
+    if (!q) {
+      q = new Queue<ActionJob>(queues.actions(host), { connection: this.connection });
+      this.open.set(host, q);
+    }
+    return q;
+  }
+
+  /**
+   * Adds the job unless its key was seen before. Returns true for the one
+   * call that first enqueued it (that caller audits and announces it). The
+   * job is added before the claim is taken, so a crash in between can lose
+   * an announcement but never the work.
+   */
+  async enqueue(job: ActionJob): Promise<boolean> {
+    await this.queue(job.host).add('run', job, {
+      jobId: job.key,
+      attempts: 1,
+      removeOnComplete: { age: 30 * 86_400 },
+      removeOnFail: { age: 30 * 86_400 },
+    });
+    return (await this.redis.set(keys.enqueued(job.key), job.enqueued_at, 'EX', 30 * 86_400, 'NX')) === 'OK';
+  }
+
+  async depths(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const [host, q] of this.open) out[host] = await q.count();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Decision } from '../core/decide/types.js';
+import { mayApprove, principalId, type Principal } from '../core/policy/approvers.js';
+import { buildCommand } from '../core/policy/command.js';
+import type { Policy } from '../core/policy/policy.js';
+import type { AuditLog } from '../audit/index.js';
+import type { ActionQueues } from '../actions/queues.js';
+import type { EventLog } from '../events/log.js';
+import { keys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
+
+export interface ApprovalRequest {
+  /**
+   * What this request is for (a firewall request id, the incidents it
+   * covers). The approval id derives from it, so a retried evaluation finds
+   * the approval it already created instead of asking twice.
+   */
+  readonly key: string;
+  readonly host: string;
+  readonly decision: Decision;
+  readonly actions: readonly { readonly id: string; readonly params: Readonly<Record<string, unknown>> }[];
+  readonly incident_ids: readonly string[];
+  readonly requester?: Principal;
+  readonly request?: Readonly<Record<string, unknown>>;
+}
+
+export type Refusal = 'not_found' | 'not_approver' | 'four_eyes' | 'expired' | 'already_decided' | 'notes_required';
+
+export type DecideResult =
+  | { readonly ok: true; readonly approval: ApprovalRecord }
+  | { readonly ok: false; readonly reason: Refusal; readonly message: string; readonly approval?: ApprovalRecord };
+
+export interface ApprovalDeps {
+  readonly redis: Redis;
+  readonly policy: Policy;
+  /** APPROVERS from the environment. */
+  readonly extraApprovers: readonly string[];
+  readonly audit: AuditLog;
+  readonly events: EventLog;
+  readonly actions: ActionQueues;
+  readonly expiry: Queue;
+  readonly now: () => Date;
+}
+
+export class ApprovalError extends Error {
+  override readonly name = 'ApprovalError';
+}
+
+/**
+ * The human-in-the-loop lifecycle: request → approved | rejected | expired.
+ * The transition is one Lua script, so whatever arrives first wins and the
+ * action runs at most once; chat adapters call approve/reject with who
+ * clicked and their notes.
+ */
+export class ApprovalService {
+  constructor(private readonly deps: ApprovalDeps) {}
+
+  async get(id: string): Promise<ApprovalRecord | undefined> {
+    if (!/^apr-[0-9a-f]{16}$/.test(id)) return undefined;
+    return fromHash(await this.deps.redis.hgetall(keys.approval(id)));
+  }
+
+  async request(input: ApprovalRequest): Promise<ApprovalRecord> {
+    const { policy, redis, now } = this.deps;
+    const actions: ApprovalAction[] = input.actions.map((a) => {
+      const command = buildCommand(policy, a.id, a.params);
+      if (!command.ok) throw new ApprovalError(command.error);
+      return { id: a.id, risk: policy.actions[a.id]?.risk ?? 'risky', params: command.value.params };
+    });
+    const id = `apr-${createHash('sha256').update(input.key).digest('hex').slice(0, 16)}`;
+    if ((await redis.hsetnx(keys.approval(id), 'id', id)) === 0) {
+      const existing = await this.get(id);
+      if (existing) return existing;
+    }
+    const created = now();
+    const record: ApprovalRecord = {
+      id,
+      host: input.host,
+      status: 'pending',
+      actions,
+      reasons: input.decision.reasons,
+      decision: input.decision,
+      incident_ids: input.incident_ids,
+      requester: input.requester ?? null,
+      request: input.request ?? null,
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + policy.approval.timeout).toISOString(),
+      decided_by: null,
+      notes: '',
+      decided_at: null,
+      messages: {},
+    };
+    await redis
+      .multi()
+      .hset(keys.approval(record.id), toHash(record))
+      .zadd(keys.approvalsPending, Date.parse(record.expires_at), record.id)
+      .exec();
+    // A delayed job in Redis: the expiry survives restarts of every replica.
+    await this.deps.expiry.add(
+      'expire',
+      { id: record.id },
+      { jobId: `expire-${record.id}`, delay: policy.approval.timeout, removeOnComplete: true },
+    );
+    await this.deps.audit.append(
+      {
+        type: 'approval.requested',
+        host: record.host,
+        approval_id: record.id,
+        decision: record.decision.decision,
+        model: record.decision.model,
+        policy: record.decision.policy,
+        ...(record.requester ? { actor: principalId(record.requester), platform: record.requester.platform } : {}),
+        data: { actions: record.actions, reasons: record.reasons, expires_at: record.expires_at },
+      },
+      created,
+    );
+    await this.deps.events.publish({ type: 'approval.requested', approval: record });
+    return record;
+  }
+
+  approve(id: string, who: Principal, notes = ''): Promise<DecideResult> {
+    return this.decide(id, 'approved', who, notes);
+  }
+
+  reject(id: string, who: Principal, notes: string): Promise<DecideResult> {
+    return this.decide(id, 'rejected', who, notes);
+  }
+
+  /** Called by the expiry job; a no-op if a human decided first. */
+  async expire(id: string): Promise<DecideResult> {
+    const record = await this.get(id);
+    if (!record) return { ok: false, reason: 'not_found', message: `no approval ${id}` };
+    return this.transition(record, 'expired', null, '');
+  }
+
+  /** Records where a chat adapter shows this request. */
+  async setMessageRef(id: string, platform: string, ref: unknown): Promise<void> {
+    const record = await this.get(id);
+    if (!record) return;
+    await this.deps.redis.hset(keys.approval(id), 'messages', JSON.stringify({ ...record.messages, [platform]: ref }));
+  }
+
+  private async decide(
+    id: string,
+    wanted: 'approved' | 'rejected',
+    who: Principal,
+    rawNotes: string,
+  ): Promise<DecideResult> {
+    const notes = rawNotes.trim().slice(0, 3000);
+    const record = await this.get(id);
+    if (!record) return { ok: false, reason: 'not_found', message: `There is no approval request ${id}.` };
+    if (record.status !== 'pending') return this.alreadyDecided(record);
+    const refusal = this.refusal(record, wanted, who, notes);
+    if (refusal) {
+      await this.deps.audit.append(
+        {
+          type: 'approval.refused',
+          host: record.host,
+          approval_id: id,
+          actor: principalId(who),
+          platform: who.platform,
+          outcome: refusal.reason,
+          ...(notes ? { notes } : {}),
+        },
+        this.deps.now(),
+      );
+      return { ...refusal, approval: record };
+    }
+    return this.transition(record, wanted, who, notes);
+  }
+
+  private refusal(
+    record: ApprovalRecord,
+    wanted: string,
+    who: Principal,
+    notes: string,
+  ): { ok: false; reason: Refusal; message: string } | undefined {
+    if (wanted === 'rejected' && notes === '')
+      return { ok: false, reason: 'notes_required', message: 'A rejection needs notes: say why.' };
+    if (record.requester && principalId(record.requester) === principalId(who)) {
+      return {
+        ok: false,
+        reason: 'four_eyes',
+        message: 'You requested this change; someone else has to approve or reject it.',
+      };
+    }
+    const denied = record.actions.filter((a) => !mayApprove(this.deps.policy, a.id, who, this.deps.extraApprovers));
+    if (denied.length > 0) {
+      return {
+        ok: false,
+        reason: 'not_approver',
+        message: `${principalId(who)} is not an approver for ${denied.map((a) => a.id).join(', ')}.`,
+      };
+    }
+    return undefined;
+  }
+
+  /** Enqueues the action jobs of approvals whose enqueue a crash interrupted. */
+  async recover(): Promise<number> {
+    const ids = await this.deps.redis.smembers(keys.approvalsToEnqueue);
+    for (const id of ids) {
+      const record = await this.get(id);
+      if (record?.status === 'approved') await this.enqueueApproved(record, this.deps.now());
+      else await this.deps.redis.srem(keys.approvalsToEnqueue, id);
+    }
+    return ids.length;
+  }
+
+  private async enqueueApproved(record: ApprovalRecord, at: Date): Promise<void> {
+    await this.deps.actions.enqueue({
+      key: record.id,
+      host: record.host,
+      trigger: 'approval',
+      approval_id: record.id,
+      incident_ids: record.incident_ids,
+      actions: record.actions.map((a) => ({ id: a.id, params: a.params })),
+      enqueued_at: at.toISOString(),
+    });
+    await this.deps.redis.srem(keys.approvalsToEnqueue, record.id);
+  }
+
+  private alreadyDecided(record: ApprovalRecord): DecideResult {
+    if (record.status === 'expired')
+      return { ok: false, reason: 'expired', message: 'This request expired; nothing was run.', approval: record };
+    const by = record.decided_by ? ` by ${record.decided_by.displayName ?? principalId(record.decided_by)}` : '';
+    return { ok: false, reason: 'already_decided', message: `Already ${record.status}${by}.`, approval: record };
+  }
+
+  private async transition(
+    record: ApprovalRecord,
+    wanted: 'approved' | 'rejected' | 'expired',
+    who: Principal | null,
+    notes: string,
+  ): Promise<DecideResult> {
+    const at = this.deps.now();
+    const reply = (await runScript(
+      this.deps.redis,
+      { name: 'approval-decide', keys: 3 },
+      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue],
+      [wanted, who ? JSON.stringify(who) : '', notes, at.getTime(), at.toISOString()],
+    )) as [number, string, string, string, string];
+    const decided = await this.get(record.id);
+    if (!decided) return { ok: false, reason: 'not_found', message: `There is no approval request ${record.id}.` };
+    if (reply[0] !== 1) return this.alreadyDecided(decided);
+
+    if (decided.status === 'approved') await this.enqueueApproved(decided, at);
+    await this.deps.audit.append(
+      {
+        type: `approval.${decided.status}` as 'approval.approved' | 'approval.rejected' | 'approval.expired',
+        host: decided.host,
+        approval_id: decided.id,
+        outcome: decided.status,
+        decision: decided.decision.decision,
+        model: decided.decision.model,
+        policy: decided.decision.policy,
+        duration_ms: at.getTime() - Date.parse(decided.created_at),
+        ...(decided.decided_by
+          ? { actor: principalId(decided.decided_by), platform: decided.decided_by.platform }
+          : {}),
+        ...(decided.notes ? { notes: decided.notes } : {}),
+        data: { actions: decided.actions },
+      },
+      at,
+    );
+    await this.deps.events.publish({ type: 'approval.decided', approval: decided });
+    if (decided.status === 'expired' && wanted !== 'expired') {
+      return {
+        ok: false,
+        reason: 'expired',
+        message: 'This request expired before your decision; nothing was run.',
+        approval: decided,
+      };
+    }
+    return { ok: true, approval: decided };
+  }
+}

@@ -1,0 +1,182 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { formatIssues } from '../core/snapshot/validate.js';
+import { canonicalJson, chainHash, GENESIS } from './chain.js';
+import { AuditInputError, AuditIntegrityError } from './errors.js';
+import { DAY_MS, floorTo, HOUR_MS, ROLLUP_TTL_MS, type AuditKeys } from './keys.js';
+import type { LuaScript } from './lua.js';
+import { isNoScript } from './lua.js';
+import { rollupDeltas } from './rollup.js';
+import { auditEntryInputSchema, type AuditEntry, type AuditRecord } from './schema.js';
+import { walkStream } from './stream.js';
+
+/** Larger entries belong in a file the entry points to, not in a 400-day stream. */
+export const MAX_ENTRY_BYTES = 64 * 1024;
+const LATEST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Each conflict means another writer got in, so this only trips on a broken server or script. */
+const MAX_ROUNDS_WITHOUT_PROGRESS = 1000;
+
+/** An entry validated and encoded, ready to be chained onto any head. */
+export interface PreparedEntry {
+  entry: AuditEntry;
+  canonical: string;
+  atMs: number;
+  keys: string[];
+  /** ARGV after prev and hash. */
+  args: string[];
+}
+
+export function prepareEntry(keys: AuditKeys, input: unknown, at: Date): PreparedEntry {
+  if (!(at instanceof Date) || !(at.getTime() >= 0 && at.getTime() <= LATEST_DATE_MS)) {
+    throw new AuditInputError('audit entry rejected: at: expected a valid date between 1970 and 9999');
+  }
+  const parsed = auditEntryInputSchema.safeParse(input);
+  if (!parsed.success) throw new AuditInputError(`audit entry rejected: ${formatIssues(parsed.error)}`);
+  const atMs = at.getTime();
+  const entry: AuditEntry = { ...parsed.data, ts: at.toISOString() };
+  const canonical = canonicalJson(entry);
+  if (Buffer.byteLength(canonical) > MAX_ENTRY_BYTES) {
+    throw new AuditInputError(`audit entry rejected: larger than ${MAX_ENTRY_BYTES} bytes as JSON`);
+  }
+  const hour = floorTo(atMs, HOUR_MS);
+  const day = floorTo(atMs, DAY_MS);
+  const expireAt = (start: number) => String(Math.ceil((start + ROLLUP_TTL_MS) / 1000));
+  return {
+    entry,
+    canonical,
+    atMs,
+    keys: [keys.stream, keys.head, keys.skew, keys.hourBucket(hour), keys.dayBucket(day)],
+    args: [
+      String(atMs),
+      canonical,
+      entry.host ?? '',
+      rollupDeltas(entry)
+        .map(([slot, amount]) => `${slot}=${amount}`)
+        .join(','),
+      expireAt(hour),
+      expireAt(day),
+    ],
+  };
+}
+
+const replySchema = z.union([
+  z.tuple([z.literal('ok'), z.string()]),
+  z.tuple([z.literal('conflict'), z.string()]),
+  z.tuple([z.literal('head_missing'), z.string()]),
+]);
+
+type Outcome = { accepted: AuditRecord } | { head: string };
+
+/**
+ * Appends entries to the hash chain. The hash needs the previous entry's hash
+ * and Lua has no sha256, so each entry is hashed here against the head we
+ * believe in, and the script appends it only if that is still the head.
+ */
+export class ChainAppender {
+  /** Our best guess of the head, so that an uncontended append is one round trip. */
+  private head: string | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: AuditKeys,
+    private readonly script: Promise<LuaScript>,
+  ) {}
+
+  async append(prepared: PreparedEntry): Promise<AuditRecord> {
+    const script = await this.script;
+    let prev = await this.currentHead();
+    for (let round = 0; round < MAX_ROUNDS_WITHOUT_PROGRESS; round++) {
+      const hash = chainHash(prev, prepared.canonical);
+      const reply = await script.run(this.redis, prepared.keys, [prev, hash, ...prepared.args]);
+      const outcome = await this.settle(reply, prepared, prev, hash);
+      if ('accepted' in outcome) return outcome.accepted;
+      prev = outcome.head;
+    }
+    throw new AuditIntegrityError(`audit append gave up after ${MAX_ROUNDS_WITHOUT_PROGRESS} conflicts`);
+  }
+
+  /**
+   * Many entries in order, pipelined. An entry that loses a race makes every
+   * later one in the pipeline miss too (they chain onto it), so the rest are
+   * simply re-hashed onto the new head and sent again.
+   */
+  async appendMany(prepared: readonly PreparedEntry[]): Promise<AuditRecord[]> {
+    const script = await this.script;
+    const records: AuditRecord[] = [];
+    let prev = await this.currentHead();
+    let idle = 0;
+    await script.preload(this.redis);
+    while (records.length < prepared.length) {
+      if (idle++ >= MAX_ROUNDS_WITHOUT_PROGRESS) {
+        throw new AuditIntegrityError(`audit append gave up after ${MAX_ROUNDS_WITHOUT_PROGRESS} conflicts`);
+      }
+      const pending = prepared.slice(records.length);
+      const chain: Array<{ prev: string; hash: string }> = [];
+      let link = prev;
+      for (const p of pending) {
+        const hash = chainHash(link, p.canonical);
+        chain.push({ prev: link, hash });
+        link = hash;
+      }
+      const pipeline = this.redis.pipeline();
+      pending.forEach((p, i) => script.queue(pipeline, p.keys, [chain[i]!.prev, chain[i]!.hash, ...p.args]));
+      const replies = (await pipeline.exec()) ?? [];
+      for (let i = 0; i < pending.length; i++) {
+        const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+        if (err) {
+          if (!isNoScript(err)) throw err;
+          await script.preload(this.redis);
+          break;
+        }
+        const outcome = await this.settle(reply, pending[i]!, chain[i]!.prev, chain[i]!.hash);
+        if ('head' in outcome) {
+          prev = outcome.head;
+          break;
+        }
+        records.push(outcome.accepted);
+        prev = outcome.accepted.hash;
+        idle = 0;
+      }
+    }
+    return records;
+  }
+
+  private async currentHead(): Promise<string> {
+    this.head ??= (await this.redis.get(this.keys.head)) ?? GENESIS;
+    return this.head;
+  }
+
+  private async settle(reply: unknown, prepared: PreparedEntry, prev: string, hash: string): Promise<Outcome> {
+    const parsed = replySchema.safeParse(reply);
+    if (!parsed.success)
+      throw new AuditIntegrityError(`unexpected reply from the audit append script: ${String(reply)}`);
+    const [status, value] = parsed.data;
+    if (status === 'ok') {
+      this.head = hash;
+      return { accepted: { id: value, ...prepared.entry, prev, hash } };
+    }
+    if (status === 'head_missing') {
+      this.head = undefined;
+      throw new AuditIntegrityError(
+        `refusing to append: ${this.keys.head} is missing while ${this.keys.stream} holds ${value} entries; ` +
+          'run `healgate audit verify`',
+      );
+    }
+    this.head = value;
+    // The head is our own hash when a reply was lost and the client re-sent the command.
+    if (value === hash) {
+      for await (const last of walkStream(this.redis, this.keys.stream, {
+        start: '-',
+        end: '+',
+        order: 'newest',
+        page: 1,
+      })) {
+        if (last.hash === hash && last.prev === prev && last.e === prepared.canonical) {
+          return { accepted: { id: last.id, ...prepared.entry, prev, hash } };
+        }
+        break;
+      }
+    }
+    return { head: value };
+  }
+}

@@ -1,0 +1,123 @@
+import { Queue, type Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { ActionQueues } from '../actions/queues.js';
+import { expiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { ApprovalService } from '../approvals/service.js';
+import { AuditLog } from '../audit/index.js';
+import type { Config } from '../config/types.js';
+import { EventLog } from '../events/log.js';
+import { buildServer } from '../http/server.js';
+import { loadClassifier } from '../io/model-file.js';
+import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE, resolveConfiguredPath } from '../io/paths.js';
+import { loadPolicyFile } from '../io/policy-file.js';
+import type { Logger } from '../log.js';
+import { createMetrics } from '../metrics.js';
+import { Ingest, type IngestJob } from '../pipeline/ingest.js';
+import { startDecisionWorker } from '../pipeline/worker.js';
+import { connectRedis, type RedisConnection } from '../redis/connect.js';
+import { keys, queues } from '../redis/keys.js';
+
+export interface Bot {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly approvals: ApprovalService;
+  readonly connection: RedisConnection;
+  /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
+  close(): Promise<void>;
+}
+
+/** A configured path is relative to the working directory; the default one to the package. */
+function configuredPath(given: string, fallback: string): string {
+  return resolveConfiguredPath(given === fallback ? undefined : given, fallback);
+}
+
+/** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
+export async function startBot(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Bot> {
+  const [policy, classifier] = await Promise.all([
+    loadPolicyFile(configuredPath(config.policyFile, DEFAULT_POLICY_FILE)),
+    loadClassifier(configuredPath(config.modelFile, DEFAULT_MODEL_FILE)),
+  ]);
+  const connection = await connectRedis({
+    ...(config.redisUrl ? { url: config.redisUrl } : {}),
+    dataDir: config.redisDataDir,
+    logger,
+  });
+  const { redis } = connection;
+
+  const audit = new AuditLog(redis);
+  const events = new EventLog(redis);
+  const actions = new ActionQueues(redis, redis);
+  const expiry = expiryQueue(redis);
+  const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: redis });
+  const approvals = new ApprovalService({
+    redis,
+    policy,
+    extraApprovers: config.approvers,
+    audit,
+    events,
+    actions,
+    expiry,
+    now,
+  });
+  const metrics = createMetrics({
+    ingestDepth: () => ingestQueue.count(),
+    pendingApprovals: () => redis.zcard(keys.approvalsPending),
+    actionDepths: () => actions.depths(),
+  });
+  const ingest = new Ingest(ingestQueue, { maxBatch: 500, lingerMs: 2, timeoutMs: 3000 }, now);
+
+  const workers: Worker[] = [
+    startDecisionWorker(
+      {
+        redis,
+        classifier,
+        policy,
+        approvals,
+        actions,
+        audit,
+        events,
+        executionMode: config.executionMode,
+        logger,
+        now,
+        onDecision: (d) => metrics.decisions.inc({ decision: d.decision }),
+      },
+      redis,
+    ),
+    startExpiryWorker(approvals, redis),
+  ];
+  for (const w of workers)
+    w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
+  const recovered = await approvals.recover();
+  if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approvals interrupted by a crash');
+
+  const app = buildServer({
+    redis,
+    ingest,
+    audit,
+    policy,
+    classifier,
+    metrics,
+    logger,
+    ingestToken: config.ingestToken,
+    workersRunning: () => workers.every((w) => w.isRunning()),
+    now,
+  });
+  const url = await app.listen({ host: config.httpHost, port: config.httpPort });
+  logger.info(
+    { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
+    'healgate bot ready',
+  );
+
+  return {
+    app,
+    url,
+    approvals,
+    connection,
+    async close() {
+      await app.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
+      await connection.close();
+    },
+  };
+}

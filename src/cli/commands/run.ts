@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { startBot, type Bot } from '../../bot/bot.js';
+import { loadConfig } from '../../config/env.js';
+import type { Config } from '../../config/types.js';
+import { createLogger, type Logger } from '../../log.js';
+import { EXIT_CANNOT_RUN, UsageError } from '../errors.js';
+
+export function configFromEnv(): Config {
+  const result = loadConfig(process.env);
+  if (!result.ok) throw new UsageError(`invalid configuration:\n  ${result.errors.join('\n  ')}`);
+  return result.config;
+}
+
+/** SIGTERM/SIGINT: drain and close; a second signal stops at once. */
+function closeOnSignals(bot: Bot, logger: Logger): void {
+  let closing = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(EXIT_CANNOT_RUN);
+    }
+    closing = true;
+    logger.info({ signal }, 'draining in-flight jobs, then exiting');
+    bot.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function runBot(withAgent: boolean): Promise<void> {
+  const config = configFromEnv();
+  const logger = createLogger(config.logLevel);
+  const bot = await startBot(config, logger);
+  if (withAgent) logger.info('the local agent is not part of this build yet: running the bot alone');
+  closeOnSignals(bot, logger);
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('start')
+    .summary('run the bot and a local agent in one process (the single-machine default)')
+    .description(
+      'Configuration comes from the environment (see .env.example). Without REDIS_URL it uses 127.0.0.1:6379, or starts a private redis-server under ./var/redis.',
+    )
+    .action(() => runBot(true));
+  program
+    .command('bot')
+    .summary('run the bot alone: HTTP API, decision worker, approvals (for a fleet)')
+    .description('Configuration comes from the environment (see .env.example).')
+    .action(() => runBot(false));
+}

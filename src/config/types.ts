@@ -1,0 +1,43 @@
+import type { LogLevel } from '../log.js';
+
+export type ExecutionMode = 'dry-run' | 'live';
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  /** Socket Mode when set; HTTP events otherwise. */
+  appToken?: string;
+  channel?: string;
+  apiUrl: string;
+}
+
+export interface DiscordConfig {
+  token: string;
+  applicationId: string;
+  channelId: string;
+  guildId?: string;
+  apiUrl: string;
+}
+
+/** Start-up configuration from the environment. Paths are as given: the caller resolves them. */
+export interface Config {
+  /** Unset: use 127.0.0.1:6379, or start a private redis-server. May hold a password: log `redactUrl(redisUrl)`. */
+  redisUrl?: string;
+  httpHost: string;
+  httpPort: number;
+  policyFile: string;
+  modelFile: string;
+  hostId: string;
+  pollIntervalMs: number;
+  executionMode: ExecutionMode;
+  ingestToken?: string;
+  consoleToken?: string;
+  /** `platform:userId` entries, added to the policy's approvers. */
+  approvers: string[];
+  logLevel: LogLevel;
+  redisDataDir: string;
+  slack?: SlackConfig;
+  discord?: DiscordConfig;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };

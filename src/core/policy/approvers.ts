@@ -1,0 +1,44 @@
+import type { PolicyDocument } from './schema.js';
+
+/** Who is acting, as chat platforms identify people. */
+export interface Principal {
+  readonly platform: 'slack' | 'discord' | 'console' | 'api';
+  readonly userId: string;
+  readonly displayName?: string;
+  /** Discord role ids the user holds, for `discord-role:` entries. */
+  readonly roles?: readonly string[];
+  /** The console's operator on a loopback-only console. */
+  readonly localOperator?: boolean;
+}
+
+export function principalId(p: Principal): string {
+  return `${p.platform}:${p.userId}`;
+}
+
+/** `role:name` entries expanded to their members; other entries as they are. */
+function expand(entries: readonly string[], roles: Readonly<Record<string, readonly string[]>>): string[] {
+  return entries.flatMap((e) => (e.startsWith('role:') ? [...(roles[e.slice(5)] ?? [])] : [e]));
+}
+
+/**
+ * May this person decide this action? The action's own `approvers` replace
+ * the global list. APPROVERS from the environment (`extra`) are added to
+ * whichever list applies: the operator who sets it means those people. The
+ * local console operator may approve when the policy says so.
+ */
+export function mayApprove(
+  policy: Pick<PolicyDocument, 'approvers' | 'actions' | 'approval'>,
+  actionId: string,
+  who: Principal,
+  extra: readonly string[] = [],
+): boolean {
+  if (who.platform === 'console' && who.localOperator === true && policy.approval.local_console_operator_approves)
+    return true;
+  const own = Object.hasOwn(policy.actions, actionId) ? policy.actions[actionId]?.approvers : undefined;
+  const allowed = expand([...(own ?? policy.approvers.global), ...extra], policy.approvers.roles);
+  const id = principalId(who);
+  return (
+    allowed.includes(id) ||
+    (who.platform === 'discord' && (who.roles ?? []).some((r) => allowed.includes(`discord-role:${r}`)))
+  );
+}

@@ -1,0 +1,25 @@
+import type { Redis } from 'ioredis';
+import { keys } from '../redis/keys.js';
+import type { HealgateEvent } from './types.js';
+
+/** Roughly how many events the stream keeps for late readers (the console's backlog). */
+const MAX_EVENTS = 10_000;
+
+export class EventLog {
+  constructor(private readonly redis: Redis) {}
+
+  async publish(event: HealgateEvent): Promise<string> {
+    const id = await this.redis.xadd(
+      keys.events,
+      'MAXLEN',
+      '~',
+      MAX_EVENTS,
+      '*',
+      'type',
+      event.type,
+      'event',
+      JSON.stringify(event),
+    );
+    return id ?? '';
+  }
+}

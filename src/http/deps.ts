@@ -1,0 +1,22 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { SeverityClassifier } from '../core/model/classifier.js';
+import type { Policy } from '../core/policy/policy.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Metrics } from '../metrics.js';
+import type { Ingest } from '../pipeline/ingest.js';
+
+export interface HttpDeps {
+  readonly redis: Redis;
+  readonly ingest: Ingest;
+  readonly audit: AuditLog;
+  readonly policy: Policy;
+  readonly classifier: SeverityClassifier;
+  readonly metrics: Metrics;
+  /** Fastify's view of the pino logger, so that routes take a plain FastifyInstance. */
+  readonly logger: FastifyBaseLogger;
+  readonly ingestToken: string | undefined;
+  /** Workers this replica runs, for /readyz. */
+  readonly workersRunning: () => boolean;
+  readonly now: () => Date;
+}

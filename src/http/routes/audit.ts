@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { auditTypeSchema } from '../../audit/index.js';
+import { parseDuration } from '../../core/policy/duration.js';
+import { hostSchema } from '../../core/snapshot/schema.js';
+import { formatIssues } from '../../core/snapshot/validate.js';
+import type { HttpDeps } from '../deps.js';
+
+const querySchema = z.strictObject({
+  window: z
+    .string()
+    .default('24h')
+    .refine((w) => (parseDuration(w) ?? 0) > 0, { error: 'expected a window such as 1h, 24h or 7d' }),
+  host: hostSchema.optional(),
+  type: auditTypeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export function auditRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/v1/audit', async (request, reply) => {
+    const parsed = querySchema.safeParse(request.query);
+    if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
+    const { window, host, type, limit } = parsed.data;
+    const until = deps.now();
+    const since = new Date(until.getTime() - parseDuration(window)!);
+    const scope = { since, until, ...(host ? { host } : {}) };
+    const [summary, entries] = await Promise.all([
+      deps.audit.summary(scope),
+      deps.audit.entries({ ...scope, ...(type ? { type } : {}), limit }),
+    ]);
+    return { window, summary, entries };
+  });
+}

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { HttpDeps } from '../deps.js';
+
+export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/healthz', () => ({ ok: true }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const redis = await deps.redis
+      .ping()
+      .then((r) => r === 'PONG')
+      .catch(() => false);
+    const workers = deps.workersRunning();
+    return reply.code(redis && workers ? 200 : 503).send({ ready: redis && workers, redis, workers });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+}

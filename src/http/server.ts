@@ -1,0 +1,45 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { bearerMatches } from './auth.js';
+import type { HttpDeps } from './deps.js';
+import { alertmanagerRoutes } from './routes/alertmanager.js';
+import { auditRoutes } from './routes/audit.js';
+import { firewallRoutes } from './routes/firewall.js';
+import { healthRoutes } from './routes/health.js';
+import { hostRoutes } from './routes/hosts.js';
+import { ingestRoutes } from './routes/ingest.js';
+
+/** Bodies above this get 413 before they are parsed. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The bot's HTTP API. `/v1/*` is encapsulated behind the bearer-token hook;
+ * health and metrics stay open for probes and scrapers.
+ */
+export function buildServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: true,
+  });
+  healthRoutes(app, deps);
+  void app.register((api, _opts, done) => {
+    if (deps.ingestToken) {
+      const token = deps.ingestToken;
+      api.addHook('onRequest', async (request, reply) => {
+        if (!bearerMatches(request.headers.authorization, token)) {
+          await reply
+            .code(401)
+            .header('www-authenticate', 'Bearer')
+            .send({ error: 'missing or wrong bearer token (INGEST_TOKEN)' });
+        }
+      });
+    }
+    ingestRoutes(api, deps);
+    alertmanagerRoutes(api, deps);
+    firewallRoutes(api, deps);
+    hostRoutes(api, deps);
+    auditRoutes(api, deps);
+    done();
+  });
+  return app;
+}

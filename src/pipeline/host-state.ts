@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import type { Decision, DecisionContext } from '../core/decide/types.js';
+import { SIGNALS, type Signal, type Snapshot } from '../core/snapshot/schema.js';
+import { keys } from '../redis/keys.js';
+
+/** How many past snapshots each host keeps for trends. */
+export const HISTORY_LENGTH = 60;
+const DAY_MS = 86_400_000;
+
+export interface HostContext extends DecisionContext {
+  /** signal → open incident id */
+  readonly incidents: Readonly<Partial<Record<Signal, string>>>;
+}
+
+/** A compact history point: [epoch ms, disk, memory, cpu, dns, firewall]. */
+export type HistoryPoint = [number, number, number, number, number, number];
+
+export function historyPoint(s: Snapshot, at: number): HistoryPoint {
+  return [at, s.disk_usage, s.memory_usage, s.cpu_usage, s.dns_latency_ms, s.firewall_change_requested];
+}
+
+/** Reads what the decision needs to know about one host, in one round trip. */
+export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
+  const replies = await redis
+    .multi()
+    .hgetall(keys.hostIncidents(host))
+    .zrangebyscore(keys.autoHeals(host), now - DAY_MS, '+inf', 'WITHSCORES')
+    .zrangebyscore(keys.autoHealing, now, '+inf')
+    .exec();
+  const incidents = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
+  const heals = (replies?.[1]?.[1] ?? []) as string[];
+  const healing = (replies?.[2]?.[1] ?? []) as string[];
+  const recentAutoHeals: { action: string; at: number }[] = [];
+  for (let i = 0; i + 1 < heals.length; i += 2)
+    recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
+  const open = SIGNALS.filter((s) => incidents[s] !== undefined);
+  return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, incidents };
+}
+
+/** Latest snapshot and decision, the trend history and the host index, in one round trip. */
+export async function recordEvaluation(
+  redis: Redis,
+  snapshot: Snapshot,
+  decision: Decision,
+  at: number,
+): Promise<void> {
+  await redis
+    .multi()
+    .hset(
+      keys.host(snapshot.host),
+      'snapshot',
+      JSON.stringify(snapshot),
+      'decision',
+      JSON.stringify(decision),
+      'updated_at',
+      String(at),
+    )
+    .lpush(keys.history(snapshot.host), JSON.stringify(historyPoint(snapshot, at)))
+    .ltrim(keys.history(snapshot.host), 0, HISTORY_LENGTH - 1)
+    .zadd(keys.hosts, at, snapshot.host)
+    .hincrby(keys.stats, `decisions:${decision.decision}`, 1)
+    .exec();
+}
+
+/** Remembers an auto-heal for cooldowns and breakers; `until` is when it stops counting as in flight. */
+export async function recordAutoHeal(
+  redis: Redis,
+  host: string,
+  action: string,
+  jobKey: string,
+  at: number,
+  until: number,
+): Promise<void> {
+  await redis
+    .multi()
+    .zadd(keys.autoHeals(host), at, `${action}|${jobKey}`)
+    .zremrangebyscore(keys.autoHeals(host), '-inf', at - DAY_MS)
+    .zadd(keys.autoHealing, 'GT', until, host)
+    .zremrangebyscore(keys.autoHealing, '-inf', at)
+    .exec();
+}

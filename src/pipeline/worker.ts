@@ -1,0 +1,38 @@
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
+import { queues } from '../redis/keys.js';
+import { evaluateSnapshot, type PipelineDeps } from './evaluate.js';
+import type { IngestJob } from './ingest.js';
+
+/**
+ * The decision worker. Within a batch, each host's snapshots are evaluated
+ * in order, and different hosts in parallel.
+ */
+export function startDecisionWorker(
+  deps: PipelineDeps,
+  connection: ConnectionOptions,
+  concurrency = 4,
+): Worker<IngestJob> {
+  return new Worker<IngestJob>(queues.ingest, (job) => processBatch(deps, job), { connection, concurrency });
+}
+
+export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Promise<number> {
+  const byHost = new Map<string, Snapshot[]>();
+  for (const raw of job.data.snapshots) {
+    // Jobs are written by our own ingest, but Redis is not a trust boundary to skip.
+    const parsed = snapshotSchema.safeParse(raw);
+    if (!parsed.success) {
+      deps.logger.warn({ job: job.id }, 'invalid snapshot in an ingest job; skipped');
+      continue;
+    }
+    const list = byHost.get(parsed.data.host) ?? [];
+    list.push(parsed.data);
+    byHost.set(parsed.data.host, list);
+  }
+  await Promise.all(
+    [...byHost.values()].map(async (snapshots) => {
+      for (const s of snapshots) await evaluateSnapshot(deps, s);
+    }),
+  );
+  return job.data.snapshots.length;
+}

@@ -1,0 +1,34 @@
+/**
+ * Every Redis key healgate owns, in one place. All start with `healgate:` so
+ * that a shared Redis stays readable and `--scan --pattern 'healgate:*'`
+ * finds them all.
+ */
+const P = 'healgate';
+
+export const keys = {
+  hosts: `${P}:hosts`,
+  host: (host: string) => `${P}:host:${host}`,
+  history: (host: string) => `${P}:host:${host}:history`,
+  hostIncidents: (host: string) => `${P}:host:${host}:incidents`,
+  incident: (id: string) => `${P}:incident:${id}`,
+  autoHeals: (host: string) => `${P}:host:${host}:autoheals`,
+  autoHealing: `${P}:autoheal:inflight`,
+  breakerAnnounced: (scope: string) => `${P}:breaker:${scope}`,
+  firewallRequests: (host: string) => `${P}:host:${host}:firewall`,
+  approval: (id: string) => `${P}:approval:${id}`,
+  approvalsPending: `${P}:approvals:pending`,
+  approvalsToEnqueue: `${P}:approvals:to-enqueue`,
+  alertSeen: (fingerprint: string, status: string, startsAt: string) => `${P}:am:${fingerprint}:${status}:${startsAt}`,
+  enqueued: (jobKey: string) => `${P}:enqueued:${jobKey}`,
+  stats: `${P}:stats`,
+  events: `${P}:events`,
+  heartbeat: (component: string) => `${P}:heartbeat:${component}`,
+} as const;
+
+/** BullMQ queue names (BullMQ adds its own `bull:` prefix). */
+export const queues = {
+  ingest: 'healgate-ingest',
+  approvals: 'healgate-approvals',
+  /** One queue per host: an agent consumes only its own. */
+  actions: (host: string) => `healgate-actions-${host}`,
+} as const;

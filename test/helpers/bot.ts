@@ -1,0 +1,77 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot, type Bot } from '../../src/bot/bot.js';
+import { loadConfig } from '../../src/config/env.js';
+import { createLogger } from '../../src/log.js';
+import { DEFAULT_POLICY } from './core.js';
+import { freePort, type TestRedis } from './redis.js';
+
+/** The default policy with textual edits (e.g. a 2s approval timeout), written to a temp file. */
+export async function policyFile(edit: (yaml: string) => string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'healgate-policy-'));
+  const path = join(dir, 'policy.yaml');
+  await writeFile(path, edit(await readFile(DEFAULT_POLICY, 'utf8')));
+  return path;
+}
+
+export interface TestBot extends Bot {
+  /** `fetch` against the bot's HTTP API. */
+  request(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string; raw?: string },
+  ): Promise<{ status: number; body: unknown }>;
+}
+
+/** A real bot in this process, on the test's Redis, with a free port. */
+export async function startTestBot(redis: TestRedis, env: Record<string, string> = {}): Promise<TestBot> {
+  const port = await freePort();
+  const result = loadConfig({
+    REDIS_URL: redis.url,
+    HTTP_PORT: String(port),
+    LOG_LEVEL: 'silent',
+    APPROVERS: 'console:alice,slack:UAPPROVER',
+    ...env,
+  });
+  if (!result.ok) throw new Error(result.errors.join('; '));
+  const bot = await startBot(result.config, createLogger('silent'));
+  return Object.assign(bot, {
+    async request(path: string, init: { method?: string; body?: unknown; token?: string; raw?: string } = {}) {
+      const headers: Record<string, string> = {};
+      if (init.body !== undefined || init.raw !== undefined) headers['content-type'] = 'application/json';
+      if (init.token) headers.authorization = `Bearer ${init.token}`;
+      const response = await fetch(`${bot.url}${path}`, {
+        method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
+        headers,
+        ...(init.raw !== undefined
+          ? { body: init.raw }
+          : init.body !== undefined
+            ? { body: JSON.stringify(init.body) }
+            : {}),
+      });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON (e.g. /metrics)
+      }
+      return { status: response.status, body };
+    },
+  });
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `ms`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
