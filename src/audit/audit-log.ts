@@ -69,12 +69,12 @@ export class AuditLog {
   }
 
   /** Validates, chains and writes one entry; throws AuditInputError and writes nothing if it is invalid. */
-  append(entry: AuditEntryInput, at: Date): Promise<AuditRecord> {
+  async append(entry: AuditEntryInput, at: Date): Promise<AuditRecord> {
     return this.appender.append(prepareEntry(this.keys, entry, at));
   }
 
   /** Many entries in order, pipelined (imports, benchmarks); nothing is written unless all are valid. */
-  appendMany(items: ReadonlyArray<{ entry: AuditEntryInput; at: Date }>): Promise<AuditRecord[]> {
+  async appendMany(items: ReadonlyArray<{ entry: AuditEntryInput; at: Date }>): Promise<AuditRecord[]> {
     const prepared = items.map((item, i) => {
       try {
         return prepareEntry(this.keys, item.entry, item.at);
@@ -114,7 +114,7 @@ export class AuditLog {
   }
 
   /** Counters over whole UTC hours, from the rollups: same cost at a thousand or a million entries. */
-  summary(filter: SummaryFilter): Promise<AuditSummary> {
+  async summary(filter: SummaryFilter): Promise<AuditSummary> {
     return readSummary(this.redis, this.keys, parseFilter(summaryFilterSchema, 'audit summary filter', filter));
   }
 

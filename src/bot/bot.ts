@@ -5,6 +5,7 @@ import { expiryQueue, startExpiryWorker } from '../approvals/expiry.js';
 import { ApprovalService } from '../approvals/service.js';
 import { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/types.js';
+import type { Decision } from '../core/decide/types.js';
 import { EventLog } from '../events/log.js';
 import { buildServer } from '../http/server.js';
 import { loadClassifier } from '../io/model-file.js';
@@ -31,8 +32,15 @@ function configuredPath(given: string, fallback: string): string {
   return resolveConfiguredPath(given === fallback ? undefined : given, fallback);
 }
 
+export interface BotOptions {
+  readonly now?: () => Date;
+  /** Called with every decision this replica makes (benchmarks, embedding). */
+  readonly onDecision?: (decision: Decision) => void;
+}
+
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
-export async function startBot(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Bot> {
+export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
+  const now = options.now ?? (() => new Date());
   const [policy, classifier] = await Promise.all([
     loadPolicyFile(configuredPath(config.policyFile, DEFAULT_POLICY_FILE)),
     loadClassifier(configuredPath(config.modelFile, DEFAULT_MODEL_FILE)),
@@ -79,7 +87,10 @@ export async function startBot(config: Config, logger: Logger, now: () => Date =
         executionMode: config.executionMode,
         logger,
         now,
-        onDecision: (d) => metrics.decisions.inc({ decision: d.decision }),
+        onDecision: (d) => {
+          metrics.decisions.inc({ decision: d.decision });
+          options.onDecision?.(d);
+        },
       },
       redis,
     ),

@@ -184,6 +184,13 @@ describe('decision table', () => {
     );
     expect(soon).toMatchObject({ decision: 'HITL_REQUIRED', rule: 'cooldown' });
     expect(soon.reasons.at(-1)).toBe('disk_cleanup ran 10m ago, within its 30m cooldown: the last fix did not hold');
+    const inProgress = decide(
+      snapshot({ disk_usage: 95 }),
+      model,
+      policy,
+      context({ openIncidents: ['disk_usage'], recentAutoHeals: [{ action: 'disk_cleanup', at: NOW - 1 * MIN }] }),
+    );
+    expect(inProgress).toMatchObject({ decision: 'AUTO_HEAL', rule: 'auto_heal' });
     const later = decide(
       snapshot({ disk_usage: 95 }),
       model,

@@ -35,6 +35,8 @@ export function autoHealGuard(
     };
   }
   for (const action of actions) {
+    // An open incident is the fix in progress, not a relapse: the cooldown is for conditions that come back.
+    if (context.openIncidents.includes(action.signal)) continue;
     const cooldown = policy.actions[action.id]?.cooldown ?? 0;
     const last = context.recentAutoHeals
       .filter((h) => h.action === action.id)

@@ -5,10 +5,13 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/healthz', () => ({ ok: true }));
 
   app.get('/readyz', async (_request, reply) => {
-    const redis = await deps.redis
-      .ping()
-      .then((r) => r === 'PONG')
-      .catch(() => false);
+    // Commands wait for a reconnect rather than fail, so a down Redis must not be pinged without a deadline.
+    const redis =
+      deps.redis.status === 'ready' &&
+      (await Promise.race([
+        deps.redis.ping().then((r) => r === 'PONG', () => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
+      ]));
     const workers = deps.workersRunning();
     return reply.code(redis && workers ? 200 : 503).send({ ready: redis && workers, redis, workers });
   });

@@ -1,0 +1,365 @@
+/**
+ * End-to-end pipeline throughput and latency, against a BullMQ baseline
+ * measured in the same run on the same private redis-server:
+ *   1. baseline: a no-op BullMQ pipeline (one job per item, empty processor,
+ *      concurrency 4 like the decision worker), items per second end to end;
+ *   2. batched: snapshots → decisions per second through the bot's HTTP API,
+ *      micro-batched ingest and decision worker (goal >= 3x the baseline);
+ *   3. latency: single-snapshot POSTs paced at 1,000 snapshots/s, ingest →
+ *      decision latency p50/p99/max (goal p99 < 20 ms).
+ * Everything (HTTP clients, bot, BullMQ worker) runs in this process; Redis is
+ * a private redis-server (AOF on, as in production) on a free port.
+ * Run: node --import tsx bench/pipeline.ts
+ */
+import { Agent, request } from 'node:http';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { startBot, type Bot } from '../src/bot/bot.js';
+import { loadConfig } from '../src/config/env.js';
+import type { Decision } from '../src/core/decide/types.js';
+import type { Snapshot } from '../src/core/snapshot/schema.js';
+import { createLogger } from '../src/log.js';
+import { queues } from '../src/redis/keys.js';
+import { mulberry32, type Rng } from '../model/training/prng.js';
+import { freePort, startRedis, type TestRedis } from '../test/helpers/redis.js';
+
+const BASELINE_N = 20_000;
+const BASELINE_WARMUP = 2_000;
+const BASELINE_CHUNK = 1_000; // items per addBulk call
+const WORKER_CONCURRENCY = 4; // as startDecisionWorker
+
+const BATCH_N = 50_000;
+const BATCH_WARMUP = 10_000;
+const BATCH_SIZE = 500; // snapshots per POST
+const BATCH_HOSTS = 200;
+const BATCH_CLIENTS = 8; // concurrent HTTP clients
+const BREACH_RATE = 0.03; // share of snapshots with disk_usage > 85
+
+const LAT_RATE = 1_000; // snapshots per second
+const LAT_WARMUP_S = 3;
+const LAT_SECONDS = 15;
+const LAT_HOSTS = 10_000;
+
+const PHASE_TIMEOUT_MS = 90_000;
+
+const round = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function healthy(host: string, rng: Rng, breachRate: number): Snapshot {
+  return {
+    host,
+    disk_usage: rng() < breachRate ? 86 + rng() * 13 : 20 + rng() * 55,
+    memory_usage: 20 + rng() * 50,
+    cpu_usage: 5 + rng() * 60,
+    dns_latency_ms: 5 + rng() * 80,
+    firewall_change_requested: 0,
+  };
+}
+
+/** Resolves when `done()` holds, polling; rejects after `timeoutMs`. */
+async function until(what: string, done: () => boolean, timeoutMs = PHASE_TIMEOUT_MS): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 1. Baseline: no-op BullMQ pipeline
+
+async function baseline(redis: TestRedis): Promise<{ rate: number; seconds: number }> {
+  const connection = redis.client();
+  const name = 'bench-baseline';
+  const queue = new Queue(name, { connection });
+  let completed = 0;
+  const worker = new Worker(name, () => Promise.resolve(), { connection, concurrency: WORKER_CONCURRENCY });
+  worker.on('completed', () => completed++);
+  await worker.waitUntilReady();
+
+  const run = async (n: number) => {
+    completed = 0;
+    const start = performance.now();
+    for (let i = 0; i < n; i += BASELINE_CHUNK) {
+      const count = Math.min(BASELINE_CHUNK, n - i);
+      await queue.addBulk(
+        Array.from({ length: count }, (_, j) => ({
+          name: 'item',
+          data: { i: i + j },
+          opts: { removeOnComplete: 1000, removeOnFail: 5000 },
+        })),
+      );
+    }
+    await until('baseline jobs', () => completed >= n);
+    return (performance.now() - start) / 1000;
+  };
+  await run(BASELINE_WARMUP);
+  const seconds = await run(BASELINE_N);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return { rate: BASELINE_N / seconds, seconds };
+}
+
+// ---------------------------------------------------------------------------
+// HTTP client
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+interface Post {
+  status: number;
+  /** ms from write to the complete response */
+  ms: number;
+}
+
+function post(url: URL, body: Buffer): Promise<Post> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: '/v1/metrics',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 2. Batched throughput through HTTP and Redis
+
+let decisionHook: (d: Decision) => void = () => undefined;
+
+async function ingestIdle(queue: Queue): Promise<void> {
+  for (;;) {
+    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(c).every((v) => v === 0)) return;
+    await sleep(20);
+  }
+}
+
+async function batched(
+  bot: Bot,
+  ingestQueue: Queue,
+  n: number,
+  rng: Rng,
+): Promise<{ rate: number; seconds: number; postP50: number; postP99: number; decisions: Record<string, number> }> {
+  const url = new URL(bot.url);
+  const requests = Math.ceil(n / BATCH_SIZE);
+  // Bodies are built before the clock starts: the clients should cost the bot as little CPU as possible.
+  let hostIndex = 0;
+  const bodies = Array.from({ length: requests }, () =>
+    Buffer.from(
+      JSON.stringify(
+        Array.from({ length: BATCH_SIZE }, () => healthy(`host-${hostIndex++ % BATCH_HOSTS}`, rng, BREACH_RATE)),
+      ),
+    ),
+  );
+  const total = requests * BATCH_SIZE;
+  let decided = 0;
+  const decisions: Record<string, number> = {};
+  decisionHook = (d) => {
+    decided++;
+    decisions[d.decision] = (decisions[d.decision] ?? 0) + 1;
+  };
+  const postMs: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  const client = async () => {
+    while (next < bodies.length) {
+      const r = await post(url, bodies[next++]!);
+      if (r.status !== 202) throw new Error(`POST /v1/metrics answered ${r.status}`);
+      postMs.push(r.ms);
+    }
+  };
+  await Promise.all(Array.from({ length: BATCH_CLIENTS }, client));
+  await until('decisions', () => decided >= total);
+  const seconds = (performance.now() - start) / 1000;
+  decisionHook = () => undefined;
+  await ingestIdle(ingestQueue);
+  postMs.sort((a, b) => a - b);
+  return {
+    rate: total / seconds,
+    seconds,
+    postP50: percentile(postMs, 50),
+    postP99: percentile(postMs, 99),
+    decisions,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// 3. Latency at a steady rate
+
+interface LatencyResult {
+  sent: number;
+  decided: number;
+  sendRate: number;
+  p50: number;
+  p99: number;
+  max: number;
+  postP50: number;
+  postP99: number;
+  /** POST answered (202) → decision, p50/p99 */
+  afterAckP50: number;
+  afterAckP99: number;
+}
+
+async function steady(bot: Bot, ingestQueue: Queue, seconds: number, rng: Rng, measure: boolean) {
+  const url = new URL(bot.url);
+  // key host|ts → send time (performance.now()) and ack time
+  const sentAt = new Map<string, { sent: number; acked: number }>();
+  const latencies: number[] = [];
+  const afterAck: number[] = [];
+  const postMs: number[] = [];
+  let decided = 0;
+  decisionHook = (d) => {
+    const now = performance.now();
+    const key = `${d.host}|${d.ts}`;
+    const s = sentAt.get(key);
+    if (!s) return;
+    sentAt.delete(key);
+    decided++;
+    latencies.push(now - s.sent);
+    if (s.acked > 0) afterAck.push(now - s.acked);
+  };
+  let sent = 0;
+  let failures = 0;
+  let seq = 0;
+  const start = performance.now();
+  const durationMs = seconds * 1000;
+  let lastSend = start;
+  while (performance.now() - start < durationMs) {
+    const due = Math.floor(((performance.now() - start) * LAT_RATE) / 1000) + 1;
+    while (sent < due) {
+      const now = performance.now();
+      const ts = new Date(performance.timeOrigin + now).toISOString();
+      const host = `lat-${seq++ % LAT_HOSTS}`;
+      const entry = { sent: now, acked: 0 };
+      sentAt.set(`${host}|${ts}`, entry);
+      const body = Buffer.from(JSON.stringify({ ...healthy(host, rng, 0.01), ts }));
+      post(url, body).then(
+        (r) => {
+          if (r.status !== 202) failures++;
+          entry.acked = performance.now();
+          postMs.push(r.ms);
+        },
+        () => failures++,
+      );
+      sent++;
+      lastSend = now;
+    }
+    await sleep(1);
+  }
+  const sendSeconds = (lastSend - start) / 1000;
+  await until('latency decisions', () => decided + failures >= sent, 30_000).catch((e: Error) =>
+    console.warn(`warning: ${e.message} (${decided}/${sent} decided)`),
+  );
+  decisionHook = () => undefined;
+  await ingestIdle(ingestQueue);
+  if (!measure) return undefined;
+  if (failures > 0) console.warn(`warning: ${failures} POSTs failed`);
+  latencies.sort((a, b) => a - b);
+  afterAck.sort((a, b) => a - b);
+  postMs.sort((a, b) => a - b);
+  const result: LatencyResult = {
+    sent,
+    decided,
+    sendRate: (sent - 1) / sendSeconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+    postP50: percentile(postMs, 50),
+    postP99: percentile(postMs, 99),
+    afterAckP50: percentile(afterAck, 50),
+    afterAckP99: percentile(afterAck, 99),
+  };
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+
+const cpu = cpus();
+console.log(`machine: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores), node ${process.version}`);
+const runStart = performance.now();
+const redis = await startRedis();
+const info = await redis.client().info('server');
+console.log(`redis-server ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} on ${redis.url} (AOF everysec)`);
+
+let bot: Bot | undefined;
+let ingestQueue: Queue | undefined;
+try {
+  console.log(`\n[1] baseline: no-op BullMQ, one job per item, concurrency ${WORKER_CONCURRENCY}…`);
+  const base = await baseline(redis);
+  console.log(
+    `    ${round(BASELINE_N)} items in ${round(base.seconds, 2)} s = ${round(base.rate)} items/s (addBulk of ${BASELINE_CHUNK})`,
+  );
+
+  const config = loadConfig({ REDIS_URL: redis.url, HTTP_PORT: String(await freePort()), LOG_LEVEL: 'silent' });
+  if (!config.ok) throw new Error(config.errors.join('; '));
+  bot = await startBot(config.config, createLogger('silent'), { onDecision: (d) => decisionHook(d) });
+  ingestQueue = new Queue(queues.ingest, { connection: redis.client() });
+  const rng = mulberry32(20261125);
+
+  console.log(
+    `\n[2] batched: POST arrays of ${BATCH_SIZE} snapshots, ${BATCH_HOSTS} hosts, ${BATCH_CLIENTS} clients, ${BREACH_RATE * 100}% disk breaches…`,
+  );
+  await batched(bot, ingestQueue, BATCH_WARMUP, rng);
+  const batch = await batched(bot, ingestQueue, BATCH_N, rng);
+  const ratio = batch.rate / base.rate;
+  console.log(
+    `    ${round(BATCH_N)} snapshots decided in ${round(batch.seconds, 2)} s = ${round(batch.rate)} decisions/s` +
+      ` → ${round(ratio, 2)}x the baseline (goal >= 3x)`,
+  );
+  console.log(
+    `    POST of ${BATCH_SIZE}: p50 ${round(batch.postP50, 1)} ms, p99 ${round(batch.postP99, 1)} ms; decisions ${JSON.stringify(batch.decisions)}`,
+  );
+
+  console.log(
+    `\n[3] latency: single-snapshot POSTs at ${LAT_RATE}/s for ${LAT_SECONDS} s (after ${LAT_WARMUP_S} s warm-up)…`,
+  );
+  await steady(bot, ingestQueue, LAT_WARMUP_S, rng, false);
+  const lat = (await steady(bot, ingestQueue, LAT_SECONDS, rng, true))!;
+  console.log(
+    `    sent ${round(lat.sent)} at ${round(lat.sendRate, 1)} snapshots/s, decided ${round(lat.decided)};` +
+      ` ingest→decision p50 ${round(lat.p50, 2)} ms, p99 ${round(lat.p99, 2)} ms, max ${round(lat.max, 2)} ms (goal p99 < 20 ms)`,
+  );
+  console.log(
+    `    of which POST→202: p50 ${round(lat.postP50, 2)} ms, p99 ${round(lat.postP99, 2)} ms;` +
+      ` 202→decision: p50 ${round(lat.afterAckP50, 2)} ms, p99 ${round(lat.afterAckP99, 2)} ms`,
+  );
+
+  const rows: [string, string, string][] = [
+    ['baseline no-op BullMQ (1 job/item)', `${round(base.rate)} items/s`, ''],
+    ['batched HTTP → decisions', `${round(batch.rate)} decisions/s`, `${round(ratio, 2)}x baseline (goal >= 3x)`],
+    ['steady send rate', `${round(lat.sendRate, 1)} snapshots/s`, `target ${LAT_RATE}/s`],
+    ['ingest→decision p50', `${round(lat.p50, 2)} ms`, ''],
+    ['ingest→decision p99', `${round(lat.p99, 2)} ms`, 'goal < 20 ms'],
+    ['ingest→decision max', `${round(lat.max, 2)} ms`, ''],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\nsummary (${round((performance.now() - runStart) / 1000, 1)} s total)`);
+  for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+} finally {
+  agent.destroy();
+  await ingestQueue?.close();
+  await bot?.close();
+  await redis.stop();
+}

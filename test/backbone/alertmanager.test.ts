@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let bot: TestBot;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  bot = await startTestBot(redis);
+});
+
+afterAll(async () => {
+  await bot?.close();
+  await redis?.stop();
+});
+
+function webhook(status: 'firing' | 'resolved', alerts: { name: string; instance: string; value?: string; fingerprint: string }[]) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="HostOutOfDiskSpace"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'healgate',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: alerts.map((a) => ({
+      status,
+      labels: { alertname: a.name, instance: a.instance, severity: 'warning' },
+      annotations: a.value ? { value: a.value, summary: 'disk almost full' } : {},
+      startsAt: '2026-11-25T10:00:00.000Z',
+      endsAt: status === 'resolved' ? '2026-11-25T10:30:00.000Z' : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: a.fingerprint,
+    })),
+  };
+}
+
+async function incidents(host: string): Promise<{ signal: string; status: string }[]> {
+  const r = await bot.request(`/v1/hosts/${host}`);
+  return r.status === 200 ? (r.body as { incidents: { signal: string; status: string }[] }).incidents : [];
+}
+
+describe('POST /v1/alertmanager', () => {
+  it('maps a firing alert to its host and signal, once, however often Alertmanager resends it', async () => {
+    const firing = webhook('firing', [{ name: 'HostOutOfDiskSpace', instance: 'db-1:9100', value: '97.5', fingerprint: 'a1b2c3' }]);
+    expect(await bot.request('/v1/alertmanager', { body: firing })).toEqual({ status: 200, body: { accepted: 1, duplicates: 0, ignored: [] } });
+    // The group_interval resend and the HA twin are the same notification.
+    const resends = await Promise.all([bot.request('/v1/alertmanager', { body: firing }), bot.request('/v1/alertmanager', { body: firing })]);
+    expect(resends.map((r) => r.body)).toEqual([
+      { accepted: 0, duplicates: 1, ignored: [] },
+      { accepted: 0, duplicates: 1, ignored: [] },
+    ]);
+    expect(await eventually(async () => ((await incidents('db-1')).length > 0 ? incidents('db-1') : undefined))).toMatchObject([
+      { signal: 'disk_usage', status: 'open' },
+    ]);
+    const host = (await bot.request('/v1/hosts/db-1')).body as { snapshot: { disk_usage: number }; history: unknown[] };
+    expect(host.snapshot.disk_usage).toBe(97.5);
+    expect(host.history).toHaveLength(1);
+  });
+
+  it('resolves the incident when the alert resolves', async () => {
+    const resolved = webhook('resolved', [{ name: 'HostOutOfDiskSpace', instance: 'db-1:9100', fingerprint: 'a1b2c3' }]);
+    expect((await bot.request('/v1/alertmanager', { body: resolved })).body).toMatchObject({ accepted: 1 });
+    await eventually(async () => ((await incidents('db-1')).length === 0 ? true : undefined));
+    const { body } = await bot.request('/v1/audit?window=1h&host=db-1&type=incident.resolved');
+    expect((body as { entries: unknown[] }).entries).toHaveLength(1);
+  });
+
+  it('ignores alerts the policy does not map, and says why', async () => {
+    const r = await bot.request('/v1/alertmanager', {
+      body: webhook('firing', [
+        { name: 'WatchdogAlert', instance: 'db-2:9100', fingerprint: 'ff01' },
+        { name: 'HostOutOfDiskSpace', instance: 'bad host!', fingerprint: 'ff02' },
+      ]),
+    });
+    expect(r).toEqual({
+      status: 200,
+      body: {
+        accepted: 0,
+        duplicates: 0,
+        ignored: ["alert WatchdogAlert is not in the policy's alertmanager table", 'label instance="bad host!" is not a host name'],
+      },
+    });
+  });
+
+  it('rejects a payload that is not webhook v4', async () => {
+    const r = await bot.request('/v1/alertmanager', { body: { version: '3', alerts: [] } });
+    expect(r.status).toBe(400);
+    expect((r.body as { error: string }).error).toContain('version');
+  });
+});
