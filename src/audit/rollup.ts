@@ -2,8 +2,9 @@ import { CLASSES, type DecisionClass } from '../core/classes.js';
 import { AUDIT_TYPES, type AuditEntry, type AuditType } from './schema.js';
 
 /**
- * Order of the counters packed into one rollup field ("3,0,1,..."). This
- * layout is persisted in Redis for 400 days: only ever append to it.
+ * Order of the counters packed into one rollup field, as little-endian
+ * doubles (exact for integers up to 2^53). This layout is persisted in Redis
+ * for 400 days: only ever append to it.
  */
 export const SLOTS = [
   'entries',
@@ -77,10 +78,9 @@ export class CounterSum {
   private readonly values = new Float64Array(SLOTS.length);
 
   /** Adds one stored field; slots a newer writer appended are ignored. */
-  addPacked(packed: string): void {
-    const parts = packed.split(',');
-    const n = Math.min(parts.length, SLOTS.length);
-    for (let i = 0; i < n; i++) this.values[i]! += Number(parts[i]) || 0;
+  addPacked(packed: Buffer): void {
+    const n = Math.min(Math.floor(packed.length / 8), SLOTS.length);
+    for (let i = 0; i < n; i++) this.values[i]! += packed.readDoubleLE(i * 8);
   }
 
   add(other: CounterSum): void {

@@ -71,8 +71,8 @@ export async function readSummary(
 
   const pipeline = redis.pipeline();
   for (const b of buckets) {
-    if (host === undefined) pipeline.hgetall(b.key);
-    else pipeline.hget(b.key, host);
+    if (host === undefined) pipeline.hgetallBuffer(b.key);
+    else pipeline.hgetBuffer(b.key, host);
   }
   const replies = (await pipeline.exec()) ?? [];
   buckets.forEach((bucket, i) => {
@@ -80,12 +80,12 @@ export async function readSummary(
     if (err) throw err;
     const day = perDay.get(bucket.day)!;
     if (host !== undefined) {
-      if (typeof reply !== 'string') return;
+      if (!Buffer.isBuffer(reply)) return;
       day.addPacked(reply);
       hostSum(host).addPacked(reply);
       return;
     }
-    for (const [field, packed] of Object.entries(reply as Record<string, string>)) {
+    for (const [field, packed] of Object.entries(reply as Record<string, Buffer>)) {
       if (field === ALL_HOSTS_FIELD) day.addPacked(packed);
       else hostSum(field).addPacked(packed);
     }

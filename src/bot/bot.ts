@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { ActionQueues } from '../actions/queues.js';
 import { expiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { LogAdapter } from '../chat/log-adapter.js';
+import { Notifier } from '../chat/notifier.js';
+import type { ChatAdapter } from '../chat/port.js';
 import { ApprovalService } from '../approvals/service.js';
 import { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/types.js';
@@ -36,6 +41,8 @@ export interface BotOptions {
   readonly now?: () => Date;
   /** Called with every decision this replica makes (benchmarks, embedding). */
   readonly onDecision?: (decision: Decision) => void;
+  /** Chat adapters that receive notifications; the log alone when none is given. */
+  readonly adapters?: readonly ChatAdapter[];
 }
 
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
@@ -98,6 +105,18 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
+  const notifier = new Notifier(
+    redis,
+    options.adapters ?? [new LogAdapter(logger)],
+    {
+      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      windowMs: 1500,
+      digestFrom: 5,
+      claimIdleMs: 60_000,
+    },
+    logger,
+  );
+  await notifier.start();
   const recovered = await approvals.recover();
   if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approvals interrupted by a crash');
 
@@ -127,6 +146,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     async close() {
       await app.close();
       await Promise.all(workers.map((w) => w.close()));
+      await notifier.close();
       await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
       await connection.close();
     },

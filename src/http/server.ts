@@ -16,12 +16,13 @@ export const BODY_LIMIT = 1024 * 1024;
  * health and metrics stay open for probes and scrapers.
  */
 export function buildServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    bodyLimit: BODY_LIMIT,
-    disableRequestLogging: true,
-  });
-  healthRoutes(app, deps);
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: BODY_LIMIT });
+  // Per-request lines only for warnings and worse: at 1,000 snapshots/s they would drown the log.
+  const quiet = { logLevel: 'warn' } as const;
+  void app.register((probes, _opts, done) => {
+    healthRoutes(probes, deps);
+    done();
+  }, quiet);
   void app.register((api, _opts, done) => {
     if (deps.ingestToken) {
       const token = deps.ingestToken;
@@ -40,6 +41,6 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     hostRoutes(api, deps);
     auditRoutes(api, deps);
     done();
-  });
+  }, quiet);
   return app;
 }

@@ -22,6 +22,7 @@ export const keys = {
   enqueued: (jobKey: string) => `${P}:enqueued:${jobKey}`,
   stats: `${P}:stats`,
   events: `${P}:events`,
+  notifierLease: `${P}:notifier:lease`,
   heartbeat: (component: string) => `${P}:heartbeat:${component}`,
 } as const;
 

@@ -15,7 +15,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function webhook(status: 'firing' | 'resolved', alerts: { name: string; instance: string; value?: string; fingerprint: string }[]) {
+function webhook(
+  status: 'firing' | 'resolved',
+  alerts: { name: string; instance: string; value?: string; fingerprint: string }[],
+) {
   return {
     version: '4',
     groupKey: '{}:{alertname="HostOutOfDiskSpace"}',
@@ -45,24 +48,34 @@ async function incidents(host: string): Promise<{ signal: string; status: string
 
 describe('POST /v1/alertmanager', () => {
   it('maps a firing alert to its host and signal, once, however often Alertmanager resends it', async () => {
-    const firing = webhook('firing', [{ name: 'HostOutOfDiskSpace', instance: 'db-1:9100', value: '97.5', fingerprint: 'a1b2c3' }]);
-    expect(await bot.request('/v1/alertmanager', { body: firing })).toEqual({ status: 200, body: { accepted: 1, duplicates: 0, ignored: [] } });
+    const firing = webhook('firing', [
+      { name: 'HostOutOfDiskSpace', instance: 'db-1:9100', value: '97.5', fingerprint: 'a1b2c3' },
+    ]);
+    expect(await bot.request('/v1/alertmanager', { body: firing })).toEqual({
+      status: 200,
+      body: { accepted: 1, duplicates: 0, ignored: [] },
+    });
     // The group_interval resend and the HA twin are the same notification.
-    const resends = await Promise.all([bot.request('/v1/alertmanager', { body: firing }), bot.request('/v1/alertmanager', { body: firing })]);
+    const resends = await Promise.all([
+      bot.request('/v1/alertmanager', { body: firing }),
+      bot.request('/v1/alertmanager', { body: firing }),
+    ]);
     expect(resends.map((r) => r.body)).toEqual([
       { accepted: 0, duplicates: 1, ignored: [] },
       { accepted: 0, duplicates: 1, ignored: [] },
     ]);
-    expect(await eventually(async () => ((await incidents('db-1')).length > 0 ? incidents('db-1') : undefined))).toMatchObject([
-      { signal: 'disk_usage', status: 'open' },
-    ]);
+    expect(
+      await eventually(async () => ((await incidents('db-1')).length > 0 ? incidents('db-1') : undefined)),
+    ).toMatchObject([{ signal: 'disk_usage', status: 'open' }]);
     const host = (await bot.request('/v1/hosts/db-1')).body as { snapshot: { disk_usage: number }; history: unknown[] };
     expect(host.snapshot.disk_usage).toBe(97.5);
     expect(host.history).toHaveLength(1);
   });
 
   it('resolves the incident when the alert resolves', async () => {
-    const resolved = webhook('resolved', [{ name: 'HostOutOfDiskSpace', instance: 'db-1:9100', fingerprint: 'a1b2c3' }]);
+    const resolved = webhook('resolved', [
+      { name: 'HostOutOfDiskSpace', instance: 'db-1:9100', fingerprint: 'a1b2c3' },
+    ]);
     expect((await bot.request('/v1/alertmanager', { body: resolved })).body).toMatchObject({ accepted: 1 });
     await eventually(async () => ((await incidents('db-1')).length === 0 ? true : undefined));
     const { body } = await bot.request('/v1/audit?window=1h&host=db-1&type=incident.resolved');
@@ -81,7 +94,10 @@ describe('POST /v1/alertmanager', () => {
       body: {
         accepted: 0,
         duplicates: 0,
-        ignored: ["alert WatchdogAlert is not in the policy's alertmanager table", 'label instance="bad host!" is not a host name'],
+        ignored: [
+          "alert WatchdogAlert is not in the policy's alertmanager table",
+          'label instance="bad host!" is not a host name',
+        ],
       },
     });
   });

@@ -16,10 +16,14 @@ beforeAll(async () => {
     bots.push({ proc, url: `http://127.0.0.1:${port}` });
   }
   for (const b of bots) {
-    await eventually(async () => {
-      const r = await fetch(`${b.url}/readyz`).catch(() => undefined);
-      return r?.status === 200 ? true : undefined;
-    }, 30_000, `bot ${b.url} ready\n${b.proc.output()}`);
+    await eventually(
+      async () => {
+        const r = await fetch(`${b.url}/readyz`).catch(() => undefined);
+        return r?.status === 200 ? true : undefined;
+      },
+      30_000,
+      `bot ${b.url} ready\n${b.proc.output()}`,
+    );
   }
 }, 60_000);
 
@@ -35,15 +39,23 @@ describe('two bot processes on one Redis', () => {
     // as many as the fleet breaker lets auto-heal at once).
     for (let round = 0; round < 10; round++) {
       const batch = hosts.map((host, i) => snapshot({ host, disk_usage: i % 8 === 0 ? 92 + round * 0.1 : 40 }));
-      const r = await fetch(`${bots[round % 2]!.url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const r = await fetch(`${bots[round % 2]!.url}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+      });
       expect(r.status).toBe(202);
     }
     const client = redis.client();
-    const stats = await eventually(async () => {
-      const s = await client.hgetall('healgate:stats');
-      const total = Object.values(s).reduce((a, b) => a + Number(b), 0);
-      return total >= 400 ? s : undefined;
-    }, 30_000, 'all 400 decisions');
+    const stats = await eventually(
+      async () => {
+        const s = await client.hgetall('healgate:stats');
+        const total = Object.values(s).reduce((a, b) => a + Number(b), 0);
+        return total >= 400 ? s : undefined;
+      },
+      30_000,
+      'all 400 decisions',
+    );
     expect(stats).toEqual({ 'decisions:NO_ACTION': '350', 'decisions:AUTO_HEAL': '50' });
 
     for (const host of hosts.filter((_, i) => i % 8 === 0)) {

@@ -14,7 +14,9 @@ afterAll(async () => {
 
 describe('healgate bot start-up', () => {
   it('names every bad variable and exits non-zero without starting', async () => {
-    const { code, stderr } = await runCli(['bot'], { env: { REDIS_URL: redis.url, HTTP_PORT: 'eighty', EXECUTION_MODE: 'yolo', APPROVERS: 'alice' } });
+    const { code, stderr } = await runCli(['bot'], {
+      env: { REDIS_URL: redis.url, HTTP_PORT: 'eighty', EXECUTION_MODE: 'yolo', APPROVERS: 'alice' },
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('healgate: invalid configuration:');
     expect(stderr).toContain('HTTP_PORT');
@@ -31,7 +33,9 @@ describe('healgate bot start-up', () => {
   it('refuses a Redis that may evict keys', async () => {
     const client = redis.client();
     await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
-    const { code, stderr } = await runCli(['bot'], { env: { REDIS_URL: redis.url, HTTP_PORT: String(await freePort()) } });
+    const { code, stderr } = await runCli(['bot'], {
+      env: { REDIS_URL: redis.url, HTTP_PORT: String(await freePort()) },
+    });
     await client.config('SET', 'maxmemory-policy', 'noeviction');
     expect(code).toBe(2);
     expect(stderr).toContain('noeviction');

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBot, type Bot } from '../../src/bot/bot.js';
+import { startBot, type Bot, type BotOptions } from '../../src/bot/bot.js';
 import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import { DEFAULT_POLICY } from './core.js';
@@ -24,7 +24,11 @@ export interface TestBot extends Bot {
 }
 
 /** A real bot in this process, on the test's Redis, with a free port. */
-export async function startTestBot(redis: TestRedis, env: Record<string, string> = {}): Promise<TestBot> {
+export async function startTestBot(
+  redis: TestRedis,
+  env: Record<string, string> = {},
+  options: BotOptions = {},
+): Promise<TestBot> {
   const port = await freePort();
   const result = loadConfig({
     REDIS_URL: redis.url,
@@ -34,7 +38,7 @@ export async function startTestBot(redis: TestRedis, env: Record<string, string>
     ...env,
   });
   if (!result.ok) throw new Error(result.errors.join('; '));
-  const bot = await startBot(result.config, createLogger('silent'));
+  const bot = await startBot(result.config, createLogger('silent'), options);
   return Object.assign(bot, {
     async request(path: string, init: { method?: string; body?: unknown; token?: string; raw?: string } = {}) {
       const headers: Record<string, string> = {};

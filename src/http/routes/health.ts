@@ -9,7 +9,10 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const redis =
       deps.redis.status === 'ready' &&
       (await Promise.race([
-        deps.redis.ping().then((r) => r === 'PONG', () => false),
+        deps.redis.ping().then(
+          (r) => r === 'PONG',
+          () => false,
+        ),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
       ]));
     const workers = deps.workersRunning();

@@ -37,31 +37,42 @@ if ahead > 0 and ahead > tonumber(redis.call('GET', KEYS[3]) or '0') then
   redis.call('SET', KEYS[3], string.format('%d', ahead))
 end
 
+-- Counters are packed as little-endian doubles, one string per host and bucket:
+-- a summary then reads one field per host whatever the number of entries.
 local deltas = {}
+local width = 0
 for slot, amount in string.gmatch(ARGV[6], '(%d+)=(%d+)') do
-  deltas[tonumber(slot) + 1] = tonumber(amount)
+  slot = tonumber(slot) + 1
+  deltas[slot] = tonumber(amount)
+  if slot > width then width = slot end
 end
 local fields = {'*'}
 if ARGV[5] ~= '' then fields[2] = ARGV[5] end
 
+local formats = {}
+local function doubles(n)
+  formats[n] = formats[n] or ('<' .. string.rep('d', n))
+  return formats[n]
+end
+
 for k = 4, #KEYS do
   for _, field in ipairs(fields) do
-    local values = {}
     local stored = redis.call('HGET', KEYS[k], field)
+    local values = {}
+    local have = 0
     if stored then
-      for n in string.gmatch(stored, '[^,]+') do values[#values + 1] = tonumber(n) end
+      have = math.floor(#stored / 8)
+      -- unpack also returns the next read position, after the values.
+      if have > 0 then values = {struct.unpack(doubles(have), stored)} end
     end
-    local width = #values
-    for slot in pairs(deltas) do
-      if slot > width then width = slot end
+    local n = math.max(width, have)
+    for slot = 1, n do
+      values[slot] = (slot <= have and values[slot] or 0) + (deltas[slot] or 0)
     end
-    local packed = {}
-    for slot = 1, width do
-      packed[slot] = string.format('%d', (values[slot] or 0) + (deltas[slot] or 0))
-    end
-    redis.call('HSET', KEYS[k], field, table.concat(packed, ','))
+    redis.call('HSET', KEYS[k], field, struct.pack(doubles(n), unpack(values, 1, n)))
+    -- '*' is written first in every bucket, so without it the bucket is new.
+    if not stored and field == '*' then redis.call('EXPIREAT', KEYS[k], ARGV[7 + k - 4]) end
   end
-  redis.call('EXPIREAT', KEYS[k], ARGV[7 + k - 4])
 end
 
 return {'ok', id}

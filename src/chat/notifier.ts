@@ -1,0 +1,174 @@
+import type { Redis } from 'ioredis';
+import type { HealgateEvent } from '../events/types.js';
+import type { Logger } from '../log.js';
+import { keys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { DIGESTIBLE, type ChatAdapter, type DigestibleType, type Notification } from './port.js';
+
+export interface NotifierOptions {
+  /** This replica's name in the consumer group. */
+  readonly consumer: string;
+  /** After the first event of a burst, how long to gather more before posting. */
+  readonly windowMs: number;
+  /** From this many events of one type in a window, they go out as one digest. */
+  readonly digestFrom: number;
+  /** Entries a dead replica left unacknowledged for this long are taken over. */
+  readonly claimIdleMs: number;
+}
+
+const GROUP = 'notifier';
+/** Long enough to outlast a delivery window; short enough for a quick takeover. */
+const LEASE_MS = 10_000;
+
+/** Groups a window's events: digests for bursts of one kind, single notifications for the rest, in order. */
+export function groupEvents(events: readonly HealgateEvent[], digestFrom: number): Notification[] {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  const digests = new Map<DigestibleType, HealgateEvent[]>();
+  const out: Notification[] = [];
+  for (const event of events) {
+    const type = event.type as DigestibleType;
+    if ((DIGESTIBLE as readonly string[]).includes(type) && (counts.get(type) ?? 0) >= digestFrom) {
+      const list = digests.get(type);
+      if (list) list.push(event);
+      else {
+        const fresh = [event];
+        digests.set(type, fresh);
+        out.push({ kind: 'digest', type, events: fresh });
+      }
+    } else {
+      out.push({ kind: 'event', event });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the event stream through a consumer group and acknowledges an event
+ * only after every adapter had it. One replica at a time holds the notifier
+ * lease, so a burst becomes one digest per channel however many replicas
+ * run; when the holder dies its lease lapses, another replica takes over and
+ * claims what it left unacknowledged.
+ */
+export class Notifier {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly reader: Redis;
+
+  constructor(
+    redis: Redis,
+    private readonly adapters: readonly ChatAdapter[],
+    private readonly options: NotifierOptions,
+    private readonly logger: Logger,
+  ) {
+    // XREADGROUP blocks its connection.
+    this.reader = redis.duplicate();
+  }
+
+  async start(): Promise<void> {
+    await this.reader.xgroup('CREATE', keys.events, GROUP, '$', 'MKSTREAM').catch((err: Error) => {
+      if (!err.message.includes('BUSYGROUP')) throw err;
+    });
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    // Hand the lease on at once rather than after it lapses.
+    await runScript(
+      this.reader,
+      { name: 'lock-release', keys: 1 },
+      [keys.notifierLease],
+      [this.options.consumer],
+    ).catch(() => undefined);
+    this.reader.disconnect();
+    await this.loop?.catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!(await this.holdLease())) {
+          await new Promise((r) => setTimeout(r, LEASE_MS / 5));
+          continue;
+        }
+        const batch = [...(await this.claimAbandoned()), ...(await this.read(1000))];
+        if (batch.length === 0) continue;
+        const deadline = Date.now() + this.options.windowMs;
+        while (this.running && Date.now() < deadline)
+          batch.push(...(await this.read(Math.max(1, deadline - Date.now()))));
+        await this.deliver(batch);
+      } catch (err) {
+        if (!this.running) return;
+        this.logger.warn({ err }, 'notifier: reading events failed; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private async holdLease(): Promise<boolean> {
+    const held = await runScript(
+      this.reader,
+      { name: 'lock-renew', keys: 1 },
+      [keys.notifierLease],
+      [this.options.consumer, LEASE_MS],
+    );
+    return held === 1;
+  }
+
+  private async read(blockMs: number): Promise<[string, HealgateEvent][]> {
+    const reply = (await this.reader.xreadgroup(
+      'GROUP',
+      GROUP,
+      this.options.consumer,
+      'COUNT',
+      500,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      keys.events,
+      '>',
+    )) as [string, [string, string[]][]][] | null;
+    return parseEntries(reply?.[0]?.[1] ?? []);
+  }
+
+  private async claimAbandoned(): Promise<[string, HealgateEvent][]> {
+    const reply = (await this.reader.xautoclaim(
+      keys.events,
+      GROUP,
+      this.options.consumer,
+      this.options.claimIdleMs,
+      '0-0',
+      'COUNT',
+      500,
+    )) as [string, [string, string[]][]];
+    return parseEntries(reply[1] ?? []);
+  }
+
+  private async deliver(batch: readonly [string, HealgateEvent][]): Promise<void> {
+    const notifications = groupEvents(
+      batch.map(([, e]) => e),
+      this.options.digestFrom,
+    );
+    for (const notification of notifications) {
+      for (const adapter of this.adapters) {
+        try {
+          await adapter.deliver(notification);
+        } catch (err) {
+          this.logger.error({ err, adapter: adapter.name }, 'chat adapter failed to deliver a notification');
+        }
+      }
+    }
+    if (batch.length > 0) await this.reader.xack(keys.events, GROUP, ...batch.map(([id]) => id));
+  }
+}
+
+function parseEntries(entries: readonly [string, string[]][]): [string, HealgateEvent][] {
+  const out: [string, HealgateEvent][] = [];
+  for (const [id, fields] of entries) {
+    const i = fields.indexOf('event');
+    if (i >= 0 && fields[i + 1]) out.push([id, JSON.parse(fields[i + 1]!) as HealgateEvent]);
+  }
+  return out;
+}
