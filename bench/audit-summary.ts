@@ -70,71 +70,108 @@ function entry(rng: Rng): AuditEntryInput {
   return { type: 'firewall.requested', host, data: { port: 8443, proto: 'tcp', rule: 'allow' } };
 }
 
-/** `count` entries at even steps across the window, oldest first, in pipelined batches. */
-async function fill(audit: AuditLog, rng: Rng, count: number, windowStart: number): Promise<number> {
+/** `total` entries at even steps across the window, oldest first, in pipelined batches. */
+async function fill(audit: AuditLog, rng: Rng, total: number, windowStart: number): Promise<number> {
   const started = performance.now();
-  for (let done = 0; done < count;) {
-    const n = Math.min(BATCH, count - done);
+  for (let done = 0; done < total;) {
+    const n = Math.min(BATCH, total - done);
     const items = Array.from({ length: n }, (_, i) => ({
       entry: entry(rng),
-      at: new Date(windowStart + Math.floor(((done + i) / count) * WINDOW_MS)),
+      at: new Date(windowStart + Math.floor(((done + i) / total) * WINDOW_MS)),
     }));
     await audit.appendMany(items);
     done += n;
-    if (count >= 100_000 && done % 100_000 === 0) process.stderr.write(`  ${done.toLocaleString('en-US')} written\n`);
+    if (total >= 100_000 && done % 100_000 === 0) process.stderr.write(`  ${done.toLocaleString('en-US')} written\n`);
   }
-  return (count / (performance.now() - started)) * 1000;
+  return (total / (performance.now() - started)) * 1000;
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timeSummary(audit: AuditLog, filter: { since: Date; until: Date; host?: string }) {
+type Filter = { since: Date; until: Date; host?: string };
+
+async function timeOnce(audit: AuditLog, filter: Filter): Promise<{ ms: number; entries: number }> {
+  const start = performance.now();
+  const s = await audit.summary(filter);
+  return { ms: performance.now() - start, entries: s.totals.entries };
+}
+
+async function timeSummary(audit: AuditLog, filter: Filter) {
   const times: number[] = [];
   let entries = 0;
   for (let r = 0; r < WARMUP + RUNS; r++) {
-    const start = performance.now();
-    const s = await audit.summary(filter);
-    const ms = performance.now() - start;
-    entries = s.totals.entries;
-    if (r >= WARMUP) times.push(ms);
+    const t = await timeOnce(audit, filter);
+    entries = t.entries;
+    if (r >= WARMUP) times.push(t.ms);
   }
   return { ms: median(times), entries };
 }
 
-const redis = await startRedis();
+/**
+ * Alternating calls on the large log and on a 1k reference log in the same
+ * server, so that both sides of the ratio see the same machine conditions.
+ */
+async function interleaved(large: AuditLog, small: AuditLog, filter: Filter) {
+  const t = { large: [] as number[], small: [] as number[], ratio: [] as number[] };
+  for (let r = 0; r < WARMUP + RUNS; r++) {
+    const l = await timeOnce(large, filter);
+    const s = await timeOnce(small, filter);
+    if (r < WARMUP) continue;
+    t.large.push(l.ms);
+    t.small.push(s.ms);
+    t.ratio.push(l.ms / s.ms);
+  }
+  return { large: median(t.large), small: median(t.small), ratio: median(t.ratio) };
+}
+
+const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+const count = (n: number) => n.toLocaleString('en-US');
+
+const server = await startRedis();
 try {
-  const client = redis.client();
+  const client = server.client();
   const audit = new AuditLog(client);
+  const reference = new AuditLog(client, { key: 'healgate:bench:audit-1k' });
   const until = new Date();
   const since = new Date(until.getTime() - WINDOW_MS);
-  const rng = mulberry32(20261125);
   const fleet = { since, until };
   const oneHost = { since, until, host: 'host-07' };
+  const redisVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? '?';
 
   console.log(
-    `machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), node ${process.version}, ${(await client.info('server')).match(/redis_version:(\S+)/)?.[1] ? `redis ${(await client.info('server')).match(/redis_version:(\S+)/)![1]}` : ''}`,
+    `machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), node ${process.version}, redis ${redisVersion}`,
   );
   console.log(
-    `${HOSTS.length} hosts, entries spread evenly over the 7-day window; median of ${RUNS} summary() calls after ${WARMUP} warm-up`,
+    `${HOSTS.length} hosts, entries evenly over the 7-day window (${since.toISOString()} .. ${until.toISOString()}); ` +
+      `median of ${RUNS} summary() calls after ${WARMUP} warm-up`,
   );
 
-  const smallRate = await fill(audit, rng, SMALL, since.getTime());
+  await fill(audit, mulberry32(7), SMALL, since.getTime());
   const small = await timeSummary(audit, fleet);
   const smallHost = await timeSummary(audit, oneHost);
   console.log(
-    `${SMALL.toLocaleString('en-US').padStart(9)} entries: summary ${small.ms.toFixed(3)} ms (counted ${small.entries}), one host ${smallHost.ms.toFixed(3)} ms; appended at ${Math.round(smallRate).toLocaleString('en-US')}/s`,
+    `${count(SMALL).padStart(9)} entries: summary ${fmt(small.ms)} (counted ${count(small.entries)}), one host ${fmt(smallHost.ms)}`,
   );
 
-  const largeRate = await fill(audit, rng, LARGE - SMALL, since.getTime());
+  const rate = await fill(audit, mulberry32(8), LARGE - SMALL, since.getTime());
   const large = await timeSummary(audit, fleet);
   const largeHost = await timeSummary(audit, oneHost);
-  const memory = (await client.info('memory')).match(/used_memory_human:(\S+)/)?.[1];
+  const memory = /used_memory_human:(\S+)/.exec(await client.info('memory'))?.[1] ?? '?';
   console.log(
-    `${LARGE.toLocaleString('en-US').padStart(9)} entries: summary ${large.ms.toFixed(3)} ms (counted ${large.entries}), one host ${largeHost.ms.toFixed(3)} ms; appended at ${Math.round(largeRate).toLocaleString('en-US')}/s; redis used ${memory}`,
+    `${count(LARGE).padStart(9)} entries: summary ${fmt(large.ms)} (counted ${count(large.entries)}), one host ${fmt(largeHost.ms)}` +
+      `  [appended at ${count(Math.round(rate))}/s, pipelined; redis used ${memory}]`,
   );
   console.log(
-    `ratio ${LARGE.toLocaleString('en-US')} / ${SMALL.toLocaleString('en-US')}: fleet ${(large.ms / small.ms).toFixed(2)}x, one host ${(largeHost.ms / smallHost.ms).toFixed(2)}x (goal <= 1.5x)`,
+    `ratio, one run after the other: fleet ${(large.ms / small.ms).toFixed(2)}x, one host ${(largeHost.ms / smallHost.ms).toFixed(2)}x`,
+  );
+
+  await fill(reference, mulberry32(7), SMALL, since.getTime());
+  const f = await interleaved(audit, reference, fleet);
+  const h = await interleaved(audit, reference, oneHost);
+  console.log(
+    `ratio, interleaved with a 1k log in the same server (median of per-round ratios): ` +
+      `fleet ${f.ratio.toFixed(2)}x (${fmt(f.large)} vs ${fmt(f.small)}), one host ${h.ratio.toFixed(2)}x (${fmt(h.large)} vs ${fmt(h.small)}); goal <= 1.5x`,
   );
 } finally {
-  await redis.stop();
+  await server.stop();
 }

@@ -13,8 +13,9 @@
  */
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { startBot, type Bot } from '../src/bot/bot.js';
 import { loadConfig } from '../src/config/env.js';
 import type { Decision } from '../src/core/decide/types.js';
@@ -73,9 +74,59 @@ async function until(what: string, done: () => boolean, timeoutMs = PHASE_TIMEOU
 }
 
 // ---------------------------------------------------------------------------
+// Where the time goes: Redis commands and CPU of both processes over a phase
+
+interface Usage {
+  /** Redis commands per item, by command, most frequent first */
+  commands: [string, number][];
+  commandsPerItem: number;
+  /** CPU ms per 1,000 items */
+  nodeCpu: number;
+  redisCpu: number;
+}
+
+async function redisCpuMs(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/** Starts counting; the returned function stops and reports per `items`. */
+async function usage(admin: Redis): Promise<(items: number) => Promise<Usage>> {
+  await admin.config('RESETSTAT');
+  const redis0 = await redisCpuMs(admin);
+  const node0 = process.cpuUsage();
+  return async (items) => {
+    const node = process.cpuUsage(node0);
+    const redisMs = (await redisCpuMs(admin)) - redis0;
+    const stats = await admin.info('commandstats');
+    const commands: [string, number][] = [];
+    for (const m of stats.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) commands.push([m[1]!, Number(m[2]) / items]);
+    commands.sort((a, b) => b[1] - a[1]);
+    return {
+      commands,
+      commandsPerItem: commands.reduce((a, c) => a + c[1], 0),
+      nodeCpu: ((node.user + node.system) / 1000 / items) * 1000,
+      redisCpu: (redisMs / items) * 1000,
+    };
+  };
+}
+
+function describeUsage(u: Usage, unit: string): string {
+  const top = u.commands
+    .slice(0, 6)
+    .map(([c, n]) => `${c} ${round(n, 2)}`)
+    .join(', ');
+  return (
+    `CPU per 1k ${unit}: node ${round(u.nodeCpu)} ms, redis-server ${round(u.redisCpu)} ms;` +
+    ` Redis commands per ${unit.replace(/s$/, '')}: ${round(u.commandsPerItem, 1)} (${top})`
+  );
+}
+
+// ---------------------------------------------------------------------------
 // 1. Baseline: no-op BullMQ pipeline
 
-async function baseline(redis: TestRedis): Promise<{ rate: number; seconds: number }> {
+async function baseline(redis: TestRedis, admin: Redis): Promise<{ rate: number; seconds: number; usage: Usage }> {
   const connection = redis.client();
   const name = 'bench-baseline';
   const queue = new Queue(name, { connection });
@@ -101,11 +152,13 @@ async function baseline(redis: TestRedis): Promise<{ rate: number; seconds: numb
     return (performance.now() - start) / 1000;
   };
   await run(BASELINE_WARMUP);
+  const stop = await usage(admin);
   const seconds = await run(BASELINE_N);
+  const used = await stop(BASELINE_N);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { rate: BASELINE_N / seconds, seconds };
+  return { rate: BASELINE_N / seconds, seconds, usage: used };
 }
 
 // ---------------------------------------------------------------------------
@@ -158,9 +211,17 @@ async function ingestIdle(queue: Queue): Promise<void> {
 async function batched(
   bot: Bot,
   ingestQueue: Queue,
+  admin: Redis,
   n: number,
   rng: Rng,
-): Promise<{ rate: number; seconds: number; postP50: number; postP99: number; decisions: Record<string, number> }> {
+): Promise<{
+  rate: number;
+  seconds: number;
+  postP50: number;
+  postP99: number;
+  decisions: Record<string, number>;
+  usage: Usage;
+}> {
   const url = new URL(bot.url);
   const requests = Math.ceil(n / BATCH_SIZE);
   // Bodies are built before the clock starts: the clients should cost the bot as little CPU as possible.
@@ -181,6 +242,7 @@ async function batched(
   };
   const postMs: number[] = [];
   let next = 0;
+  const stop = await usage(admin);
   const start = performance.now();
   const client = async () => {
     while (next < bodies.length) {
@@ -192,6 +254,7 @@ async function batched(
   await Promise.all(Array.from({ length: BATCH_CLIENTS }, client));
   await until('decisions', () => decided >= total);
   const seconds = (performance.now() - start) / 1000;
+  const used = await stop(total);
   decisionHook = () => undefined;
   await ingestIdle(ingestQueue);
   postMs.sort((a, b) => a - b);
@@ -201,6 +264,7 @@ async function batched(
     postP50: percentile(postMs, 50),
     postP99: percentile(postMs, 99),
     decisions,
+    usage: used,
   };
 }
 
@@ -219,9 +283,13 @@ interface LatencyResult {
   /** POST answered (202) → decision, p50/p99 */
   afterAckP50: number;
   afterAckP99: number;
+  /** event-loop delay while sending, ms */
+  loopP99: number;
+  loopMax: number;
+  usage: Usage;
 }
 
-async function steady(bot: Bot, ingestQueue: Queue, seconds: number, rng: Rng, measure: boolean) {
+async function steady(bot: Bot, ingestQueue: Queue, admin: Redis, seconds: number, rng: Rng, measure: boolean) {
   const url = new URL(bot.url);
   // key host|ts → send time (performance.now()) and ack time
   const sentAt = new Map<string, { sent: number; acked: number }>();
@@ -242,6 +310,9 @@ async function steady(bot: Bot, ingestQueue: Queue, seconds: number, rng: Rng, m
   let sent = 0;
   let failures = 0;
   let seq = 0;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const stop = await usage(admin);
+  loop.enable();
   const start = performance.now();
   const durationMs = seconds * 1000;
   let lastSend = start;
@@ -268,9 +339,11 @@ async function steady(bot: Bot, ingestQueue: Queue, seconds: number, rng: Rng, m
     await sleep(1);
   }
   const sendSeconds = (lastSend - start) / 1000;
+  loop.disable();
   await until('latency decisions', () => decided + failures >= sent, 30_000).catch((e: Error) =>
     console.warn(`warning: ${e.message} (${decided}/${sent} decided)`),
   );
+  const used = await stop(sent);
   decisionHook = () => undefined;
   await ingestIdle(ingestQueue);
   if (!measure) return undefined;
@@ -289,6 +362,9 @@ async function steady(bot: Bot, ingestQueue: Queue, seconds: number, rng: Rng, m
     postP99: percentile(postMs, 99),
     afterAckP50: percentile(afterAck, 50),
     afterAckP99: percentile(afterAck, 99),
+    loopP99: loop.percentile(99) / 1e6,
+    loopMax: loop.max / 1e6,
+    usage: used,
   };
   return result;
 }
@@ -299,17 +375,19 @@ const cpu = cpus();
 console.log(`machine: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores), node ${process.version}`);
 const runStart = performance.now();
 const redis = await startRedis();
-const info = await redis.client().info('server');
+const admin = redis.client();
+const info = await admin.info('server');
 console.log(`redis-server ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} on ${redis.url} (AOF everysec)`);
 
 let bot: Bot | undefined;
 let ingestQueue: Queue | undefined;
 try {
   console.log(`\n[1] baseline: no-op BullMQ, one job per item, concurrency ${WORKER_CONCURRENCY}…`);
-  const base = await baseline(redis);
+  const base = await baseline(redis, admin);
   console.log(
     `    ${round(BASELINE_N)} items in ${round(base.seconds, 2)} s = ${round(base.rate)} items/s (addBulk of ${BASELINE_CHUNK})`,
   );
+  console.log(`    ${describeUsage(base.usage, 'items')}`);
 
   const config = loadConfig({ REDIS_URL: redis.url, HTTP_PORT: String(await freePort()), LOG_LEVEL: 'silent' });
   if (!config.ok) throw new Error(config.errors.join('; '));
@@ -320,8 +398,8 @@ try {
   console.log(
     `\n[2] batched: POST arrays of ${BATCH_SIZE} snapshots, ${BATCH_HOSTS} hosts, ${BATCH_CLIENTS} clients, ${BREACH_RATE * 100}% disk breaches…`,
   );
-  await batched(bot, ingestQueue, BATCH_WARMUP, rng);
-  const batch = await batched(bot, ingestQueue, BATCH_N, rng);
+  await batched(bot, ingestQueue, admin, BATCH_WARMUP, rng);
+  const batch = await batched(bot, ingestQueue, admin, BATCH_N, rng);
   const ratio = batch.rate / base.rate;
   console.log(
     `    ${round(BATCH_N)} snapshots decided in ${round(batch.seconds, 2)} s = ${round(batch.rate)} decisions/s` +
@@ -330,20 +408,23 @@ try {
   console.log(
     `    POST of ${BATCH_SIZE}: p50 ${round(batch.postP50, 1)} ms, p99 ${round(batch.postP99, 1)} ms; decisions ${JSON.stringify(batch.decisions)}`,
   );
+  console.log(`    ${describeUsage(batch.usage, 'decisions')}`);
 
   console.log(
     `\n[3] latency: single-snapshot POSTs at ${LAT_RATE}/s for ${LAT_SECONDS} s (after ${LAT_WARMUP_S} s warm-up)…`,
   );
-  await steady(bot, ingestQueue, LAT_WARMUP_S, rng, false);
-  const lat = (await steady(bot, ingestQueue, LAT_SECONDS, rng, true))!;
+  await steady(bot, ingestQueue, admin, LAT_WARMUP_S, rng, false);
+  const lat = (await steady(bot, ingestQueue, admin, LAT_SECONDS, rng, true))!;
   console.log(
     `    sent ${round(lat.sent)} at ${round(lat.sendRate, 1)} snapshots/s, decided ${round(lat.decided)};` +
       ` ingest→decision p50 ${round(lat.p50, 2)} ms, p99 ${round(lat.p99, 2)} ms, max ${round(lat.max, 2)} ms (goal p99 < 20 ms)`,
   );
   console.log(
     `    of which POST→202: p50 ${round(lat.postP50, 2)} ms, p99 ${round(lat.postP99, 2)} ms;` +
-      ` 202→decision: p50 ${round(lat.afterAckP50, 2)} ms, p99 ${round(lat.afterAckP99, 2)} ms`,
+      ` 202→decision: p50 ${round(lat.afterAckP50, 2)} ms, p99 ${round(lat.afterAckP99, 2)} ms;` +
+      ` event-loop delay p99 ${round(lat.loopP99, 1)} ms, max ${round(lat.loopMax, 1)} ms`,
   );
+  console.log(`    ${describeUsage(lat.usage, 'snapshots')}`);
 
   const rows: [string, string, string][] = [
     ['baseline no-op BullMQ (1 job/item)', `${round(base.rate)} items/s`, ''],

@@ -1,7 +1,7 @@
 import type { HealgateEvent } from '../events/types.js';
 
 /** Event types that a burst folds into one digest per channel. */
-export const DIGESTIBLE = ['incident.opened', 'incident.resolved', 'breaker.tripped', 'action.enqueued'] as const;
+export const DIGESTIBLE = ['incident.opened', 'incident.resolved', 'breaker.tripped'] as const;
 export type DigestibleType = (typeof DIGESTIBLE)[number];
 
 export type Notification =

@@ -1,5 +1,4 @@
 import type { Decision } from '../core/decide/types.js';
-import type { Principal } from '../core/policy/approvers.js';
 import type { ApprovalRecord } from '../approvals/record.js';
 
 /**
@@ -19,10 +18,7 @@ export type HealgateEvent =
   | { type: 'incident.resolved'; host: string; incident_id: string; signal: string; value: number }
   | { type: 'approval.requested'; approval: ApprovalRecord }
   | { type: 'approval.decided'; approval: ApprovalRecord }
-  | { type: 'action.enqueued'; host: string; job_id: string; trigger: 'auto_heal' | 'approval'; actions: string[] }
   | { type: 'action.result'; host: string; job_id: string; outcome: string; detail: string }
   | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string };
 
 export type EventType = HealgateEvent['type'];
-
-export type Actor = Principal;

@@ -159,15 +159,9 @@ async function autoHeal(
       },
       at,
     );
-    await deps.events.publish({
-      type: 'action.enqueued',
-      host: decision.host,
-      job_id: key,
-      trigger: 'auto_heal',
-      actions: [action.id],
-    });
     started.push(action.id);
   }
+  // One notice per host and breach, naming every action it started.
   if (started.length > 0) {
     await deps.events.publish({
       type: 'incident.opened',
