@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config/env.js';
 import type { Decision } from '../src/core/decide/types.js';
 import type { Snapshot } from '../src/core/snapshot/schema.js';
 import { createLogger } from '../src/log.js';
+import { DEFAULT_AUDIT_KEY } from '../src/audit/index.js';
 import { queues } from '../src/redis/keys.js';
 import { mulberry32, type Rng } from '../model/training/prng.js';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis.js';
@@ -83,6 +84,8 @@ interface Usage {
   /** CPU ms per 1,000 items */
   nodeCpu: number;
   redisCpu: number;
+  /** audit entries appended per item */
+  audit: number;
 }
 
 async function redisCpuMs(admin: Redis): Promise<number> {
@@ -95,10 +98,12 @@ async function redisCpuMs(admin: Redis): Promise<number> {
 async function usage(admin: Redis): Promise<(items: number) => Promise<Usage>> {
   await admin.config('RESETSTAT');
   const redis0 = await redisCpuMs(admin);
+  const audit0 = await admin.xlen(DEFAULT_AUDIT_KEY);
   const node0 = process.cpuUsage();
   return async (items) => {
     const node = process.cpuUsage(node0);
     const redisMs = (await redisCpuMs(admin)) - redis0;
+    const audit = (await admin.xlen(DEFAULT_AUDIT_KEY)) - audit0;
     const stats = await admin.info('commandstats');
     const commands: [string, number][] = [];
     for (const m of stats.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) commands.push([m[1]!, Number(m[2]) / items]);
@@ -108,6 +113,7 @@ async function usage(admin: Redis): Promise<(items: number) => Promise<Usage>> {
       commandsPerItem: commands.reduce((a, c) => a + c[1], 0),
       nodeCpu: ((node.user + node.system) / 1000 / items) * 1000,
       redisCpu: (redisMs / items) * 1000,
+      audit: audit / items,
     };
   };
 }
@@ -117,9 +123,14 @@ function describeUsage(u: Usage, unit: string): string {
     .slice(0, 6)
     .map(([c, n]) => `${c} ${round(n, 2)}`)
     .join(', ');
+  const one = unit.replace(/s$/, '');
+  const evalsha = u.commands.find(([c]) => c === 'evalsha')?.[1] ?? 0;
   return (
-    `CPU per 1k ${unit}: node ${round(u.nodeCpu)} ms, redis-server ${round(u.redisCpu)} ms;` +
-    ` Redis commands per ${unit.replace(/s$/, '')}: ${round(u.commandsPerItem, 1)} (${top})`
+    `CPU per 1k ${unit}: node ${round(u.nodeCpu)} ms, redis-server ${round(u.redisCpu)} ms\n` +
+    `    Redis commands per ${one} (Lua-internal calls included): ${round(u.commandsPerItem, 1)} (${top})` +
+    (u.audit > 0
+      ? `\n    audit entries per ${one}: ${round(u.audit, 3)}; EVALSHA per audit entry: ${round(evalsha / u.audit, 1)}`
+      : '')
   );
 }
 

@@ -56,6 +56,7 @@ function parseFilter<T>(schema: z.ZodType<T>, what: string, input: unknown): T {
 export class AuditLog {
   private readonly keys: AuditKeys;
   private readonly appender: ChainAppender;
+  private readonly summaryScript: Promise<LuaScript>;
 
   constructor(
     private readonly redis: Redis,
@@ -63,8 +64,10 @@ export class AuditLog {
   ) {
     this.keys = new AuditKeys(options.key ?? DEFAULT_AUDIT_KEY);
     const script = LuaScript.load('audit-append');
-    // Surfaces on first use; an unhandled rejection here would crash the process first.
+    this.summaryScript = LuaScript.load('audit-summary');
+    // Surface on first use; an unhandled rejection here would crash the process first.
     script.catch(() => undefined);
+    this.summaryScript.catch(() => undefined);
     this.appender = new ChainAppender(redis, this.keys, script);
   }
 
@@ -115,7 +118,8 @@ export class AuditLog {
 
   /** Counters over whole UTC hours, from the rollups: same cost at a thousand or a million entries. */
   async summary(filter: SummaryFilter): Promise<AuditSummary> {
-    return readSummary(this.redis, this.keys, parseFilter(summaryFilterSchema, 'audit summary filter', filter));
+    const f = parseFilter(summaryFilterSchema, 'audit summary filter', filter);
+    return readSummary(this.redis, this.keys, await this.summaryScript, f);
   }
 
   verify(): Promise<VerifyResult> {

@@ -41,6 +41,16 @@ export class LuaScript {
     }
   }
 
+  /** For scripts that return binary strings, which must not go through UTF-8. */
+  async runBuffer(redis: Redis, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
+    try {
+      return await redis.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      return redis.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+    }
+  }
+
   /** Makes EVALSHA in a pipeline safe; a flush in between shows up as a NOSCRIPT reply. */
   async preload(redis: Redis): Promise<void> {
     await redis.script('LOAD', this.source);

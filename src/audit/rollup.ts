@@ -77,10 +77,10 @@ export interface AuditCounters {
 export class CounterSum {
   private readonly values = new Float64Array(SLOTS.length);
 
-  /** Adds one stored field; slots a newer writer appended are ignored. */
-  addPacked(packed: Buffer): void {
-    const n = Math.min(Math.floor(packed.length / 8), SLOTS.length);
-    for (let i = 0; i < n; i++) this.values[i]! += packed.readDoubleLE(i * 8);
+  /** Adds `count` packed doubles at `offset`; slots a newer writer appended are ignored. */
+  addPacked(buffer: Buffer, offset: number, count: number): void {
+    const n = Math.min(count, SLOTS.length);
+    for (let i = 0; i < n; i++) this.values[i]! += buffer.readDoubleLE(offset + i * 8);
   }
 
   add(other: CounterSum): void {

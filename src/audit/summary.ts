@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { DAY_MS, floorTo, HOUR_MS, ROLLUP_TTL_MS, type AuditKeys } from './keys.js';
-import { AuditInputError } from './errors.js';
+import { AuditInputError, AuditIntegrityError } from './errors.js';
+import type { LuaScript } from './lua.js';
 import { ALL_HOSTS_FIELD, CounterSum, type AuditCounters } from './rollup.js';
 
 export interface AuditSummary extends AuditCounters {
@@ -44,9 +46,25 @@ export function planBuckets(keys: AuditKeys, startMs: number, endMs: number): Bu
   return buckets;
 }
 
+const replySchema = z.array(z.instanceof(Buffer));
+
+/** Calls `add(field, offset, count)` for each field of one bucket as audit-summary.lua packs it. */
+function eachField(packed: Buffer, add: (field: string, offset: number, count: number) => void): void {
+  for (let pos = 0; pos < packed.length;) {
+    const nul = packed.indexOf(0, pos);
+    const count = packed[nul + 1];
+    if (nul < 0 || count === undefined || nul + 2 + count * 8 > packed.length) {
+      throw new AuditIntegrityError('unreadable reply from the audit summary script');
+    }
+    add(packed.toString('latin1', pos, nul), nul + 2, count);
+    pos = nul + 2 + count * 8;
+  }
+}
+
 export async function readSummary(
   redis: Redis,
   keys: AuditKeys,
+  script: LuaScript,
   filter: { since: Date; until: Date; host?: string | undefined },
 ): Promise<AuditSummary> {
   const startMs = floorTo(filter.since.getTime(), HOUR_MS);
@@ -57,7 +75,6 @@ export async function readSummary(
   const buckets = planBuckets(keys, startMs, endMs);
   const host = filter.host;
 
-  const total = new CounterSum();
   const perDay = new Map<string, CounterSum>();
   const perHost = new Map<string, CounterSum>();
   for (let t = floorTo(startMs, DAY_MS); t < endMs; t += DAY_MS) {
@@ -69,27 +86,23 @@ export async function readSummary(
     return sum;
   };
 
-  const pipeline = redis.pipeline();
-  for (const b of buckets) {
-    if (host === undefined) pipeline.hgetallBuffer(b.key);
-    else pipeline.hgetBuffer(b.key, host);
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  const reply = replySchema.parse(
+    await script.runBuffer(
+      redis,
+      buckets.map((b) => b.key),
+      [host ?? ''],
+    ),
+  );
   buckets.forEach((bucket, i) => {
-    const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
-    if (err) throw err;
     const day = perDay.get(bucket.day)!;
-    if (host !== undefined) {
-      if (!Buffer.isBuffer(reply)) return;
-      day.addPacked(reply);
-      hostSum(host).addPacked(reply);
-      return;
-    }
-    for (const [field, packed] of Object.entries(reply as Record<string, Buffer>)) {
-      if (field === ALL_HOSTS_FIELD) day.addPacked(packed);
-      else hostSum(field).addPacked(packed);
-    }
+    eachField(reply[i] ?? Buffer.alloc(0), (field, offset, count) => {
+      const packed = reply[i]!;
+      // With a host filter its field stands for the whole window; without, '*' does.
+      if (field === ALL_HOSTS_FIELD || host !== undefined) day.addPacked(packed, offset, count);
+      if (field !== ALL_HOSTS_FIELD) hostSum(field).addPacked(packed, offset, count);
+    });
   });
+  const total = new CounterSum();
   for (const day of perDay.values()) total.add(day);
 
   return {

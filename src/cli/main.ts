@@ -5,7 +5,8 @@ import { RedisSetupError } from '../redis/errors.js';
 import { registerDecide } from './commands/decide.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerModel } from './commands/model.js';
-import { registerRun } from './commands/run.js';
+import { registerAudit } from './commands/audit.js';
+import { connectForCommand, registerRun } from './commands/run.js';
 import { registerTrain } from './commands/train.js';
 import { EXIT_CANNOT_RUN, UsageError } from './errors.js';
 
@@ -19,6 +20,7 @@ registerDecide(program);
 registerTrain(program);
 registerEvaluate(program);
 registerModel(program);
+registerAudit(program, connectForCommand);
 
 // `healgate decide < big.jsonl | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { startBot, type Bot } from '../../bot/bot.js';
 import { loadConfig } from '../../config/env.js';
 import type { Config } from '../../config/types.js';
+import { destination } from 'pino';
 import { createLogger, type Logger } from '../../log.js';
+import { connectRedis } from '../../redis/connect.js';
 import { EXIT_CANNOT_RUN, UsageError } from '../errors.js';
 
 export function configFromEnv(): Config {
@@ -31,6 +33,13 @@ function closeOnSignals(bot: Bot, logger: Logger): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Redis for one-shot commands (audit): logs go to stderr, stdout stays the command's output. */
+export async function connectForCommand() {
+  const config = configFromEnv();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { destination: destination(2) });
+  return connectRedis({ ...(config.redisUrl ? { url: config.redisUrl } : {}), dataDir: config.redisDataDir, logger });
 }
 
 async function runBot(withAgent: boolean): Promise<void> {
