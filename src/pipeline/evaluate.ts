@@ -11,7 +11,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { EventLog } from '../events/log.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { doneWithFirewallRequest, firewallParams, pendingFirewallRequests, requesterOf } from './firewall.js';
+import { doneWithFirewallRequest, firewallParams, parseFirewallRequest, requesterOf } from './firewall.js';
 import { readContext, recordAutoHeal, recordEvaluation, type HostContext } from './host-state.js';
 import { incidentRecords, linkApproval, openIncident, resolveIncident, type OpenedIncident } from './incidents.js';
 
@@ -42,7 +42,7 @@ export async function evaluateSnapshot(deps: PipelineDeps, snapshot: Snapshot): 
   const { redis, classifier, policy } = deps;
   const at = deps.now();
   const context = await readContext(redis, snapshot.host, at.getTime());
-  const firewall = await pendingFirewallRequests(redis, snapshot.host);
+  const firewall = context.firewallRequests.map((raw) => ({ raw, request: parseFirewallRequest(raw) }));
   const effective: Snapshot = firewall.length > 0 ? { ...snapshot, firewall_change_requested: 1 } : snapshot;
   const decision = decide(effective, classifier, policy, context);
   await recordEvaluation(redis, effective, decision, at.getTime());

@@ -50,16 +50,12 @@ export async function storeFirewallRequest(
 }
 
 /**
- * Pending requests of a host. Each is removed with `doneWithFirewallRequest`
- * only after its approval exists; the approval id derives from the request
- * id, so a retry after a crash neither loses nor duplicates it.
+ * A pending request is removed with `doneWithFirewallRequest` only after its
+ * approval exists; the approval id derives from the request id, so a retry
+ * after a crash neither loses nor duplicates it.
  */
-export async function pendingFirewallRequests(
-  redis: Redis,
-  host: string,
-): Promise<{ raw: string; request: FirewallRequest }[]> {
-  const items = await redis.lrange(keys.firewallRequests(host), 0, -1);
-  return items.map((raw) => ({ raw, request: JSON.parse(raw) as FirewallRequest }));
+export function parseFirewallRequest(raw: string): FirewallRequest {
+  return JSON.parse(raw) as FirewallRequest;
 }
 
 export async function doneWithFirewallRequest(redis: Redis, host: string, raw: string): Promise<void> {

@@ -10,6 +10,8 @@ const DAY_MS = 86_400_000;
 export interface HostContext extends DecisionContext {
   /** signal → open incident id */
   readonly incidents: Readonly<Partial<Record<Signal, string>>>;
+  /** Pending firewall change requests, as stored (JSON). */
+  readonly firewallRequests: readonly string[];
 }
 
 /** A compact history point: [epoch ms, disk, memory, cpu, dns, firewall]. */
@@ -19,22 +21,24 @@ export function historyPoint(s: Snapshot, at: number): HistoryPoint {
   return [at, s.disk_usage, s.memory_usage, s.cpu_usage, s.dns_latency_ms, s.firewall_change_requested];
 }
 
-/** Reads what the decision needs to know about one host, in one round trip. */
+/** Reads what the decision needs to know about one host, pending firewall requests included, in one round trip. */
 export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
   const replies = await redis
     .multi()
     .hgetall(keys.hostIncidents(host))
     .zrangebyscore(keys.autoHeals(host), now - DAY_MS, '+inf', 'WITHSCORES')
     .zrangebyscore(keys.autoHealing, now, '+inf')
+    .lrange(keys.firewallRequests(host), 0, -1)
     .exec();
   const incidents = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
   const heals = (replies?.[1]?.[1] ?? []) as string[];
   const healing = (replies?.[2]?.[1] ?? []) as string[];
+  const firewallRequests = (replies?.[3]?.[1] ?? []) as string[];
   const recentAutoHeals: { action: string; at: number }[] = [];
   for (let i = 0; i + 1 < heals.length; i += 2)
     recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
   const open = SIGNALS.filter((s) => incidents[s] !== undefined);
-  return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, incidents };
+  return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, incidents, firewallRequests };
 }
 
 /** Latest snapshot and decision, the trend history and the host index, in one round trip. */
