@@ -9,7 +9,7 @@
  *      decision latency p50/p99/max (goal p99 < 20 ms).
  * Everything (HTTP clients, bot, BullMQ worker) runs in this process; Redis is
  * a private redis-server (AOF on, as in production) on a free port.
- * Run: node --import tsx bench/pipeline.ts
+ * Run: node --import tsx bench/pipeline.ts   (about 2 minutes)
  */
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
@@ -38,7 +38,8 @@ const BATCH_HOSTS = 200;
 const BATCH_CLIENTS = 8; // concurrent HTTP clients
 const BREACH_RATE = 0.03; // share of snapshots with disk_usage > 85
 
-const LAT_RATE = 1_000; // snapshots per second
+/** snapshots per second; BENCH_LAT_RATE overrides it to find the rate the machine sustains */
+const LAT_RATE = Number(process.env.BENCH_LAT_RATE ?? 1_000);
 const LAT_WARMUP_S = 3;
 const LAT_SECONDS = 15;
 const LAT_HOSTS = 10_000;

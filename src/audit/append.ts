@@ -13,6 +13,7 @@ import { walkStream } from './stream.js';
 /** Larger entries belong in a file the entry points to, not in a 400-day stream. */
 export const MAX_ENTRY_BYTES = 64 * 1024;
 const LATEST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const PIPELINE_SLICE = 250;
 /** Each conflict means another writer got in, so this only trips on a broken server or script. */
 const MAX_ROUNDS_WITHOUT_PROGRESS = 1000;
 
@@ -45,7 +46,7 @@ export function prepareEntry(keys: AuditKeys, input: unknown, at: Date): Prepare
     entry,
     canonical,
     atMs,
-    keys: [keys.stream, keys.head, keys.skew, keys.hourBucket(hour), keys.dayBucket(day)],
+    keys: [keys.stream, keys.head, keys.skew, ...keys.hourBucket(hour), ...keys.dayBucket(day)],
     args: [
       String(atMs),
       canonical,
@@ -112,15 +113,20 @@ export class ChainAppender {
       }
       const pending = prepared.slice(records.length);
       const chain: Array<{ prev: string; hash: string }> = [];
+      const sent: Array<Promise<Array<[Error | null, unknown]> | null>> = [];
       let link = prev;
-      for (const p of pending) {
-        const hash = chainHash(link, p.canonical);
-        chain.push({ prev: link, hash });
-        link = hash;
+      // In slices, so that Redis runs one while the next is hashed.
+      for (let start = 0; start < pending.length; start += PIPELINE_SLICE) {
+        const pipeline = this.redis.pipeline();
+        for (const p of pending.slice(start, start + PIPELINE_SLICE)) {
+          const hash = chainHash(link, p.canonical);
+          chain.push({ prev: link, hash });
+          script.queue(pipeline, p.keys, [link, hash, ...p.args]);
+          link = hash;
+        }
+        sent.push(pipeline.exec());
       }
-      const pipeline = this.redis.pipeline();
-      pending.forEach((p, i) => script.queue(pipeline, p.keys, [chain[i]!.prev, chain[i]!.hash, ...p.args]));
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = (await Promise.all(sent)).flatMap((r) => r ?? []);
       for (let i = 0; i < pending.length; i++) {
         const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
         if (err) {

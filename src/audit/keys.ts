@@ -18,14 +18,19 @@ export class AuditKeys {
     this.skew = `${stream}:skew`;
   }
 
-  /** `<stream>:rollup:2026-11-25T10` (UTC hour). */
-  hourBucket(startMs: number): string {
-    return `${this.stream}:rollup:${new Date(startMs).toISOString().slice(0, 13)}`;
+  /** `<stream>:rollup:2026-11-25T10` (UTC hour) and its host index. */
+  hourBucket(startMs: number): [counters: string, index: string] {
+    return this.bucket(new Date(startMs).toISOString().slice(0, 13));
   }
 
-  /** `<stream>:rollup:2026-11-25` (UTC day). */
-  dayBucket(startMs: number): string {
-    return `${this.stream}:rollup:${new Date(startMs).toISOString().slice(0, 10)}`;
+  /** `<stream>:rollup:2026-11-25` (UTC day) and its host index. */
+  dayBucket(startMs: number): [counters: string, index: string] {
+    return this.bucket(new Date(startMs).toISOString().slice(0, 10));
+  }
+
+  private bucket(name: string): [string, string] {
+    const counters = `${this.stream}:rollup:${name}`;
+    return [counters, `${counters}:hosts`];
   }
 }
 

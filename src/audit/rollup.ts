@@ -2,9 +2,9 @@ import { CLASSES, type DecisionClass } from '../core/classes.js';
 import { AUDIT_TYPES, type AuditEntry, type AuditType } from './schema.js';
 
 /**
- * Order of the counters packed into one rollup field, as little-endian
- * doubles (exact for integers up to 2^53). This layout is persisted in Redis
- * for 400 days: only ever append to it.
+ * Order of the counters in a rollup record (see audit-append.lua). This
+ * layout is persisted in Redis for 400 days: only ever append to it, up to
+ * COUNTER_SLOTS.
  */
 export const SLOTS = [
   'entries',
@@ -32,12 +32,21 @@ export const SLOTS = [
   'heal:other',
 ] as const;
 
+/** A record: a 64-byte NUL-padded name, then COUNTER_SLOTS big-endian signed 64-bit counters. */
+export const NAME_BYTES = 64;
+export const COUNTER_SLOTS = 32;
+export const RECORD_BYTES = NAME_BYTES + COUNTER_SLOTS * 8;
+
 type Slot = (typeof SLOTS)[number];
+// A record has no room for more; growing it would need a new layout.
+if (SLOTS.length > COUNTER_SLOTS) throw new Error(`audit rollups hold at most ${COUNTER_SLOTS} counters`);
 const SLOT_INDEX = new Map<Slot, number>(SLOTS.map((name, i) => [name, i]));
 const at = (name: Slot): number => SLOT_INDEX.get(name)!;
+const TYPE_SLOT = Object.fromEntries(AUDIT_TYPES.map((t) => [t, at(`type:${t}`)])) as Record<AuditType, number>;
+const DECISION_SLOT = Object.fromEntries(CLASSES.map((c) => [c, at(`decision:${c}`)])) as Record<DecisionClass, number>;
 
-/** The hash field holding fleet-wide counters; host names can never be `*`. */
-export const ALL_HOSTS_FIELD = '*';
+/** The record holding fleet-wide counters; host names can never be `*`. */
+export const ALL_HOSTS_RECORD = '*';
 
 const DECIDED: ReadonlySet<AuditType> = new Set(['approval.approved', 'approval.rejected', 'approval.expired']);
 const HEAL_OUTCOMES = ['success', 'failure', 'unknown'] as const;
@@ -77,10 +86,12 @@ export interface AuditCounters {
 export class CounterSum {
   private readonly values = new Float64Array(SLOTS.length);
 
-  /** Adds `count` packed doubles at `offset`; slots a newer writer appended are ignored. */
-  addPacked(buffer: Buffer, offset: number, count: number): void {
-    const n = Math.min(count, SLOTS.length);
-    for (let i = 0; i < n; i++) this.values[i]! += buffer.readDoubleLE(offset + i * 8);
+  /** Adds the counters of the record at `offset`; slots a newer writer appended are ignored. */
+  addRecord(view: DataView, offset: number): void {
+    for (let i = 0, at = offset + NAME_BYTES; i < SLOTS.length; i++, at += 8) {
+      // Exact up to 2^53, far beyond any hour's or day's counts and milliseconds.
+      this.values[i]! += view.getInt32(at) * 4_294_967_296 + view.getUint32(at + 4);
+    }
   }
 
   add(other: CounterSum): void {
@@ -88,19 +99,21 @@ export class CounterSum {
   }
 
   counters(): AuditCounters {
-    const v = (name: Slot) => this.values[at(name)]!;
-    const byType = Object.fromEntries(AUDIT_TYPES.map((t) => [t, v(`type:${t}`)])) as Record<AuditType, number>;
-    const decisions = Object.fromEntries(CLASSES.map((c) => [c, v(`decision:${c}`)])) as Record<DecisionClass, number>;
-    const decided = v('decide_count');
+    const v = this.values;
+    const byType = {} as Record<AuditType, number>;
+    for (const t of AUDIT_TYPES) byType[t] = v[TYPE_SLOT[t]]!;
+    const decisions = {} as Record<DecisionClass, number>;
+    for (const c of CLASSES) decisions[c] = v[DECISION_SLOT[c]]!;
+    const decided = v[at('decide_count')]!;
     const heal = {
-      success: v('heal:success'),
-      failure: v('heal:failure'),
-      unknown: v('heal:unknown'),
-      other: v('heal:other'),
+      success: v[at('heal:success')]!,
+      failure: v[at('heal:failure')]!,
+      unknown: v[at('heal:unknown')]!,
+      other: v[at('heal:other')]!,
     };
     const judged = heal.success + heal.failure + heal.unknown;
     return {
-      totals: { entries: v('entries'), by_type: byType },
+      totals: { entries: v[at('entries')]!, by_type: byType },
       decisions,
       approvals: {
         requested: byType['approval.requested'],
@@ -109,7 +122,7 @@ export class CounterSum {
         expired: byType['approval.expired'],
         refused: byType['approval.refused'],
       },
-      mean_time_to_decide_ms: decided > 0 ? v('decide_ms_sum') / decided : null,
+      mean_time_to_decide_ms: decided > 0 ? v[at('decide_ms_sum')]! / decided : null,
       auto_heal: { ...heal, success_rate: judged > 0 ? heal.success / judged : null },
     };
   }

@@ -25,6 +25,9 @@ export type AuditType = z.infer<typeof auditTypeSchema>;
 export const TRIGGERS = ['auto_heal', 'approval'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
+/** Keeps rollup sums far inside exact integer range whatever a caller passes. */
+const MAX_DURATION_MS = 365 * 86_400_000;
+
 const text = (max: number) =>
   z
     .string({ error: 'expected a string' })
@@ -52,6 +55,7 @@ export const auditEntryInputSchema = z.strictObject({
   duration_ms: z
     .number({ error: 'expected a finite number of milliseconds' })
     .min(0, { error: 'must be >= 0 (milliseconds)' })
+    .max(MAX_DURATION_MS, { error: 'must be at most a year (in milliseconds)' })
     .optional(),
   data: jsonObjectSchema.optional(),
 });

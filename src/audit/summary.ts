@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DAY_MS, floorTo, HOUR_MS, ROLLUP_TTL_MS, type AuditKeys } from './keys.js';
 import { AuditInputError, AuditIntegrityError } from './errors.js';
 import type { LuaScript } from './lua.js';
-import { ALL_HOSTS_FIELD, CounterSum, type AuditCounters } from './rollup.js';
+import { ALL_HOSTS_RECORD, CounterSum, NAME_BYTES, RECORD_BYTES, type AuditCounters } from './rollup.js';
 
 export interface AuditSummary extends AuditCounters {
   /**
@@ -21,14 +21,14 @@ export interface AuditSummary extends AuditCounters {
 export const MAX_SUMMARY_DAYS = Math.floor(ROLLUP_TTL_MS / DAY_MS);
 
 interface Bucket {
-  key: string;
+  keys: [counters: string, index: string];
   day: string;
 }
 
 /**
  * Whole days inside the window are read from day buckets and the ragged ends
- * from hour buckets, so a 7-day summary reads at most ~55 hashes, each with
- * one field per host: the cost follows the window and the fleet, never the
+ * from hour buckets, so a 7-day summary reads at most ~55 strings of one
+ * record per host: the cost follows the window and the fleet, never the
  * number of entries.
  */
 export function planBuckets(keys: AuditKeys, startMs: number, endMs: number): Bucket[] {
@@ -36,28 +36,28 @@ export function planBuckets(keys: AuditKeys, startMs: number, endMs: number): Bu
   for (let t = startMs; t < endMs;) {
     const day = new Date(t).toISOString().slice(0, 10);
     if (t % DAY_MS === 0 && t + DAY_MS <= endMs) {
-      buckets.push({ key: keys.dayBucket(t), day });
+      buckets.push({ keys: keys.dayBucket(t), day });
       t += DAY_MS;
     } else {
-      buckets.push({ key: keys.hourBucket(t), day });
+      buckets.push({ keys: keys.hourBucket(t), day });
       t += HOUR_MS;
     }
   }
   return buckets;
 }
 
-const replySchema = z.array(z.instanceof(Buffer));
+const replySchema = z.array(z.instanceof(Buffer).nullable());
 
-/** Calls `add(field, offset, count)` for each field of one bucket as audit-summary.lua packs it. */
-function eachField(packed: Buffer, add: (field: string, offset: number, count: number) => void): void {
-  for (let pos = 0; pos < packed.length;) {
-    const nul = packed.indexOf(0, pos);
-    const count = packed[nul + 1];
-    if (nul < 0 || count === undefined || nul + 2 + count * 8 > packed.length) {
-      throw new AuditIntegrityError('unreadable reply from the audit summary script');
-    }
-    add(packed.toString('latin1', pos, nul), nul + 2, count);
-    pos = nul + 2 + count * 8;
+/** Calls `add(name, offset)` for each record in one bucket's counters. */
+function eachRecord(counters: Buffer, add: (name: string, view: DataView, offset: number) => void): void {
+  if (counters.length % RECORD_BYTES !== 0) {
+    throw new AuditIntegrityError(`audit rollup of ${counters.length} bytes is not a whole number of records`);
+  }
+  const view = new DataView(counters.buffer, counters.byteOffset, counters.byteLength);
+  for (let offset = 0; offset < counters.length; offset += RECORD_BYTES) {
+    const end = counters.indexOf(0, offset);
+    const name = counters.toString('latin1', offset, end < 0 || end > offset + NAME_BYTES ? offset + NAME_BYTES : end);
+    add(name, view, offset);
   }
 }
 
@@ -86,20 +86,24 @@ export async function readSummary(
     return sum;
   };
 
+  // The whole fleet: every bucket's counters as they are, in one MGET. One
+  // host: only its record of each bucket, found through the bucket's index.
   const reply = replySchema.parse(
-    await script.runBuffer(
-      redis,
-      buckets.map((b) => b.key),
-      [host ?? ''],
-    ),
+    host === undefined
+      ? await redis.mgetBuffer(...buckets.map((b) => b.keys[0]))
+      : await script.runBuffer(
+          redis,
+          buckets.flatMap((b) => b.keys),
+          [host],
+        ),
   );
   buckets.forEach((bucket, i) => {
     const day = perDay.get(bucket.day)!;
-    eachField(reply[i] ?? Buffer.alloc(0), (field, offset, count) => {
-      const packed = reply[i]!;
-      // With a host filter its field stands for the whole window; without, '*' does.
-      if (field === ALL_HOSTS_FIELD || host !== undefined) day.addPacked(packed, offset, count);
-      if (field !== ALL_HOSTS_FIELD) hostSum(field).addPacked(packed, offset, count);
+    const counters = reply[i] ?? Buffer.alloc(0);
+    eachRecord(counters, (name, view, offset) => {
+      // With a host filter its record stands for the whole window; without, '*' does.
+      if (name === ALL_HOSTS_RECORD || host !== undefined) day.addRecord(view, offset);
+      if (name !== ALL_HOSTS_RECORD) hostSum(name).addRecord(view, offset);
     });
   });
   const total = new CounterSum();

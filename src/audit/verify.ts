@@ -61,7 +61,9 @@ export async function verifyChain(redis: Redis, keys: AuditKeys): Promise<Verify
   let expected = GENESIS;
   let before: string | undefined;
   let previous: StoredEntry | undefined;
+  // The newest accepted entries, as a ring, oldest at accepted % RECENT once full.
   const recent: StoredEntry[] = [];
+  let accepted = 0;
   let checked = 0;
   const fail = (problem: TamperProblem, id: string | null, detail: string): VerifyResult => ({
     ok: false,
@@ -78,8 +80,7 @@ export async function verifyChain(redis: Redis, keys: AuditKeys): Promise<Verify
       before = expected;
       expected = entry.hash!;
       previous = entry;
-      recent.push(entry);
-      if (recent.length > RECENT) recent.shift();
+      recent[accepted++ % RECENT] = entry;
       continue;
     }
     const next = await peek();
@@ -136,13 +137,14 @@ export async function verifyChain(redis: Redis, keys: AuditKeys): Promise<Verify
       `${keys.head} is missing, so entries after ${previous.id} may have been removed`,
     );
   }
-  const stop = recent.findIndex((e) => e.hash === finalHead);
-  if (stop >= 0 && recent[stop + 1]) {
-    const first = recent[stop + 1]!;
+  const newest = [...recent.slice(accepted % RECENT), ...recent.slice(0, accepted % RECENT)];
+  const stop = newest.findIndex((e) => e.hash === finalHead);
+  if (stop >= 0 && newest[stop + 1]) {
+    const first = newest[stop + 1]!;
     return fail(
       'inserted',
       first.id,
-      `entry ${first.id} and any after it were added without going through healgate: the head is still ${recent[stop]!.id}`,
+      `entry ${first.id} and any after it were added without going through healgate: the head is still ${newest[stop]!.id}`,
     );
   }
   return fail(

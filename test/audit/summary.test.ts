@@ -123,10 +123,20 @@ describe('summary from the rollups', () => {
   });
 
   it('keeps each rollup bucket 400 days after its hour or day', async () => {
-    const hour = await redis.pexpiretime('healgate:audit:rollup:2026-11-25T10');
-    const day = await redis.pexpiretime('healgate:audit:rollup:2026-11-25');
-    expect(hour).toBe(Date.parse('2026-11-25T10:00:00Z') + 400 * 86_400_000);
-    expect(day).toBe(Date.parse('2026-11-25T00:00:00Z') + 400 * 86_400_000);
+    const hourEnd = Date.parse('2026-11-25T10:00:00Z') + 400 * 86_400_000;
+    const dayEnd = Date.parse('2026-11-25T00:00:00Z') + 400 * 86_400_000;
+    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25T10')).toBe(hourEnd);
+    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25T10:hosts')).toBe(hourEnd);
+    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25')).toBe(dayEnd);
+    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25:hosts')).toBe(dayEnd);
+  });
+
+  it('keeps an entry older than the retention in the log but not in the rollups', async () => {
+    const old = new Date(Date.now() - 401 * 86_400_000);
+    const record = await audit.append({ type: 'decision', host: 'host-1', notes: 'backfilled' }, old);
+    expect((await audit.entries({ until: old, limit: 1 }))[0]).toEqual(record);
+    expect(await redis.keys(`healgate:audit:rollup:${old.toISOString().slice(0, 10)}*`)).toEqual([]);
+    expect(await audit.verify()).toMatchObject({ ok: true, entries: WRITTEN.length + 1 });
   });
 });
 

@@ -185,6 +185,18 @@ describe('audit verify', () => {
     expect(await audit.verify()).toMatchObject({ ok: false, problem: 'inserted', id: forgedId, entries_checked: 7 });
   });
 
+  it('names entries appended behind the head even far into a long log', async () => {
+    const more = Array.from({ length: 1200 }, (_, i) => ({
+      entry: { type: 'alert.received' as const, host: 'host-1' },
+      at: minutes(20 + i),
+    }));
+    const records = await audit.appendMany(more);
+    const head = records.at(-1)!.hash;
+    const e = canonicalJson({ type: 'incident.resolved', host: 'host-1', ts: minutes(2000).toISOString() });
+    const forged = await cli('XADD', STREAM, '*', 'e', e, 'prev', head, 'hash', sha256(head + e));
+    expect(await audit.verify()).toMatchObject({ ok: false, problem: 'inserted', id: forged, entries_checked: 1211 });
+  });
+
   it('reads the stream in pages: a problem past the first thousand entries is found', async () => {
     const more = Array.from({ length: 1500 }, (_, i) => ({
       entry: { type: 'alert.received' as const, host: 'host-1', notes: `#${i}` },

@@ -1,19 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useBot } from '../helpers/bot.js';
 
-let redis: TestRedis;
-let bot: TestBot;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  bot = await startTestBot(redis);
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await redis?.stop();
-});
+const t = useBot();
 
 function webhook(
   status: 'firing' | 'resolved',
@@ -42,7 +30,7 @@ function webhook(
 }
 
 async function incidents(host: string): Promise<{ signal: string; status: string }[]> {
-  const r = await bot.request(`/v1/hosts/${host}`);
+  const r = await t.bot.request(`/v1/hosts/${host}`);
   return r.status === 200 ? (r.body as { incidents: { signal: string; status: string }[] }).incidents : [];
 }
 
@@ -51,14 +39,14 @@ describe('POST /v1/alertmanager', () => {
     const firing = webhook('firing', [
       { name: 'HostOutOfDiskSpace', instance: 'db-1:9100', value: '97.5', fingerprint: 'a1b2c3' },
     ]);
-    expect(await bot.request('/v1/alertmanager', { body: firing })).toEqual({
+    expect(await t.bot.request('/v1/alertmanager', { body: firing })).toEqual({
       status: 200,
       body: { accepted: 1, duplicates: 0, ignored: [] },
     });
     // The group_interval resend and the HA twin are the same notification.
     const resends = await Promise.all([
-      bot.request('/v1/alertmanager', { body: firing }),
-      bot.request('/v1/alertmanager', { body: firing }),
+      t.bot.request('/v1/alertmanager', { body: firing }),
+      t.bot.request('/v1/alertmanager', { body: firing }),
     ]);
     expect(resends.map((r) => r.body)).toEqual([
       { accepted: 0, duplicates: 1, ignored: [] },
@@ -67,7 +55,10 @@ describe('POST /v1/alertmanager', () => {
     expect(
       await eventually(async () => ((await incidents('db-1')).length > 0 ? incidents('db-1') : undefined)),
     ).toMatchObject([{ signal: 'disk_usage', status: 'open' }]);
-    const host = (await bot.request('/v1/hosts/db-1')).body as { snapshot: { disk_usage: number }; history: unknown[] };
+    const host = (await t.bot.request('/v1/hosts/db-1')).body as {
+      snapshot: { disk_usage: number };
+      history: unknown[];
+    };
     expect(host.snapshot.disk_usage).toBe(97.5);
     expect(host.history).toHaveLength(1);
   });
@@ -76,14 +67,14 @@ describe('POST /v1/alertmanager', () => {
     const resolved = webhook('resolved', [
       { name: 'HostOutOfDiskSpace', instance: 'db-1:9100', fingerprint: 'a1b2c3' },
     ]);
-    expect((await bot.request('/v1/alertmanager', { body: resolved })).body).toMatchObject({ accepted: 1 });
+    expect((await t.bot.request('/v1/alertmanager', { body: resolved })).body).toMatchObject({ accepted: 1 });
     await eventually(async () => ((await incidents('db-1')).length === 0 ? true : undefined));
-    const { body } = await bot.request('/v1/audit?window=1h&host=db-1&type=incident.resolved');
+    const { body } = await t.bot.request('/v1/audit?window=1h&host=db-1&type=incident.resolved');
     expect((body as { entries: unknown[] }).entries).toHaveLength(1);
   });
 
   it('ignores alerts the policy does not map, and says why', async () => {
-    const r = await bot.request('/v1/alertmanager', {
+    const r = await t.bot.request('/v1/alertmanager', {
       body: webhook('firing', [
         { name: 'WatchdogAlert', instance: 'db-2:9100', fingerprint: 'ff01' },
         { name: 'HostOutOfDiskSpace', instance: 'bad host!', fingerprint: 'ff02' },
@@ -103,7 +94,7 @@ describe('POST /v1/alertmanager', () => {
   });
 
   it('rejects a payload that is not webhook v4', async () => {
-    const r = await bot.request('/v1/alertmanager', { body: { version: '3', alerts: [] } });
+    const r = await t.bot.request('/v1/alertmanager', { body: { version: '3', alerts: [] } });
     expect(r.status).toBe(400);
     expect((r.body as { error: string }).error).toContain('version');
   });

@@ -1,56 +1,36 @@
-import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/policy/approvers.js';
 import { snapshot } from '../helpers/core.js';
-import { eventually, policyFile, startTestBot, type TestBot } from '../helpers/bot.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-
-let redis: TestRedis;
-let bot: TestBot;
+import { actionJobs, eventually, policyFile, useBot } from '../helpers/bot.js';
 
 const alice: Principal = { platform: 'console', userId: 'alice', displayName: 'Alice' };
 const approver: Principal = { platform: 'slack', userId: 'UAPPROVER' };
 const mallory: Principal = { platform: 'slack', userId: 'UMALLORY' };
 
-beforeAll(async () => {
-  redis = await startRedis();
-  // Approvals expire after 2s here, so that expiry can be watched.
-  bot = await startTestBot(redis, { POLICY_FILE: await policyFile((y) => y.replace('timeout: 30m', 'timeout: 2s')) });
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await redis?.stop();
-});
+// Approvals expire after 2s here, so that expiry can be watched.
+const t = useBot(async () => ({ POLICY_FILE: await policyFile((y) => y.replace('timeout: 30m', 'timeout: 2s')) }));
 
 let hostSeq = 0;
 /** A host with a known snapshot and a firewall request pending approval; returns the approval id. */
 async function firewallApproval(requestedBy = 'slack:UREQUESTER'): Promise<{ host: string; id: string }> {
   const host = `fw-${++hostSeq}`;
-  await bot.request('/v1/metrics', { body: snapshot({ host }) });
-  await eventually(async () => ((await bot.request(`/v1/hosts/${host}`)).status === 200 ? true : undefined));
-  const r = await bot.request('/v1/requests/firewall', {
+  await t.bot.request('/v1/metrics', { body: snapshot({ host }) });
+  await eventually(async () => ((await t.bot.request(`/v1/hosts/${host}`)).status === 200 ? true : undefined));
+  const r = await t.bot.request('/v1/requests/firewall', {
     body: { host, action: 'open', port: 8443, protocol: 'tcp', reason: 'new health check', requested_by: requestedBy },
   });
   expect(r).toMatchObject({ status: 202, body: { status: 'evaluating' } });
   const id = await eventually(async () => {
-    const { body } = await bot.request(`/v1/audit?window=1h&host=${host}&type=approval.requested`);
+    const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.requested`);
     return (body as { entries: { approval_id: string }[] }).entries[0]?.approval_id;
   });
   return { host, id };
 }
 
-async function actionJobs(host: string) {
-  const queue = new Queue(`healgate-actions-${host}`, { connection: redis.client() });
-  const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-  await queue.close();
-  return jobs;
-}
-
 describe('firewall request → approval', () => {
   it('is pending with the requested change, and approving it enqueues the action once', async () => {
     const { host, id } = await firewallApproval();
-    const pending = await bot.approvals.get(id);
+    const pending = await t.bot.approvals.get(id);
     expect(pending).toMatchObject({
       status: 'pending',
       host,
@@ -59,26 +39,26 @@ describe('firewall request → approval', () => {
       decision: { decision: 'HITL_REQUIRED', rule: 'risky_action' },
     });
 
-    const approved = await bot.approvals.approve(id, approver, 'checked with the app team');
+    const approved = await t.bot.approvals.approve(id, approver, 'checked with the app team');
     expect(approved).toMatchObject({
       ok: true,
       approval: { status: 'approved', decided_by: approver, notes: 'checked with the app team' },
     });
-    const again = await bot.approvals.approve(id, alice, 'me too');
+    const again = await t.bot.approvals.approve(id, alice, 'me too');
     expect(again).toMatchObject({
       ok: false,
       reason: 'already_decided',
       message: 'Already approved by slack:UAPPROVER.',
     });
 
-    const jobs = await actionJobs(host);
+    const jobs = await actionJobs(t.redis, host);
     expect(jobs.map((j) => j.id)).toEqual([id]);
     expect(jobs[0]!.data).toMatchObject({
       trigger: 'approval',
       actions: [{ id: 'firewall_port_change', params: { rule: 'allow', port: 8443 } }],
     });
 
-    const { body } = await bot.request(`/v1/audit?window=1h&host=${host}&type=approval.approved`);
+    const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.approved`);
     expect((body as { entries: unknown[] }).entries).toMatchObject([
       {
         type: 'approval.approved',
@@ -92,32 +72,32 @@ describe('firewall request → approval', () => {
 
   it('refuses the requester (four eyes), non-approvers and a reject without notes, and changes nothing', async () => {
     const { host, id } = await firewallApproval('slack:UAPPROVER');
-    expect(await bot.approvals.approve(id, approver)).toMatchObject({ ok: false, reason: 'four_eyes' });
-    expect(await bot.approvals.approve(id, mallory)).toMatchObject({
+    expect(await t.bot.approvals.approve(id, approver)).toMatchObject({ ok: false, reason: 'four_eyes' });
+    expect(await t.bot.approvals.approve(id, mallory)).toMatchObject({
       ok: false,
       reason: 'not_approver',
       message: 'slack:UMALLORY is not an approver for firewall_port_change.',
     });
-    expect(await bot.approvals.reject(id, alice, '   ')).toMatchObject({ ok: false, reason: 'notes_required' });
-    expect(await bot.approvals.get(id)).toMatchObject({ status: 'pending' });
-    expect(await actionJobs(host)).toEqual([]);
+    expect(await t.bot.approvals.reject(id, alice, '   ')).toMatchObject({ ok: false, reason: 'notes_required' });
+    expect(await t.bot.approvals.get(id)).toMatchObject({ status: 'pending' });
+    expect(await actionJobs(t.redis, host)).toEqual([]);
 
-    expect(await bot.approvals.reject(id, alice, 'port 8443 is not ours')).toMatchObject({
+    expect(await t.bot.approvals.reject(id, alice, 'port 8443 is not ours')).toMatchObject({
       ok: true,
       approval: { status: 'rejected' },
     });
-    expect(await actionJobs(host)).toEqual([]);
+    expect(await actionJobs(t.redis, host)).toEqual([]);
   });
 
   it('expires when nobody decides in time, and nothing runs', async () => {
     const { host, id } = await firewallApproval();
     const expired = await eventually(async () => {
-      const a = await bot.approvals.get(id);
+      const a = await t.bot.approvals.get(id);
       return a?.status === 'expired' ? a : undefined;
     }, 8000);
     expect(expired.decided_by).toBeNull();
-    expect(await bot.approvals.approve(id, approver)).toMatchObject({ ok: false, reason: 'expired' });
-    expect(await actionJobs(host)).toEqual([]);
+    expect(await t.bot.approvals.approve(id, approver)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await actionJobs(t.redis, host)).toEqual([]);
   });
 
   it('lets exactly one of approve, reject and expire win a race, with at most one action job', async () => {
@@ -125,18 +105,18 @@ describe('firewall request → approval', () => {
     for (let round = 0; round < 15; round++) {
       const { host, id } = await firewallApproval();
       const contenders = [
-        () => bot.approvals.approve(id, approver, 'go'),
-        () => bot.approvals.reject(id, alice, 'no'),
-        () => bot.approvals.expire(id),
-        () => bot.approvals.approve(id, alice, 'go too'),
+        () => t.bot.approvals.approve(id, approver, 'go'),
+        () => t.bot.approvals.reject(id, alice, 'no'),
+        () => t.bot.approvals.expire(id),
+        () => t.bot.approvals.approve(id, alice, 'go too'),
       ];
       // A different contender starts first in each round.
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
       const results = await Promise.all(order.map((start) => start()));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
-      const final = await bot.approvals.get(id);
+      const final = await t.bot.approvals.get(id);
       outcomes.push(final!.status);
-      const jobs = await actionJobs(host);
+      const jobs = await actionJobs(t.redis, host);
       expect(jobs.length).toBe(final!.status === 'approved' ? 1 : 0);
       // Every loser is told the outcome that won.
       for (const r of results.filter((x) => !x.ok)) expect(r.approval?.status).toBe(final!.status);
@@ -147,23 +127,23 @@ describe('firewall request → approval', () => {
 
 describe('risky signals', () => {
   it('a slow resolver opens one incident and one approval request, not one per poll', async () => {
-    await bot.request('/v1/metrics', {
+    await t.bot.request('/v1/metrics', {
       body: [snapshot({ host: 'dns-1', dns_latency_ms: 400 }), snapshot({ host: 'dns-1', dns_latency_ms: 420 })],
     });
     const requested = await eventually(async () => {
-      const { body } = await bot.request('/v1/audit?window=1h&host=dns-1&type=approval.requested');
+      const { body } = await t.bot.request('/v1/audit?window=1h&host=dns-1&type=approval.requested');
       const e = (body as { entries: { approval_id: string }[] }).entries;
       return e.length > 0 ? e : undefined;
     });
-    await bot.request('/v1/metrics', { body: snapshot({ host: 'dns-1', dns_latency_ms: 450 }) });
+    await t.bot.request('/v1/metrics', { body: snapshot({ host: 'dns-1', dns_latency_ms: 450 }) });
     await eventually(
       async () =>
-        ((await bot.request('/v1/hosts/dns-1')).body as { snapshot: { dns_latency_ms: number } }).snapshot
+        ((await t.bot.request('/v1/hosts/dns-1')).body as { snapshot: { dns_latency_ms: number } }).snapshot
           .dns_latency_ms === 450 || undefined,
     );
-    const { body } = await bot.request('/v1/audit?window=1h&host=dns-1&type=approval.requested');
+    const { body } = await t.bot.request('/v1/audit?window=1h&host=dns-1&type=approval.requested');
     expect((body as { entries: unknown[] }).entries).toHaveLength(1);
-    const approval = await bot.approvals.get(requested[0]!.approval_id);
+    const approval = await t.bot.approvals.get(requested[0]!.approval_id);
     expect(approval).toMatchObject({
       actions: [{ id: 'dns_config_change', params: { interface: 'eth0', servers: ['1.1.1.1', '9.9.9.9'] } }],
     });

@@ -1,11 +1,13 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot, type BotOptions } from '../../src/bot/bot.js';
 import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import { DEFAULT_POLICY } from './core.js';
-import { freePort, type TestRedis } from './redis.js';
+import { freePort, startRedis, type TestRedis } from './redis.js';
 
 /** The default policy with textual edits (e.g. a 2s approval timeout), written to a temp file. */
 export async function policyFile(edit: (yaml: string) => string): Promise<string> {
@@ -78,4 +80,32 @@ export async function eventually<T>(
     if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A private Redis and a bot for one test file: started before its tests,
+ * stopped after. `env` may be computed (e.g. a policy file to write first).
+ */
+export function useBot(
+  env: Record<string, string> | (() => Promise<Record<string, string>>) = {},
+  options: BotOptions = {},
+): { redis: TestRedis; bot: TestBot } {
+  const ctx = {} as { redis: TestRedis; bot: TestBot };
+  beforeAll(async () => {
+    ctx.redis = await startRedis();
+    ctx.bot = await startTestBot(ctx.redis, typeof env === 'function' ? await env() : env, options);
+  });
+  afterAll(async () => {
+    await ctx.bot?.close();
+    await ctx.redis?.stop();
+  });
+  return ctx;
+}
+
+/** Every job ever put on a host's action queue. */
+export async function actionJobs(redis: TestRedis, host: string) {
+  const queue = new Queue(`healgate-actions-${host}`, { connection: redis.client() });
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+  await queue.close();
+  return jobs;
 }

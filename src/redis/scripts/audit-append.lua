@@ -1,10 +1,11 @@
 -- Compare-and-append one audit entry; see src/audit/append.ts.
 --
--- KEYS[1] stream  KEYS[2] head  KEYS[3] skew  KEYS[4..] rollup buckets (hour, day)
+-- KEYS[1] stream  KEYS[2] head  KEYS[3] skew
+-- KEYS[4..] rollup buckets as (counters, host index) pairs: the hour's, then the day's
 -- ARGV[1] expected prev hash  ARGV[2] entry hash  ARGV[3] entry time (ms)
 -- ARGV[4] canonical entry JSON  ARGV[5] host or ''
 -- ARGV[6] counter increments "slot=amount,..." (0-based slots)
--- ARGV[7..] EXPIREAT (unix seconds) of each rollup bucket, in KEYS order
+-- ARGV[7..] EXPIREAT (unix seconds) of each bucket pair, in KEYS order
 --
 -- Returns {'ok', id} | {'conflict', current head} | {'head_missing', stream length}.
 -- Nothing is written unless the answer is 'ok'.
@@ -37,41 +38,48 @@ if ahead > 0 and ahead > tonumber(redis.call('GET', KEYS[3]) or '0') then
   redis.call('SET', KEYS[3], string.format('%d', ahead))
 end
 
--- Counters are packed as little-endian doubles, one string per host and bucket:
--- a summary then reads one field per host whatever the number of entries.
-local deltas = {}
-local width = 0
+-- A bucket's counters are one string of fixed-size records, one per host plus
+-- '*' for the whole fleet: a 64-byte NUL-padded name, then 32 signed 64-bit
+-- counters that BITFIELD increments in place. A summary reads one string per
+-- bucket however many hosts it holds; the index hash maps a name to its record.
+local UNITS = 40 -- 64-bit units per record: 8 for the name, 32 counters
+local EMPTY_COUNTERS = string.rep('\0', (UNITS - 8) * 8)
+
+local increments = {}
 for slot, amount in string.gmatch(ARGV[6], '(%d+)=(%d+)') do
-  slot = tonumber(slot) + 1
-  deltas[slot] = tonumber(amount)
-  if slot > width then width = slot end
+  increments[#increments + 1] = {tonumber(slot), amount}
 end
-local fields = {'*'}
-if ARGV[5] ~= '' then fields[2] = ARGV[5] end
+local host = ARGV[5]
 
-local formats = {}
-local function doubles(n)
-  formats[n] = formats[n] or ('<' .. string.rep('d', n))
-  return formats[n]
-end
-
-for k = 4, #KEYS do
-  for _, field in ipairs(fields) do
-    local stored = redis.call('HGET', KEYS[k], field)
-    local values = {}
-    local have = 0
-    if stored then
-      have = math.floor(#stored / 8)
-      -- unpack also returns the next read position, after the values.
-      if have > 0 then values = {struct.unpack(doubles(have), stored)} end
+for pair = 0, (#KEYS - 3) / 2 - 1 do
+  local counters, index, expire_at = KEYS[4 + 2 * pair], KEYS[5 + 2 * pair], ARGV[7 + pair]
+  local names = {'*'}
+  if host ~= '' then names[2] = host end
+  local found = redis.call('HMGET', index, unpack(names))
+  local ops = {}
+  -- '*' comes first in every bucket, so its absence means a new one.
+  local new_bucket = not found[1]
+  for i, name in ipairs(names) do
+    local record = found[i]
+    if record then
+      record = tonumber(record)
+    else
+      record = math.ceil(redis.call('STRLEN', counters) / (UNITS * 8))
+      redis.call('SETRANGE', counters, record * UNITS * 8, name .. string.rep('\0', 64 - #name) .. EMPTY_COUNTERS)
+      redis.call('HSET', index, name, record)
     end
-    local n = math.max(width, have)
-    for slot = 1, n do
-      values[slot] = (slot <= have and values[slot] or 0) + (deltas[slot] or 0)
+    for _, inc in ipairs(increments) do
+      ops[#ops + 1] = 'INCRBY'
+      ops[#ops + 1] = 'i64'
+      ops[#ops + 1] = '#' .. (record * UNITS + 8 + inc[1])
+      ops[#ops + 1] = inc[2]
     end
-    redis.call('HSET', KEYS[k], field, struct.pack(doubles(n), unpack(values, 1, n)))
-    -- '*' is written first in every bucket, so without it the bucket is new.
-    if not stored and field == '*' then redis.call('EXPIREAT', KEYS[k], ARGV[7 + k - 4]) end
+  end
+  redis.call('BITFIELD', counters, unpack(ops))
+  -- Last, so that a bucket already past its retention is dropped whole.
+  if new_bucket then
+    redis.call('EXPIREAT', counters, expire_at)
+    redis.call('EXPIREAT', index, expire_at)
   end
 end
 

@@ -1,30 +1,21 @@
--- Reads audit rollup buckets for src/audit/summary.ts in one round trip.
+-- Reads one host's rollup records for src/audit/summary.ts in one round trip.
 --
--- KEYS[1..] rollup buckets   ARGV[1] host, or '' for every field
+-- KEYS[1..] rollup buckets as (counters, host index) pairs   ARGV[1] host
 --
--- Returns one string per bucket, the concatenation for each field of:
--- its name, a NUL byte, one byte n, then n little-endian doubles.
--- Packing here saves the client parsing two replies per host and bucket,
--- which at a few microseconds each would otherwise dominate a summary.
+-- Returns one string per bucket: the host's record, or '' when it has none
+-- there. See audit-append.lua for the layout.
 
-local function append(parts, name, value)
-  local n = math.min(math.floor(#value / 8), 255)
-  parts[#parts + 1] = name
-  parts[#parts + 1] = '\0'
-  parts[#parts + 1] = string.char(n)
-  parts[#parts + 1] = (#value == n * 8) and value or string.sub(value, 1, n * 8)
-end
+local RECORD_BYTES = 40 * 8
 
 local out = {}
-for k = 1, #KEYS do
-  local parts = {}
-  if ARGV[1] ~= '' then
-    local value = redis.call('HGET', KEYS[k], ARGV[1])
-    if value then append(parts, ARGV[1], value) end
+for pair = 0, #KEYS / 2 - 1 do
+  local counters, index = KEYS[1 + 2 * pair], KEYS[2 + 2 * pair]
+  local record = redis.call('HGET', index, ARGV[1])
+  if record then
+    local start = tonumber(record) * RECORD_BYTES
+    out[pair + 1] = redis.call('GETRANGE', counters, start, start + RECORD_BYTES - 1)
   else
-    local flat = redis.call('HGETALL', KEYS[k])
-    for i = 1, #flat, 2 do append(parts, flat[i], flat[i + 1]) end
+    out[pair + 1] = ''
   end
-  out[k] = table.concat(parts)
 end
 return out
