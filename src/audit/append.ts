@@ -76,6 +76,12 @@ type Outcome = { accepted: AuditRecord } | { head: string };
 export class ChainAppender {
   /** Our best guess of the head, so that an uncontended append is one round trip. */
   private head: string | undefined;
+  /**
+   * Appends from this process go one at a time: concurrent ones would only
+   * beat each other to the head and retry. Other processes still race, and
+   * the compare-and-append settles that.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -83,7 +89,21 @@ export class ChainAppender {
     private readonly script: Promise<LuaScript>,
   ) {}
 
-  async append(prepared: PreparedEntry): Promise<AuditRecord> {
+  append(prepared: PreparedEntry): Promise<AuditRecord> {
+    return this.inTurn(() => this.appendNow(prepared));
+  }
+
+  appendMany(prepared: readonly PreparedEntry[]): Promise<AuditRecord[]> {
+    return this.inTurn(() => this.appendManyNow(prepared));
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(prepared: PreparedEntry): Promise<AuditRecord> {
     const script = await this.script;
     let prev = await this.currentHead();
     for (let round = 0; round < MAX_ROUNDS_WITHOUT_PROGRESS; round++) {
@@ -101,7 +121,7 @@ export class ChainAppender {
    * later one in the pipeline miss too (they chain onto it), so the rest are
    * simply re-hashed onto the new head and sent again.
    */
-  async appendMany(prepared: readonly PreparedEntry[]): Promise<AuditRecord[]> {
+  private async appendManyNow(prepared: readonly PreparedEntry[]): Promise<AuditRecord[]> {
     const script = await this.script;
     const records: AuditRecord[] = [];
     let prev = await this.currentHead();

@@ -59,11 +59,16 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   });
   const { redis } = connection;
 
+  // BullMQ loads its scripts onto the connection it is given, and ioredis then
+  // copies them into every MULTI on it: queues get their own connections, and
+  // ingest one of its own so that a 202 never waits behind the workers.
+  const bull = redis.duplicate();
+  const ingestConnection = redis.duplicate();
   const audit = new AuditLog(redis);
   const events = new EventLog(redis);
-  const actions = new ActionQueues(redis, redis);
-  const expiry = expiryQueue(redis);
-  const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: redis });
+  const actions = new ActionQueues(bull, redis);
+  const expiry = expiryQueue(bull);
+  const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
   const approvals = new ApprovalService({
     redis,
     policy,
@@ -99,9 +104,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
           options.onDecision?.(d);
         },
       },
-      redis,
+      bull,
     ),
-    startExpiryWorker(approvals, redis),
+    startExpiryWorker(approvals, bull),
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
@@ -148,6 +153,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
       await Promise.all(workers.map((w) => w.close()));
       await notifier.close();
       await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
+      await Promise.all([bull.quit(), ingestConnection.quit()]);
       await connection.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Decision, DecisionContext } from '../core/decide/types.js';
 import { SIGNALS, type Signal, type Snapshot } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
@@ -21,49 +21,52 @@ export function historyPoint(s: Snapshot, at: number): HistoryPoint {
   return [at, s.disk_usage, s.memory_usage, s.cpu_usage, s.dns_latency_ms, s.firewall_change_requested];
 }
 
-/** Reads what the decision needs to know about one host, pending firewall requests included, in one round trip. */
-export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
-  const replies = await redis
-    .multi()
+function queueContextReads(pipeline: ChainableCommander, host: string, now: number): void {
+  pipeline
     .hgetall(keys.hostIncidents(host))
     .zrangebyscore(keys.autoHeals(host), now - DAY_MS, '+inf', 'WITHSCORES')
     .zrangebyscore(keys.autoHealing, now, '+inf')
-    .lrange(keys.firewallRequests(host), 0, -1)
-    .exec();
-  const incidents = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
-  const heals = (replies?.[1]?.[1] ?? []) as string[];
-  const healing = (replies?.[2]?.[1] ?? []) as string[];
-  const firewallRequests = (replies?.[3]?.[1] ?? []) as string[];
+    .lrange(keys.firewallRequests(host), 0, -1);
+}
+
+const READS_PER_HOST = 4;
+
+function contextFrom(replies: readonly [Error | null, unknown][], now: number): HostContext {
+  for (const [err] of replies) if (err) throw err;
+  const incidents = (replies[0]?.[1] ?? {}) as Record<string, string>;
+  const heals = (replies[1]?.[1] ?? []) as string[];
+  const healing = (replies[2]?.[1] ?? []) as string[];
+  const firewallRequests = (replies[3]?.[1] ?? []) as string[];
   const recentAutoHeals: { action: string; at: number }[] = [];
-  for (let i = 0; i + 1 < heals.length; i += 2)
-    recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
+  for (let i = 0; i + 1 < heals.length; i += 2) recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
   const open = SIGNALS.filter((s) => incidents[s] !== undefined);
   return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, incidents, firewallRequests };
 }
 
-/** Latest snapshot and decision, the trend history and the host index, in one round trip. */
-export async function recordEvaluation(
-  redis: Redis,
-  snapshot: Snapshot,
-  decision: Decision,
-  at: number,
-): Promise<void> {
-  await redis
-    .multi()
-    .hset(
-      keys.host(snapshot.host),
-      'snapshot',
-      JSON.stringify(snapshot),
-      'decision',
-      JSON.stringify(decision),
-      'updated_at',
-      String(at),
-    )
+/**
+ * What the decision needs to know about each host (open incidents, recent
+ * auto-heals, hosts healing fleet-wide, pending firewall requests), for a
+ * whole batch of hosts in one round trip.
+ */
+export async function readContexts(redis: Redis, hosts: readonly string[], now: number): Promise<Map<string, HostContext>> {
+  const pipeline = redis.pipeline();
+  for (const host of hosts) queueContextReads(pipeline, host, now);
+  const replies = (await pipeline.exec()) ?? [];
+  return new Map(hosts.map((host, i) => [host, contextFrom(replies.slice(i * READS_PER_HOST, (i + 1) * READS_PER_HOST), now)]));
+}
+
+export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
+  return (await readContexts(redis, [host], now)).get(host)!;
+}
+
+/** Latest snapshot and decision, the trend history and the host index, queued on the batch's write pipeline. */
+export function queueEvaluation(writes: ChainableCommander, snapshot: Snapshot, decision: Decision, at: number): void {
+  writes
+    .hset(keys.host(snapshot.host), 'snapshot', JSON.stringify(snapshot), 'decision', JSON.stringify(decision), 'updated_at', String(at))
     .lpush(keys.history(snapshot.host), JSON.stringify(historyPoint(snapshot, at)))
     .ltrim(keys.history(snapshot.host), 0, HISTORY_LENGTH - 1)
     .zadd(keys.hosts, at, snapshot.host)
-    .hincrby(keys.stats, `decisions:${decision.decision}`, 1)
-    .exec();
+    .hincrby(keys.stats, `decisions:${decision.decision}`, 1);
 }
 
 /** Remembers an auto-heal for cooldowns and breakers; `until` is when it stops counting as in flight. */
@@ -76,7 +79,7 @@ export async function recordAutoHeal(
   until: number,
 ): Promise<void> {
   await redis
-    .multi()
+    .pipeline()
     .zadd(keys.autoHeals(host), at, `${action}|${jobKey}`)
     .zremrangebyscore(keys.autoHeals(host), '-inf', at - DAY_MS)
     .zadd(keys.autoHealing, 'GT', until, host)

@@ -2,11 +2,13 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
 import { queues } from '../redis/keys.js';
 import { evaluateSnapshot, type PipelineDeps } from './evaluate.js';
+import { readContext, readContexts, type HostContext } from './host-state.js';
 import type { IngestJob } from './ingest.js';
 
 /**
  * The decision worker. Within a batch, each host's snapshots are evaluated
- * in order, and different hosts in parallel.
+ * in order and different hosts in parallel; contexts are read for all hosts
+ * in one round trip and the hosts' new state written in another.
  */
 export function startDecisionWorker(
   deps: PipelineDeps,
@@ -29,10 +31,19 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
     list.push(parsed.data);
     byHost.set(parsed.data.host, list);
   }
+  const hosts = [...byHost.keys()];
+  const contexts = await readContexts(deps.redis, hosts, deps.now().getTime());
+  const writes = deps.redis.pipeline();
   await Promise.all(
-    [...byHost.values()].map(async (snapshots) => {
-      for (const s of snapshots) await evaluateSnapshot(deps, s);
+    hosts.map(async (host) => {
+      let context: HostContext | undefined = contexts.get(host);
+      for (const s of byHost.get(host) ?? []) {
+        context ??= await readContext(deps.redis, host, deps.now().getTime());
+        // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
+        if (await evaluateSnapshot(deps, s, context, writes)) context = undefined;
+      }
     }),
   );
+  await writes.exec();
   return job.data.snapshots.length;
 }
