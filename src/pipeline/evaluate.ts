@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { decide } from '../core/decide/decide.js';
 import type { Decision } from '../core/decide/types.js';
 import type { SeverityClassifier } from '../core/model/classifier.js';
@@ -12,7 +12,7 @@ import type { EventLog } from '../events/log.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
 import { doneWithFirewallRequest, firewallParams, parseFirewallRequest, requesterOf } from './firewall.js';
-import { queueEvaluation, recordAutoHeal, type HostContext } from './host-state.js';
+import { recordAutoHeal, type HostContext, type StateWrites } from './host-state.js';
 import { incidentRecords, linkApproval, openIncident, resolveIncident, type OpenedIncident } from './incidents.js';
 
 export interface PipelineDeps {
@@ -38,8 +38,8 @@ const IN_FLIGHT_MARGIN_MS = 60_000;
  * resolve incidents, then act — an auto-heal job, an approval request, or
  * nothing. Only what changes is audited and announced.
  *
- * `context` was read before; the host's latest state is queued on `writes`,
- * which the batch sends at its end. A quiet snapshot (nothing past a
+ * `context` was read before; the host's new state goes to `writes`, which
+ * the batch sends at its end. A quiet snapshot (nothing past a
  * threshold, nothing open, nothing requested: most of them) costs no round
  * trip of its own. Returns whether the host's context changed.
  */
@@ -47,16 +47,20 @@ export async function evaluateSnapshot(
   deps: PipelineDeps,
   snapshot: Snapshot,
   context: HostContext,
-  writes: ChainableCommander,
+  writes: StateWrites,
 ): Promise<boolean> {
   const { redis, classifier, policy } = deps;
   const at = deps.now();
   const firewall = context.firewallRequests.map((raw) => ({ raw, request: parseFirewallRequest(raw) }));
   const effective: Snapshot = firewall.length > 0 ? { ...snapshot, firewall_change_requested: 1 } : snapshot;
   const decision = decide(effective, classifier, policy, context);
-  queueEvaluation(writes, effective, decision, at.getTime());
+  writes.add(effective, decision, at.getTime());
   deps.onDecision?.(decision);
-  const quiet = decision.decision === 'NO_ACTION' && decision.signals.length === 0 && context.openIncidents.length === 0 && firewall.length === 0;
+  const quiet =
+    decision.decision === 'NO_ACTION' &&
+    decision.signals.length === 0 &&
+    context.openIncidents.length === 0 &&
+    firewall.length === 0;
   if (quiet) return false;
 
   const conditions = decision.signals.filter((s) => s.signal !== FIREWALL);

@@ -38,7 +38,8 @@ function contextFrom(replies: readonly [Error | null, unknown][], now: number): 
   const healing = (replies[2]?.[1] ?? []) as string[];
   const firewallRequests = (replies[3]?.[1] ?? []) as string[];
   const recentAutoHeals: { action: string; at: number }[] = [];
-  for (let i = 0; i + 1 < heals.length; i += 2) recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
+  for (let i = 0; i + 1 < heals.length; i += 2)
+    recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
   const open = SIGNALS.filter((s) => incidents[s] !== undefined);
   return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, incidents, firewallRequests };
 }
@@ -48,25 +49,65 @@ function contextFrom(replies: readonly [Error | null, unknown][], now: number): 
  * auto-heals, hosts healing fleet-wide, pending firewall requests), for a
  * whole batch of hosts in one round trip.
  */
-export async function readContexts(redis: Redis, hosts: readonly string[], now: number): Promise<Map<string, HostContext>> {
+export async function readContexts(
+  redis: Redis,
+  hosts: readonly string[],
+  now: number,
+): Promise<Map<string, HostContext>> {
   const pipeline = redis.pipeline();
   for (const host of hosts) queueContextReads(pipeline, host, now);
   const replies = (await pipeline.exec()) ?? [];
-  return new Map(hosts.map((host, i) => [host, contextFrom(replies.slice(i * READS_PER_HOST, (i + 1) * READS_PER_HOST), now)]));
+  return new Map(
+    hosts.map((host, i) => [host, contextFrom(replies.slice(i * READS_PER_HOST, (i + 1) * READS_PER_HOST), now)]),
+  );
 }
 
 export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
   return (await readContexts(redis, [host], now)).get(host)!;
 }
 
-/** Latest snapshot and decision, the trend history and the host index, queued on the batch's write pipeline. */
-export function queueEvaluation(writes: ChainableCommander, snapshot: Snapshot, decision: Decision, at: number): void {
-  writes
-    .hset(keys.host(snapshot.host), 'snapshot', JSON.stringify(snapshot), 'decision', JSON.stringify(decision), 'updated_at', String(at))
-    .lpush(keys.history(snapshot.host), JSON.stringify(historyPoint(snapshot, at)))
-    .ltrim(keys.history(snapshot.host), 0, HISTORY_LENGTH - 1)
-    .zadd(keys.hosts, at, snapshot.host)
-    .hincrby(keys.stats, `decisions:${decision.decision}`, 1);
+/**
+ * The hosts' new state from one batch: latest snapshot and decision, trend
+ * history and decision counts. Gathered in memory and written in one
+ * pipeline, a host that sent several snapshots costs one write of each kind.
+ */
+export class StateWrites {
+  private readonly latest = new Map<string, { snapshot: Snapshot; decision: Decision; at: number }>();
+  private readonly points = new Map<string, string[]>();
+  private readonly counts = new Map<string, number>();
+
+  add(snapshot: Snapshot, decision: Decision, at: number): void {
+    this.latest.set(snapshot.host, { snapshot, decision, at });
+    const list = this.points.get(snapshot.host);
+    const point = JSON.stringify(historyPoint(snapshot, at));
+    if (list) list.push(point);
+    else this.points.set(snapshot.host, [point]);
+    const field = `decisions:${decision.decision}`;
+    this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
+  }
+
+  async flush(redis: Redis): Promise<void> {
+    if (this.latest.size === 0) return;
+    const pipeline = redis.pipeline();
+    for (const [host, { snapshot, decision, at }] of this.latest) {
+      pipeline
+        .hset(
+          keys.host(host),
+          'snapshot',
+          JSON.stringify(snapshot),
+          'decision',
+          JSON.stringify(decision),
+          'updated_at',
+          String(at),
+        )
+        .lpush(keys.history(host), ...(this.points.get(host) ?? []))
+        .ltrim(keys.history(host), 0, HISTORY_LENGTH - 1)
+        .zadd(keys.hosts, at, host);
+    }
+    for (const [field, n] of this.counts) pipeline.hincrby(keys.stats, field, n);
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+  }
 }
 
 /** Remembers an auto-heal for cooldowns and breakers; `until` is when it stops counting as in flight. */

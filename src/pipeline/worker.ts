@@ -2,7 +2,7 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
 import { queues } from '../redis/keys.js';
 import { evaluateSnapshot, type PipelineDeps } from './evaluate.js';
-import { readContext, readContexts, type HostContext } from './host-state.js';
+import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import type { IngestJob } from './ingest.js';
 
 /**
@@ -33,7 +33,7 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
   }
   const hosts = [...byHost.keys()];
   const contexts = await readContexts(deps.redis, hosts, deps.now().getTime());
-  const writes = deps.redis.pipeline();
+  const writes = new StateWrites();
   await Promise.all(
     hosts.map(async (host) => {
       let context: HostContext | undefined = contexts.get(host);
@@ -44,6 +44,6 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
       }
     }),
   );
-  await writes.exec();
+  await writes.flush(deps.redis);
   return job.data.snapshots.length;
 }
