@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { ActionQueues } from '../actions/queues.js';
 import type { EventLog } from '../events/log.js';
 import { keys } from '../redis/keys.js';
-import { runScript } from '../redis/scripts.js';
+import { LuaScript } from '../redis/lua.js';
 import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
 
 export interface ApprovalRequest {
@@ -236,9 +236,9 @@ export class ApprovalService {
     notes: string,
   ): Promise<DecideResult> {
     const at = this.deps.now();
-    const reply = (await runScript(
+    const script = await LuaScript.load('approval-decide');
+    const reply = (await script.run(
       this.deps.redis,
-      { name: 'approval-decide', keys: 3 },
       [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue],
       [wanted, who ? JSON.stringify(who) : '', notes, at.getTime(), at.toISOString()],
     )) as [number, string, string, string, string];

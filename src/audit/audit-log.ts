@@ -5,7 +5,7 @@ import { formatIssues } from '../core/snapshot/validate.js';
 import { ChainAppender, prepareEntry } from './append.js';
 import { AuditInputError } from './errors.js';
 import { AuditKeys, DEFAULT_AUDIT_KEY } from './keys.js';
-import { LuaScript } from './lua.js';
+import { LuaScript } from '../redis/lua.js';
 import { auditTypeSchema, type AuditEntryInput, type AuditRecord, type AuditType } from './schema.js';
 import { parseJsonObject, toRecord, walkStream } from './stream.js';
 import { readSummary, type AuditSummary } from './summary.js';

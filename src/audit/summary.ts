@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { DAY_MS, floorTo, HOUR_MS, ROLLUP_TTL_MS, type AuditKeys } from './keys.js';
 import { AuditInputError, AuditIntegrityError } from './errors.js';
-import type { LuaScript } from './lua.js';
+import type { LuaScript } from '../redis/lua.js';
 import { ALL_HOSTS_RECORD, CounterSum, NAME_BYTES, RECORD_BYTES, type AuditCounters } from './rollup.js';
 
 export interface AuditSummary extends AuditCounters {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { runScript } from '../redis/scripts.js';
+import { LuaScript } from '../redis/lua.js';
 import { DIGESTIBLE, type ChatAdapter, type DigestibleType, type Notification } from './port.js';
 
 export interface NotifierOptions {
@@ -76,12 +76,11 @@ export class Notifier {
   async close(): Promise<void> {
     this.running = false;
     // Hand the lease on at once rather than after it lapses.
-    await runScript(
-      this.reader,
-      { name: 'lock-release', keys: 1 },
-      [keys.notifierLease],
-      [this.options.consumer],
-    ).catch(() => undefined);
+    await (
+      await LuaScript.load('lock-release')
+    )
+      .run(this.reader, [keys.notifierLease], [this.options.consumer])
+      .catch(() => undefined);
     this.reader.disconnect();
     await this.loop?.catch(() => undefined);
   }
@@ -108,12 +107,9 @@ export class Notifier {
   }
 
   private async holdLease(): Promise<boolean> {
-    const held = await runScript(
-      this.reader,
-      { name: 'lock-renew', keys: 1 },
-      [keys.notifierLease],
-      [this.options.consumer, LEASE_MS],
-    );
+    const held = await (
+      await LuaScript.load('lock-renew')
+    ).run(this.reader, [keys.notifierLease], [this.options.consumer, LEASE_MS]);
     return held === 1;
   }
 

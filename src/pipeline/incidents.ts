@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SignalState } from '../core/decide/types.js';
 import { keys } from '../redis/keys.js';
-import { runScript } from '../redis/scripts.js';
+import { LuaScript } from '../redis/lua.js';
 
 export interface OpenedIncident {
   readonly id: string;
@@ -22,9 +22,10 @@ export async function openIncident(
   at: Date,
 ): Promise<OpenedIncident> {
   const id = `inc-${randomBytes(8).toString('hex')}`;
-  const reply = (await runScript(
+  const reply = (await (
+    await LuaScript.load('incident-open')
+  ).run(
     redis,
-    { name: 'incident-open', keys: 2 },
     [keys.hostIncidents(host), keys.incident(id)],
     [
       condition.signal,
@@ -44,12 +45,9 @@ export async function resolveIncident(
   value: number,
   at: Date,
 ): Promise<string | undefined> {
-  const id = await runScript(
-    redis,
-    { name: 'incident-resolve', keys: 1 },
-    [keys.hostIncidents(host)],
-    [signal, at.toISOString(), String(value), keys.incident('')],
-  );
+  const id = await (
+    await LuaScript.load('incident-resolve')
+  ).run(redis, [keys.hostIncidents(host)], [signal, at.toISOString(), String(value), keys.incident('')]);
   return typeof id === 'string' ? id : undefined;
 }
 

@@ -21,7 +21,7 @@ export class LuaScript {
   static load(name: string): Promise<LuaScript> {
     let script = LuaScript.loaded.get(name);
     if (!script) {
-      const url = new URL(`../redis/scripts/${name}.lua`, import.meta.url);
+      const url = new URL(`./scripts/${name}.lua`, import.meta.url);
       script = readFile(url, 'utf8').then(
         (source) => new LuaScript(name, source, createHash('sha1').update(source).digest('hex')),
       );
