@@ -25,18 +25,16 @@ function queueContextReads(pipeline: ChainableCommander, host: string, now: numb
   pipeline
     .hgetall(keys.hostIncidents(host))
     .zrangebyscore(keys.autoHeals(host), now - DAY_MS, '+inf', 'WITHSCORES')
-    .zrangebyscore(keys.autoHealing, now, '+inf')
     .lrange(keys.firewallRequests(host), 0, -1);
 }
 
-const READS_PER_HOST = 4;
+const READS_PER_HOST = 3;
 
-function contextFrom(replies: readonly [Error | null, unknown][], now: number): HostContext {
+function contextFrom(replies: readonly [Error | null, unknown][], healing: string[], now: number): HostContext {
   for (const [err] of replies) if (err) throw err;
   const incidents = (replies[0]?.[1] ?? {}) as Record<string, string>;
   const heals = (replies[1]?.[1] ?? []) as string[];
-  const healing = (replies[2]?.[1] ?? []) as string[];
-  const firewallRequests = (replies[3]?.[1] ?? []) as string[];
+  const firewallRequests = (replies[2]?.[1] ?? []) as string[];
   const recentAutoHeals: { action: string; at: number }[] = [];
   for (let i = 0; i + 1 < heals.length; i += 2)
     recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
@@ -54,12 +52,14 @@ export async function readContexts(
   hosts: readonly string[],
   now: number,
 ): Promise<Map<string, HostContext>> {
-  const pipeline = redis.pipeline();
+  // The fleet-wide part once for the whole batch, then each host's own.
+  const pipeline = redis.pipeline().zrangebyscore(keys.autoHealing, now, '+inf');
   for (const host of hosts) queueContextReads(pipeline, host, now);
   const replies = (await pipeline.exec()) ?? [];
-  return new Map(
-    hosts.map((host, i) => [host, contextFrom(replies.slice(i * READS_PER_HOST, (i + 1) * READS_PER_HOST), now)]),
-  );
+  const [healingError, healing] = replies[0] ?? [null, []];
+  if (healingError) throw healingError;
+  const perHost = (i: number) => replies.slice(1 + i * READS_PER_HOST, 1 + (i + 1) * READS_PER_HOST);
+  return new Map(hosts.map((host, i) => [host, contextFrom(perHost(i), healing as string[], now)]));
 }
 
 export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
