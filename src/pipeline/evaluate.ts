@@ -41,7 +41,8 @@ const IN_FLIGHT_MARGIN_MS = 60_000;
  * `context` was read before; the host's new state goes to `writes`, which
  * the batch sends at its end. A quiet snapshot (nothing past a
  * threshold, nothing open, nothing requested: most of them) costs no round
- * trip of its own. Returns whether the host's context changed.
+ * trip of its own. Returns false for a quiet snapshot, true when the host's
+ * context may have changed (the next snapshot then reads it afresh).
  */
 export async function evaluateSnapshot(
   deps: PipelineDeps,
@@ -95,24 +96,25 @@ export async function evaluateSnapshot(
   }
 
   if (decision.decision === 'AUTO_HEAL') await autoHeal(deps, decision, incidents, at);
-  if (decision.decision === 'HITL_REQUIRED') {
-    await escalate(deps, decision, incidents, at);
-    for (const { raw, request } of firewall) {
-      try {
-        await deps.approvals.request({
-          key: request.id,
-          host: snapshot.host,
-          decision,
-          actions: [{ id: 'firewall_port_change', params: firewallParams(request) }],
-          incident_ids: [],
-          requester: requesterOf(request.requested_by),
-          request: { ...request },
-        });
-      } catch (err) {
-        deps.logger.error({ err, request }, 'firewall request cannot become an approval; dropped');
-      }
-      await doneWithFirewallRequest(redis, snapshot.host, raw);
+  if (decision.decision === 'HITL_REQUIRED') await escalate(deps, decision, incidents, at);
+  // Whatever the rest of the snapshot says, each firewall request goes to humans.
+  const firewallAction = decision.actions.find((a) => a.signal === FIREWALL)?.id;
+  for (const { raw, request } of firewall) {
+    try {
+      if (!firewallAction) throw new Error(`the policy proposes no action for ${FIREWALL}`);
+      await deps.approvals.request({
+        key: request.id,
+        host: snapshot.host,
+        decision,
+        actions: [{ id: firewallAction, params: firewallParams(request) }],
+        incident_ids: [],
+        requester: requesterOf(request.requested_by),
+        request: { ...request },
+      });
+    } catch (err) {
+      deps.logger.error({ err, request }, 'firewall request cannot become an approval; dropped');
     }
+    await doneWithFirewallRequest(redis, snapshot.host, raw);
   }
   return true;
 }
