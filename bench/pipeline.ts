@@ -36,7 +36,8 @@ const BATCH_WARMUP = 10_000;
 const BATCH_SIZE = 500; // snapshots per POST
 const BATCH_HOSTS = 200;
 const BATCH_CLIENTS = 8; // concurrent HTTP clients
-const BREACH_RATE = 0.03; // share of snapshots with disk_usage > 85
+/** share of snapshots with disk_usage > 85, at random: hosts flap in and out of incidents (BENCH_BREACH_RATE overrides) */
+const BREACH_RATE = Number(process.env.BENCH_BREACH_RATE ?? 0.03);
 
 /** snapshots per second; BENCH_LAT_RATE overrides it to find the rate the machine sustains */
 const LAT_RATE = Number(process.env.BENCH_LAT_RATE ?? 1_000);
