@@ -7,11 +7,13 @@
  *      micro-batched ingest and decision worker (goal >= 3x the baseline);
  *   3. latency: single-snapshot POSTs paced at 1,000 snapshots/s, ingest →
  *      decision latency p50/p99/max (goal p99 < 20 ms).
- * Everything (HTTP clients, bot, BullMQ worker) runs in this process; Redis is
- * a private redis-server (AOF on, as in production) on a free port.
+ * The bot, the batch clients and the BullMQ baseline run in this process, the
+ * steady-rate sender in a worker thread; Redis is a private redis-server (AOF
+ * on, as in production) on a free port.
  * Run: node --import tsx bench/pipeline.ts   (about 2 minutes)
  */
-import { Agent, request } from 'node:http';
+import { Worker as Thread } from 'node:worker_threads';
+import type { SenderJob, SenderReport } from './lib/steady-sender.js';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
@@ -19,12 +21,13 @@ import type { Redis } from 'ioredis';
 import { startBot, type Bot } from '../src/bot/bot.js';
 import { loadConfig } from '../src/config/env.js';
 import type { Decision } from '../src/core/decide/types.js';
-import type { Snapshot } from '../src/core/snapshot/schema.js';
 import { createLogger } from '../src/log.js';
 import { DEFAULT_AUDIT_KEY } from '../src/audit/index.js';
 import { queues } from '../src/redis/keys.js';
 import { mulberry32, type Rng } from '../model/training/prng.js';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis.js';
+import { agent, post } from './lib/http.js';
+import { healthy } from './lib/snapshots.js';
 
 const BASELINE_N = 20_000;
 const BASELINE_WARMUP = 2_000;
@@ -54,17 +57,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-function healthy(host: string, rng: Rng, breachRate: number): Snapshot {
-  return {
-    host,
-    disk_usage: rng() < breachRate ? 86 + rng() * 13 : 20 + rng() * 55,
-    memory_usage: 20 + rng() * 50,
-    cpu_usage: 5 + rng() * 60,
-    dns_latency_ms: 5 + rng() * 80,
-    firewall_change_requested: 0,
-  };
 }
 
 /** Resolves when `done()` holds, polling; rejects after `timeoutMs`. */
@@ -175,40 +167,6 @@ async function baseline(redis: TestRedis, admin: Redis): Promise<{ rate: number;
 }
 
 // ---------------------------------------------------------------------------
-// HTTP client
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-interface Post {
-  status: number;
-  /** ms from write to the complete response */
-  ms: number;
-}
-
-function post(url: URL, body: Buffer): Promise<Post> {
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: '/v1/metrics',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-// ---------------------------------------------------------------------------
 // 2. Batched throughput through HTTP and Redis
 
 let decisionHook: (d: Decision) => void = () => undefined;
@@ -294,87 +252,51 @@ interface LatencyResult {
   postP50: number;
   postP99: number;
   /** POST answered (202) → decision, p50/p99 */
-  afterAckP50: number;
-  afterAckP99: number;
   /** event-loop delay while sending, ms */
   loopP99: number;
   loopMax: number;
   usage: Usage;
 }
 
-async function steady(bot: Bot, ingestQueue: Queue, admin: Redis, seconds: number, rng: Rng, measure: boolean) {
-  const url = new URL(bot.url);
-  // key host|ts → send time (performance.now()) and ack time
-  const sentAt = new Map<string, { sent: number; acked: number }>();
+async function steady(bot: Bot, ingestQueue: Queue, admin: Redis, seconds: number, seed: number, measure: boolean) {
   const latencies: number[] = [];
-  const afterAck: number[] = [];
-  const postMs: number[] = [];
-  let decided = 0;
   decisionHook = (d) => {
-    const now = performance.now();
-    const key = `${d.host}|${d.ts}`;
-    const s = sentAt.get(key);
-    if (!s) return;
-    sentAt.delete(key);
-    decided++;
-    latencies.push(now - s.sent);
-    if (s.acked > 0) afterAck.push(now - s.acked);
+    // ts is the send time at ms resolution: latencies read up to 1 ms long.
+    if (d.host.startsWith('lat-') && d.ts)
+      latencies.push(performance.timeOrigin + performance.now() - Date.parse(d.ts));
   };
-  let sent = 0;
-  let failures = 0;
-  let seq = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const stop = await usage(admin);
   loop.enable();
-  const start = performance.now();
-  const durationMs = seconds * 1000;
-  let lastSend = start;
-  while (performance.now() - start < durationMs) {
-    const due = Math.floor(((performance.now() - start) * LAT_RATE) / 1000) + 1;
-    while (sent < due) {
-      const now = performance.now();
-      const ts = new Date(performance.timeOrigin + now).toISOString();
-      const host = `lat-${seq++ % LAT_HOSTS}`;
-      const entry = { sent: now, acked: 0 };
-      sentAt.set(`${host}|${ts}`, entry);
-      const body = Buffer.from(JSON.stringify({ ...healthy(host, rng, 0.01), ts }));
-      post(url, body).then(
-        (r) => {
-          if (r.status !== 202) failures++;
-          entry.acked = performance.now();
-          postMs.push(r.ms);
-        },
-        () => failures++,
-      );
-      sent++;
-      lastSend = now;
-    }
-    await sleep(1);
-  }
-  const sendSeconds = (lastSend - start) / 1000;
+  const job: SenderJob = { url: bot.url, rate: LAT_RATE, seconds, hosts: LAT_HOSTS, seed, breachRate: 0.01 };
+  // Workers do not inherit tsx's loader: the thread registers it before importing the sender.
+  const sender = new URL('./lib/steady-sender.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(sender)}); })`;
+  const thread = new Thread(boot, { eval: true, workerData: job });
+  const report = await new Promise<SenderReport>((resolve, reject) => {
+    thread.once('message', (m: SenderReport) => resolve(m));
+    thread.once('error', reject);
+  });
   loop.disable();
-  await until('latency decisions', () => decided + failures >= sent, 30_000).catch((e: Error) =>
-    console.warn(`warning: ${e.message} (${decided}/${sent} decided)`),
+  await until('latency decisions', () => latencies.length + report.failures >= report.sent, 30_000).catch((e: Error) =>
+    console.warn(`warning: ${e.message} (${latencies.length}/${report.sent} decided)`),
   );
-  const used = await stop(sent);
+  const used = await stop(report.sent);
   decisionHook = () => undefined;
   await ingestIdle(ingestQueue);
   if (!measure) return undefined;
-  if (failures > 0) console.warn(`warning: ${failures} POSTs failed`);
+  if (report.failures > 0) console.warn(`warning: ${report.failures} POSTs failed`);
   latencies.sort((a, b) => a - b);
-  afterAck.sort((a, b) => a - b);
-  postMs.sort((a, b) => a - b);
+  const postMs = [...report.postMs].sort((a, b) => a - b);
   const result: LatencyResult = {
-    sent,
-    decided,
-    sendRate: (sent - 1) / sendSeconds,
+    sent: report.sent,
+    decided: latencies.length,
+    sendRate: (report.sent - 1) / report.sendSeconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
     postP50: percentile(postMs, 50),
     postP99: percentile(postMs, 99),
-    afterAckP50: percentile(afterAck, 50),
-    afterAckP99: percentile(afterAck, 99),
     loopP99: loop.percentile(99) / 1e6,
     loopMax: loop.max / 1e6,
     usage: used,
@@ -426,16 +348,15 @@ try {
   console.log(
     `\n[3] latency: single-snapshot POSTs at ${LAT_RATE}/s for ${LAT_SECONDS} s (after ${LAT_WARMUP_S} s warm-up)…`,
   );
-  await steady(bot, ingestQueue, admin, LAT_WARMUP_S, rng, false);
-  const lat = (await steady(bot, ingestQueue, admin, LAT_SECONDS, rng, true))!;
+  await steady(bot, ingestQueue, admin, LAT_WARMUP_S, 1, false);
+  const lat = (await steady(bot, ingestQueue, admin, LAT_SECONDS, 2, true))!;
   console.log(
     `    sent ${round(lat.sent)} at ${round(lat.sendRate, 1)} snapshots/s, decided ${round(lat.decided)};` +
       ` ingest→decision p50 ${round(lat.p50, 2)} ms, p99 ${round(lat.p99, 2)} ms, max ${round(lat.max, 2)} ms (goal p99 < 20 ms)`,
   );
   console.log(
-    `    of which POST→202: p50 ${round(lat.postP50, 2)} ms, p99 ${round(lat.postP99, 2)} ms;` +
-      ` 202→decision: p50 ${round(lat.afterAckP50, 2)} ms, p99 ${round(lat.afterAckP99, 2)} ms;` +
-      ` event-loop delay p99 ${round(lat.loopP99, 1)} ms, max ${round(lat.loopMax, 1)} ms`,
+    `    POST→202: p50 ${round(lat.postP50, 2)} ms, p99 ${round(lat.postP99, 2)} ms;` +
+      ` bot event-loop delay p99 ${round(lat.loopP99, 1)} ms, max ${round(lat.loopMax, 1)} ms`,
   );
   console.log(`    ${describeUsage(lat.usage, 'snapshots')}`);
 
