@@ -5,6 +5,9 @@ import type { Principal } from '../core/policy/approvers.js';
 import { hostSchema } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
 
+/** The signal a firewall change request sets; its requests are handled apart from incidents. */
+export const FIREWALL_SIGNAL = 'firewall_change_requested';
+
 const REQUESTER = /^(?:(slack|discord|console|api):)?([A-Za-z0-9._@-]{1,64})$/;
 
 export const firewallRequestSchema = z.strictObject({

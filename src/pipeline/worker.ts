@@ -1,7 +1,8 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
 import { queues } from '../redis/keys.js';
-import { evaluateSnapshot, type PipelineDeps } from './evaluate.js';
+import type { PipelineDeps } from './deps.js';
+import { evaluateSnapshot } from './evaluate.js';
 import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import type { IngestJob } from './ingest.js';
 
