@@ -118,6 +118,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
       windowMs: 1500,
       digestFrom: 5,
       claimIdleMs: 60_000,
+      pruneIdleMs: 86_400_000,
     },
     logger,
   );

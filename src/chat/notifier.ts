@@ -14,6 +14,8 @@ export interface NotifierOptions {
   readonly digestFrom: number;
   /** Entries a dead replica left unacknowledged for this long are taken over. */
   readonly claimIdleMs: number;
+  /** Consumers (past processes) idle this long with nothing pending are removed at start. */
+  readonly pruneIdleMs: number;
 }
 
 const GROUP = 'notifier';
@@ -69,8 +71,26 @@ export class Notifier {
     await this.reader.xgroup('CREATE', keys.events, GROUP, '$', 'MKSTREAM').catch((err: Error) => {
       if (!err.message.includes('BUSYGROUP')) throw err;
     });
+    await this.pruneConsumers();
     this.running = true;
     this.loop = this.run();
+  }
+
+  /** Every process start adds a consumer name; the ones long gone would otherwise pile up. */
+  private async pruneConsumers(): Promise<void> {
+    const consumers = (await this.reader.xinfo('CONSUMERS', keys.events, GROUP)) as (string | number)[][];
+    for (const fields of consumers) {
+      const info = new Map<string, string | number>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]!);
+      const name = String(info.get('name'));
+      if (
+        name !== this.options.consumer &&
+        Number(info.get('pending')) === 0 &&
+        Number(info.get('idle')) >= this.options.pruneIdleMs
+      ) {
+        await this.reader.xgroup('DELCONSUMER', keys.events, GROUP, name);
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Notifier } from '../../src/chat/notifier.js';
 import type { ChatAdapter, Notification } from '../../src/chat/port.js';
+import { createLogger } from '../../src/log.js';
 import { snapshot } from '../helpers/core.js';
 import { eventually, policyFile, startTestBot, type TestBot } from '../helpers/bot.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -87,5 +89,24 @@ describe('notifications', () => {
     );
     expect(decided).toMatchObject({ event: { approval: { id: approval!.id, status: 'approved', notes: 'ok' } } });
     expect(all().filter((x) => x.kind === 'event' && x.event.type === 'approval.requested')).toHaveLength(1);
+  });
+});
+
+describe('notifier consumers', () => {
+  it('removes consumers of long-gone processes that left nothing pending', async () => {
+    const client = redis.client();
+    await client.xgroup('CREATECONSUMER', 'healgate:events', 'notifier', 'gone-host-1-abc');
+    const names = async () =>
+      ((await client.xinfo('CONSUMERS', 'healgate:events', 'notifier')) as string[][]).map((c) => c[1]);
+    expect(await names()).toContain('gone-host-1-abc');
+    const fresh = new Notifier(
+      client,
+      [],
+      { consumer: 'fresh-1', windowMs: 10, digestFrom: 5, claimIdleMs: 60_000, pruneIdleMs: 0 },
+      createLogger('silent'),
+    );
+    await fresh.start();
+    await fresh.close();
+    expect(await names()).not.toContain('gone-host-1-abc');
   });
 });
