@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AuditInputError,
   AuditIntegrityError,
@@ -8,27 +7,21 @@ import {
   canonicalJson,
   type AuditRecord,
 } from '../../src/audit/index.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { useRedis } from '../helpers/use-redis.js';
 import { T0, minutes, redisCli } from './fixtures.js';
 import { createHash } from 'node:crypto';
 
-let server: TestRedis;
-let redis: Redis;
+const t = useRedis();
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.stop());
 beforeEach(async () => {
-  await redis.flushdb();
+  await t.redis.flushdb();
 });
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('append', () => {
   it('returns the stored record: input, stream id, time, and a hash over prev + canonical content', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     const first = await audit.append(
       {
         type: 'decision',
@@ -62,12 +55,12 @@ describe('append', () => {
 
     const second = await audit.append({ type: 'incident.opened', host: 'host-1', incident_id: 'inc-1' }, minutes(1));
     expect(second.prev).toBe(first.hash);
-    expect(await redis.get('healgate:audit:head')).toBe(second.hash);
-    expect(await redis.xlen('healgate:audit')).toBe(2);
+    expect(await t.redis.get('healgate:audit:head')).toBe(second.hash);
+    expect(await t.redis.xlen('healgate:audit')).toBe(2);
   });
 
   it('drops undefined fields, as optional fields of callers often are', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     const record = await audit.append(
       { type: 'alert.received', host: 'host-2', data: { ts: undefined, status: 'firing' } },
       T0,
@@ -78,11 +71,11 @@ describe('append', () => {
   });
 
   it('refuses invalid input with a message naming the field, and writes nothing', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     await audit.append({ type: 'decision', host: 'host-1', decision: 'NO_ACTION' }, T0);
-    const before = await redis.dump('healgate:audit');
-    const keys = (await redis.keys('*')).sort();
-    const head = await redis.get('healgate:audit:head');
+    const before = await t.redis.dump('healgate:audit');
+    const keys = (await t.redis.keys('*')).sort();
+    const head = await t.redis.get('healgate:audit:head');
     const bad: Array<[unknown, Date, RegExp]> = [
       [{ type: 'decison' }, T0, /type: expected one of decision, incident\.opened/],
       [{ type: 'decision', host: 'bad host; rm -rf /' }, T0, /host: expected a host name/],
@@ -102,13 +95,13 @@ describe('append', () => {
       await expect(audit.append(input, at)).rejects.toThrow(message);
     }
     await expect(audit.append({ type: 'decision' }, new Date('x'))).rejects.toBeInstanceOf(AuditInputError);
-    expect(await redis.dump('healgate:audit')).toEqual(before);
-    expect((await redis.keys('*')).sort()).toEqual(keys);
-    expect(await redis.get('healgate:audit:head')).toBe(head);
+    expect(await t.redis.dump('healgate:audit')).toEqual(before);
+    expect((await t.redis.keys('*')).sort()).toEqual(keys);
+    expect(await t.redis.get('healgate:audit:head')).toBe(head);
   });
 
   it('appendMany writes nothing when any item is invalid', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     await expect(
       audit.appendMany([
         { entry: { type: 'decision', host: 'host-1' }, at: T0 },
@@ -116,11 +109,11 @@ describe('append', () => {
         { entry: { type: 'decision.made' }, at: T0 },
       ]),
     ).rejects.toThrow(/item 1: audit entry rejected: type/);
-    expect(await redis.exists('healgate:audit')).toBe(0);
+    expect(await t.redis.exists('healgate:audit')).toBe(0);
   });
 
   it('keeps the chain and the time order when an entry arrives with an earlier time than the newest', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     await audit.append({ type: 'decision', host: 'host-1' }, minutes(10));
     const late = await audit.append({ type: 'decision', host: 'host-2' }, minutes(5));
     expect(late.ts).toBe(minutes(5).toISOString());
@@ -132,23 +125,23 @@ describe('append', () => {
   });
 
   it('refuses to start a new chain when the head key is gone but entries remain', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     await audit.append({ type: 'decision', host: 'host-1' }, T0);
-    await redisCli(server.port, 'DEL', 'healgate:audit:head');
-    const fresh = new AuditLog(redis);
+    await redisCli(t.server.port, 'DEL', 'healgate:audit:head');
+    const fresh = new AuditLog(t.redis);
     await expect(fresh.append({ type: 'decision', host: 'host-1' }, minutes(1))).rejects.toThrow(AuditIntegrityError);
     await expect(audit.append({ type: 'decision', host: 'host-1' }, minutes(1))).rejects.toThrow(
       /healgate:audit:head is missing while healgate:audit holds 1 entries/,
     );
-    expect(await redis.xlen('healgate:audit')).toBe(1);
+    expect(await t.redis.xlen('healgate:audit')).toBe(1);
   });
 
   it('survives a redis restart that forgets the cached script', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     await audit.append({ type: 'decision', host: 'host-1' }, T0);
-    await redis.script('FLUSH');
+    await t.redis.script('FLUSH');
     await audit.append({ type: 'decision', host: 'host-1' }, minutes(1));
-    await redis.script('FLUSH');
+    await t.redis.script('FLUSH');
     await audit.appendMany([{ entry: { type: 'decision', host: 'host-1' }, at: minutes(2) }]);
     expect(await audit.verify()).toMatchObject({ ok: true, entries: 3 });
   });
@@ -158,7 +151,7 @@ describe('entries', () => {
   let written: AuditRecord[];
 
   beforeEach(async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     written = [];
     const types = ['decision', 'approval.requested', 'action.result'] as const;
     for (let i = 0; i < 150; i++) {
@@ -167,7 +160,7 @@ describe('entries', () => {
   });
 
   it('lists newest first, 100 by default', async () => {
-    const all = await new AuditLog(redis).entries();
+    const all = await new AuditLog(t.redis).entries();
     expect(all).toHaveLength(100);
     expect(all[0]).toEqual(written[149]);
     expect(all.map((r) => r.notes)).toEqual(
@@ -179,7 +172,7 @@ describe('entries', () => {
   });
 
   it('filters by time (inclusive), host, type, and limit', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     const window = await audit.entries({ since: minutes(10), until: minutes(19) });
     expect(window.map((r) => r.notes)).toEqual(['n19', 'n18', 'n17', 'n16', 'n15', 'n14', 'n13', 'n12', 'n11', 'n10']);
 
@@ -203,7 +196,7 @@ describe('entries', () => {
   });
 
   it('reads at most 1000 and rejects a bad filter', async () => {
-    const audit = new AuditLog(redis);
+    const audit = new AuditLog(t.redis);
     expect(await audit.entries({ limit: 5000 })).toHaveLength(150);
     await expect(audit.entries({ limit: 0 })).rejects.toThrow(/limit: must be >= 1/);
     await expect(audit.entries({ since: new Date('nope') })).rejects.toThrow(/since: expected a valid Date/);
@@ -214,10 +207,10 @@ describe('entries', () => {
 
 describe('concurrent appenders', () => {
   it('20 appenders on 4 connections make one unbroken chain', async () => {
-    const connections = Array.from({ length: 4 }, () => server.client());
+    const connections = Array.from({ length: 4 }, () => t.server.client());
     const appenders = Array.from({ length: 20 }, (_, i) => new AuditLog(connections[i % 4]!));
     const perAppender = 25;
-    await redis.config('RESETSTAT');
+    await t.redis.config('RESETSTAT');
     const results = await Promise.all(
       appenders.map(async (audit, a) => {
         const mine: AuditRecord[] = [];
@@ -242,16 +235,16 @@ describe('concurrent appenders', () => {
     expect(new Set(records.map((r) => r.prev)).size).toBe(records.length);
 
     // The race was real: some appends lost it and were re-hashed onto the new head.
-    const stats = await redis.info('commandstats');
+    const stats = await t.redis.info('commandstats');
     const scriptCalls = [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     expect(scriptCalls).toBeGreaterThan(records.length);
 
-    const result = await new AuditLog(redis).verify();
-    expect(result).toEqual({ ok: true, entries: 500, head: await redis.get('healgate:audit:head') });
+    const result = await new AuditLog(t.redis).verify();
+    expect(result).toEqual({ ok: true, entries: 500, head: await t.redis.get('healgate:audit:head') });
     // Each appender's own entries are in its order.
-    const stored = (await new AuditLog(redis).entries({ host: 'host-7', limit: 1000 })).reverse();
+    const stored = (await new AuditLog(t.redis).entries({ host: 'host-7', limit: 1000 })).reverse();
     expect(stored.map((r) => r.notes)).toEqual(Array.from({ length: perAppender }, (_, i) => `7/${i}`));
-    const summary = await new AuditLog(redis).summary({ since: T0, until: minutes(30) });
+    const summary = await new AuditLog(t.redis).summary({ since: T0, until: minutes(30) });
     expect(summary.totals.entries).toBe(500);
   });
 });

@@ -3,34 +3,30 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog, canonicalJson, GENESIS, type AuditRecord } from '../../src/audit/index.js';
 import { parseSince, registerAudit } from '../../src/cli/commands/audit.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { useRedis } from '../helpers/use-redis.js';
 import { minutes, redisCli, story, T0 } from './fixtures.js';
 
-let server: TestRedis;
-let redis: Redis;
+const t = useRedis();
+
 let dir: string;
 let written: AuditRecord[];
 let opened = 0;
 let closed = 0;
 
 beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
   dir = await mkdtemp(join(tmpdir(), 'healgate-audit-cli-'));
 });
 afterAll(async () => {
-  await server.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  await redis.flushdb();
-  const audit = new AuditLog(redis);
+  await t.redis.flushdb();
+  const audit = new AuditLog(t.redis);
   written = [];
   const entries = [...story('host-1', 1), ...story('host-2', 2)];
   for (const [i, entry] of entries.entries()) written.push(await audit.append(entry, minutes(i * 5)));
@@ -49,7 +45,7 @@ async function healgate(...args: string[]) {
   const program = new Command('healgate').exitOverride();
   registerAudit(program, () => {
     opened += 1;
-    const client = server.client();
+    const client = t.server.client();
     const close = async () => {
       await client.quit();
       closed += 1;
@@ -75,7 +71,7 @@ describe('healgate audit verify', () => {
   });
 
   it('names the tampered entry and exits 1', async () => {
-    await redisCli(server.port, 'XDEL', 'healgate:audit', written[3]!.id);
+    await redisCli(t.server.port, 'XDEL', 'healgate:audit', written[3]!.id);
     const run = await healgate('verify');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`audit log TAMPERED: removed at ${written[4]!.id} (after checking 4 entries)`);

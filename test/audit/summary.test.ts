@@ -1,17 +1,9 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_TYPES, AuditLog, type AuditEntryInput, type AuditType } from '../../src/audit/index.js';
 import { mulberry32 } from '../../model/training/prng.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { useRedis } from '../helpers/use-redis.js';
 
-let server: TestRedis;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.stop());
+const t = useRedis();
 
 const at = (iso: string) => new Date(`2026-11-${iso}Z`);
 
@@ -48,8 +40,8 @@ describe('summary from the rollups', () => {
   let audit: AuditLog;
 
   beforeAll(async () => {
-    await redis.flushdb();
-    audit = new AuditLog(redis);
+    await t.redis.flushdb();
+    audit = new AuditLog(t.redis);
     for (const [entry, when] of WRITTEN) await audit.append(entry, when);
   });
 
@@ -125,25 +117,25 @@ describe('summary from the rollups', () => {
   it('keeps each rollup bucket 400 days after its hour or day', async () => {
     const hourEnd = Date.parse('2026-11-25T10:00:00Z') + 400 * 86_400_000;
     const dayEnd = Date.parse('2026-11-25T00:00:00Z') + 400 * 86_400_000;
-    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25T10')).toBe(hourEnd);
-    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25T10:hosts')).toBe(hourEnd);
-    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25')).toBe(dayEnd);
-    expect(await redis.pexpiretime('healgate:audit:rollup:2026-11-25:hosts')).toBe(dayEnd);
+    expect(await t.redis.pexpiretime('healgate:audit:rollup:2026-11-25T10')).toBe(hourEnd);
+    expect(await t.redis.pexpiretime('healgate:audit:rollup:2026-11-25T10:hosts')).toBe(hourEnd);
+    expect(await t.redis.pexpiretime('healgate:audit:rollup:2026-11-25')).toBe(dayEnd);
+    expect(await t.redis.pexpiretime('healgate:audit:rollup:2026-11-25:hosts')).toBe(dayEnd);
   });
 
   it('keeps an entry older than the retention in the log but not in the rollups', async () => {
     const old = new Date(Date.now() - 401 * 86_400_000);
     const record = await audit.append({ type: 'decision', host: 'host-1', notes: 'backfilled' }, old);
     expect((await audit.entries({ until: old, limit: 1 }))[0]).toEqual(record);
-    expect(await redis.keys(`healgate:audit:rollup:${old.toISOString().slice(0, 10)}*`)).toEqual([]);
+    expect(await t.redis.keys(`healgate:audit:rollup:${old.toISOString().slice(0, 10)}*`)).toEqual([]);
     expect(await audit.verify()).toMatchObject({ ok: true, entries: WRITTEN.length + 1 });
   });
 });
 
 describe('summary agrees with the entries themselves', () => {
   it('for random windows over ten days of random entries', async () => {
-    await redis.flushdb();
-    const audit = new AuditLog(redis);
+    await t.redis.flushdb();
+    const audit = new AuditLog(t.redis);
     const rng = mulberry32(20261125);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
     const start = Date.parse('2026-11-20T00:00:00Z');

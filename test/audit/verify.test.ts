@@ -1,28 +1,21 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog, canonicalJson, type AuditRecord } from '../../src/audit/index.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { useRedis } from '../helpers/use-redis.js';
 import { minutes, redisCli, story } from './fixtures.js';
 
-let server: TestRedis;
-let redis: Redis;
+const t = useRedis();
+
 let audit: AuditLog;
 let written: AuditRecord[];
 
 const STREAM = 'healgate:audit';
-const cli = (...args: string[]) => redisCli(server.port, ...args);
+const cli = (...args: string[]) => redisCli(t.server.port, ...args);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-});
-afterAll(() => server.stop());
-
 beforeEach(async () => {
-  await redis.flushdb();
-  audit = new AuditLog(redis);
+  await t.redis.flushdb();
+  audit = new AuditLog(t.redis);
   written = [];
   const entries = [...story('host-1', 1), ...story('host-2', 2), ...story('host-3', 3)].slice(0, 10);
   for (const [i, entry] of entries.entries()) written.push(await audit.append(entry, minutes(i)));
@@ -30,7 +23,7 @@ beforeEach(async () => {
 
 /** Stored fields of one entry, as `XRANGE` shows them. */
 async function fieldsOf(id: string): Promise<Record<string, string>> {
-  const [entry] = await redis.xrange(STREAM, id, id);
+  const [entry] = await t.redis.xrange(STREAM, id, id);
   const flat = entry![1];
   return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]));
 }
@@ -41,7 +34,7 @@ async function fieldsOf(id: string): Promise<Record<string, string>> {
  */
 async function rewrite(edit: (entries: Array<{ id: string; fields: Record<string, string> }>) => void): Promise<void> {
   const entries = await Promise.all(
-    (await redis.xrange(STREAM, '-', '+')).map(async ([id]) => ({ id, fields: await fieldsOf(id) })),
+    (await t.redis.xrange(STREAM, '-', '+')).map(async ([id]) => ({ id, fields: await fieldsOf(id) })),
   );
   edit(entries);
   await cli('DEL', STREAM);
@@ -63,7 +56,7 @@ describe('audit verify', () => {
   });
 
   it('passes an empty log', async () => {
-    await redis.flushdb();
+    await t.redis.flushdb();
     expect(await audit.verify()).toEqual({ ok: true, entries: 0, head: null });
   });
 
@@ -108,7 +101,7 @@ describe('audit verify', () => {
     await cli('XDEL', STREAM, last.id);
     await cli('XSETID', STREAM, written[8]!.id);
     await cli('XADD', STREAM, last.id, 'e', edited(fields.e!), 'prev', fields.prev!, 'hash', fields.hash!);
-    expect(await redis.xlen(STREAM)).toBe(10);
+    expect(await t.redis.xlen(STREAM)).toBe(10);
     expect(await audit.verify()).toMatchObject({ ok: false, problem: 'changed', id: last.id, entries_checked: 10 });
   });
 
