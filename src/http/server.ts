@@ -6,7 +6,7 @@ import { auditRoutes } from './routes/audit.js';
 import { firewallRoutes } from './routes/firewall.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
-import { ingestRoutes } from './routes/ingest.js';
+import { ingestRoutes, unavailable } from './routes/ingest.js';
 
 /** Bodies above this get 413 before they are parsed. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -35,6 +35,11 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
         }
       });
     }
+    // Commands wait for Redis to come back rather than fail, so while it is
+    // down every /v1 request is answered 503 at once instead of hanging.
+    api.addHook('preHandler', async (_request, reply) => {
+      if (deps.redis.status !== 'ready') await unavailable(reply);
+    });
     ingestRoutes(api, deps);
     alertmanagerRoutes(api, deps);
     firewallRoutes(api, deps);

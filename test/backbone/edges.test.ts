@@ -30,6 +30,8 @@ describe('Redis outage', () => {
       body: { error: 'Redis is unavailable; nothing was accepted, retry later' },
     });
     expect((await t.bot.request('/readyz')).status).toBe(503);
+    // Reads answer at once too, rather than hanging until Redis is back.
+    expect((await t.bot.request('/v1/hosts', { token: 's3cret-token' })).status).toBe(503);
 
     await t.redis.restart();
     await eventually(async () => ((await t.bot.request('/readyz')).status === 200 ? true : undefined), 15_000);

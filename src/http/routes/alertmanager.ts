@@ -19,8 +19,6 @@ export function alertmanagerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/v1/alertmanager', async (request, reply) => {
     const parsed = alertmanagerPayloadSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
-    if (deps.redis.status !== 'ready')
-      return reply.code(503).header('retry-after', '5').send({ error: 'Redis is unavailable; retry later' });
     const ignored: string[] = [];
     const fresh: Snapshot[] = [];
     const marked: string[] = [];

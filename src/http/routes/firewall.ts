@@ -14,8 +14,6 @@ export function firewallRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/v1/requests/firewall', async (request, reply) => {
     const parsed = firewallRequestSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
-    if (deps.redis.status !== 'ready')
-      return reply.code(503).header('retry-after', '5').send({ error: 'Redis is unavailable; retry later' });
     const at = deps.now();
     const stored = await storeFirewallRequest(deps.redis, parsed.data, at);
     await deps.audit.append(

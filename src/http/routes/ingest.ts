@@ -29,23 +29,21 @@ export function validateSnapshots(
   return issues.length > 0 ? { ok: false, issues } : { ok: true, snapshots };
 }
 
+/** 503 with Retry-After: the client keeps its data and tries again. */
+export async function unavailable(reply: FastifyReply, why = 'Redis is unavailable'): Promise<void> {
+  await reply
+    .code(503)
+    .header('retry-after', '5')
+    .send({ error: `${why}; nothing was accepted, retry later` });
+}
+
 /** Hands snapshots to the ingest queue; 503 (never a silent drop) when Redis cannot take them. */
 export async function accept(deps: HttpDeps, reply: FastifyReply, snapshots: readonly Snapshot[]): Promise<boolean> {
-  if (deps.redis.status !== 'ready') {
-    await reply
-      .code(503)
-      .header('retry-after', '5')
-      .send({ error: 'Redis is unavailable; nothing was accepted, retry later' });
-    return false;
-  }
   try {
     await deps.ingest.submit(snapshots);
   } catch (err) {
     if (!(err instanceof IngestUnavailableError)) throw err;
-    await reply
-      .code(503)
-      .header('retry-after', '5')
-      .send({ error: `${err.message}; nothing was accepted, retry later` });
+    await unavailable(reply, err.message);
     return false;
   }
   deps.metrics.ingested.inc(snapshots.length);
