@@ -23,7 +23,6 @@ export const auditTypeSchema = z.enum(AUDIT_TYPES, { error: `expected one of ${A
 export type AuditType = z.infer<typeof auditTypeSchema>;
 
 export const TRIGGERS = ['auto_heal', 'approval'] as const;
-export type Trigger = (typeof TRIGGERS)[number];
 
 /** Keeps rollup sums far inside exact integer range whatever a caller passes. */
 const MAX_DURATION_MS = 365 * 86_400_000;

@@ -22,7 +22,6 @@ function toStored([id, fields]: RawEntry): StoredEntry {
 }
 
 /** Milliseconds part of a stream id. */
-export const idMs = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
 /**
  * Entries between two ids (inclusive; `-` and `+` for the ends), in pages so

@@ -21,4 +21,3 @@ export type HealgateEvent =
   | { type: 'action.result'; host: string; job_id: string; outcome: string; detail: string }
   | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string };
 
-export type EventType = HealgateEvent['type'];

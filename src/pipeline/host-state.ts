@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Decision, DecisionContext } from '../core/decide/types.js';
-import { SIGNALS, type Signal, type Snapshot } from '../core/snapshot/schema.js';
+import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
 
 /** How many past snapshots each host keeps for trends. */
@@ -8,8 +8,6 @@ export const HISTORY_LENGTH = 60;
 const DAY_MS = 86_400_000;
 
 export interface HostContext extends DecisionContext {
-  /** signal → open incident id */
-  readonly incidents: Readonly<Partial<Record<Signal, string>>>;
   /** Pending firewall change requests, as stored (JSON). */
   readonly firewallRequests: readonly string[];
 }
@@ -39,7 +37,7 @@ function contextFrom(replies: readonly [Error | null, unknown][], healing: strin
   for (let i = 0; i + 1 < heals.length; i += 2)
     recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
   const open = SIGNALS.filter((s) => incidents[s] !== undefined);
-  return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, incidents, firewallRequests };
+  return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, firewallRequests };
 }
 
 /**

@@ -23,7 +23,6 @@ export const keys = {
   stats: `${P}:stats`,
   events: `${P}:events`,
   notifierLease: `${P}:notifier:lease`,
-  heartbeat: (component: string) => `${P}:heartbeat:${component}`,
 } as const;
 
 /** BullMQ queue names (BullMQ adds its own `bull:` prefix). */

@@ -132,5 +132,4 @@ export const policyDocumentSchema = z
   });
 
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
-export type ActionSpec = PolicyDocument['actions'][string];
 export type SignalCondition = PolicyDocument['signals'][Signal];
