@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { mayApprove } from '../../src/core/policy/approvers.js';
 import { buildCommand } from '../../src/core/policy/command.js';
 import { compilePolicy, type Policy } from '../../src/core/policy/policy.js';
 import { loadPolicyFile } from '../../src/io/policy-file.js';
@@ -201,5 +202,43 @@ describe('bad policy files', () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(file, text.replace('min_confidence: 0.8', 'min_confidence: high'));
     await expect(loadPolicyFile(file)).rejects.toThrow(`policy file ${file} is invalid: decision.min_confidence:`);
+  });
+});
+
+describe('approvers', () => {
+  const withApprovers = () =>
+    variant((d: any) => {
+      d.approvers.global = ['slack:UGLOBAL'];
+      d.approvers.roles.netops = ['slack:UNET', 'discord-role:890'];
+      d.approval.local_console_operator_approves = false;
+    });
+
+  it("uses an action's own list instead of the global one, with roles expanded", () => {
+    const compiled = withApprovers();
+    if (!compiled.ok) throw new Error(compiled.error);
+    const p = compiled.value;
+    expect(mayApprove(p, 'firewall_port_change', { platform: 'slack', userId: 'UNET' })).toBe(true);
+    expect(mayApprove(p, 'firewall_port_change', { platform: 'slack', userId: 'UGLOBAL' })).toBe(false);
+    expect(mayApprove(p, 'disk_cleanup', { platform: 'slack', userId: 'UGLOBAL' })).toBe(true);
+    expect(mayApprove(p, 'disk_cleanup', { platform: 'slack', userId: 'UNET' })).toBe(false);
+  });
+
+  it('accepts Discord users by role, and APPROVERS entries for every action', () => {
+    const compiled = withApprovers();
+    if (!compiled.ok) throw new Error(compiled.error);
+    const p = compiled.value;
+    expect(mayApprove(p, 'firewall_port_change', { platform: 'discord', userId: '42', roles: ['890'] })).toBe(true);
+    expect(mayApprove(p, 'firewall_port_change', { platform: 'discord', userId: '42', roles: ['891'] })).toBe(false);
+    expect(mayApprove(p, 'firewall_port_change', { platform: 'console', userId: 'alice' }, ['console:alice'])).toBe(
+      true,
+    );
+  });
+
+  it('lets the local console operator approve only when the policy says so', () => {
+    const local = { platform: 'console', userId: 'ops', localOperator: true } as const;
+    expect(mayApprove(policy, 'firewall_port_change', local)).toBe(true);
+    const compiled = withApprovers();
+    if (!compiled.ok) throw new Error(compiled.error);
+    expect(mayApprove(compiled.value, 'firewall_port_change', local)).toBe(false);
   });
 });
