@@ -4,9 +4,12 @@ import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { ActionQueues } from '../actions/queues.js';
 import { expiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { adapterFactories } from '../../adapters/index.js';
 import { LogAdapter } from '../chat/log-adapter.js';
 import { Notifier } from '../chat/notifier.js';
-import type { ChatAdapter } from '../chat/port.js';
+import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
+import { createChatServices, type ChatServices } from '../chat/services.js';
+import { DiagnoseService } from '../diagnose/service.js';
 import { ApprovalService } from '../approvals/service.js';
 import { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/types.js';
@@ -27,6 +30,8 @@ export interface Bot {
   readonly app: FastifyInstance;
   readonly url: string;
   readonly approvals: ApprovalService;
+  /** What chat adapters call; tests and embedders use it as a platform would. */
+  readonly chat: ChatServices;
   readonly connection: RedisConnection;
   /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
   close(): Promise<void>;
@@ -41,8 +46,8 @@ export interface BotOptions {
   readonly now?: () => Date;
   /** Called with every decision this replica makes (benchmarks, embedding). */
   readonly onDecision?: (decision: Decision) => void;
-  /** Chat adapters that receive notifications; the log alone when none is given. */
-  readonly adapters?: readonly ChatAdapter[];
+  /** Chat platforms to offer; those configured become adapters beside the log. Default: `adapters/index.ts`. */
+  readonly adapterFactories?: readonly AdapterFactory[];
 }
 
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
@@ -110,9 +115,24 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
+  const diagnoser = new DiagnoseService({ redis, classifier, policy, now, timeoutMs: 5000 });
+  const chat = createChatServices({
+    redis,
+    approvals,
+    diagnoser,
+    audit,
+    policy,
+    executionMode: config.executionMode,
+    now,
+  });
+  const adapters: ChatAdapter[] = [new LogAdapter(logger)];
+  for (const factory of options.adapterFactories ?? adapterFactories) {
+    const adapter = factory.create({ config, services: chat, logger: logger.child({ adapter: factory.name }), redis });
+    if (adapter) adapters.push(adapter);
+  }
   const notifier = new Notifier(
     redis,
-    options.adapters ?? [new LogAdapter(logger)],
+    adapters,
     {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       windowMs: 1500,
@@ -122,7 +142,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     },
     logger,
   );
-  await notifier.start();
   const recovered = await approvals.recover();
   if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approvals interrupted by a crash');
 
@@ -137,8 +156,11 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     ingestToken: config.ingestToken,
     workersRunning: () => workers.every((w) => w.isRunning()),
     now,
+    plugins: adapters.flatMap((a) => (a.routes ? [a.routes] : [])),
   });
   const url = await app.listen({ host: config.httpHost, port: config.httpPort });
+  for (const adapter of adapters) await adapter.start?.();
+  await notifier.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
     'healgate bot ready',
@@ -148,11 +170,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     app,
     url,
     approvals,
+    chat,
     connection,
     async close() {
       await app.close();
       await Promise.all(workers.map((w) => w.close()));
       await notifier.close();
+      for (const adapter of adapters) await adapter.close?.();
       await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
       await Promise.all([bull.quit(), ingestConnection.quit()]);
       await connection.close();

@@ -1,4 +1,9 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/types.js';
 import type { HealgateEvent } from '../events/types.js';
+import type { Logger } from '../log.js';
+import type { ChatServices } from './services.js';
 
 /** Event types that a burst folds into one digest per channel. */
 export const DIGESTIBLE = ['incident.opened', 'incident.resolved', 'breaker.tripped'] as const;
@@ -11,11 +16,33 @@ export type Notification =
 /**
  * The one port every chat platform (Slack, Discord, the web console) sits
  * behind. Outbound, an adapter renders notifications; inbound, it calls the
- * approval service and diagnose with who acted. Adding a platform means
- * adding an adapter, not touching the core.
+ * chat services (approvals, commands) with who acted. Adding a platform
+ * means adding an adapter under `adapters/`, not touching the core.
  */
 export interface ChatAdapter {
   readonly name: string;
   deliver(notification: Notification): Promise<void>;
+  /**
+   * Routes on the bot's own HTTP server (Slack events, the console's pages),
+   * registered as an encapsulated Fastify plugin outside the `/v1` token hook.
+   */
+  readonly routes?: FastifyPluginAsync;
+  /** Called once the HTTP server listens and before notifications flow: log in, open sockets. */
+  start?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** What an adapter is built from. */
+export interface AdapterContext {
+  readonly config: Config;
+  readonly services: ChatServices;
+  readonly logger: Logger;
+  /** The bot's Redis, for an adapter's own reads (e.g. the console's live event feed). */
+  readonly redis: Redis;
+}
+
+/** One per platform; `create` returns undefined when the platform is not configured. */
+export interface AdapterFactory {
+  readonly name: string;
+  create(context: AdapterContext): ChatAdapter | undefined;
 }

@@ -1,5 +1,29 @@
 import type { Decision } from '../core/decide/types.js';
 import type { ApprovalRecord } from '../approvals/record.js';
+import type { Signal } from '../core/snapshot/schema.js';
+
+/** How an action job ended; the audit's auto-heal rate counts success, failure and unknown. */
+export type ActionOutcome = 'success' | 'failure' | 'unknown' | 'dry_run';
+
+/** One argv the executor ran (or, in dry-run, would have run). */
+export interface StepResult {
+  readonly argv: readonly string[];
+  /** null when it did not run (dry-run, an earlier step failed) or was killed. */
+  readonly exit_code: number | null;
+  readonly timed_out: boolean;
+  readonly duration_ms: number;
+  /** Capped output, for the thread and the audit. */
+  readonly output: string;
+}
+
+/** Re-measurement after a heal: did the targeted signal drop back below its threshold? */
+export interface VerifyResult {
+  readonly signal: Signal;
+  readonly before: number;
+  readonly after: number;
+  readonly threshold: number;
+  readonly recovered: boolean;
+}
 
 /**
  * What happened, for the chat adapters (and the console) to show. Events
@@ -18,6 +42,19 @@ export type HealgateEvent =
   | { type: 'incident.resolved'; host: string; incident_id: string; signal: string; value: number }
   | { type: 'approval.requested'; approval: ApprovalRecord }
   | { type: 'approval.decided'; approval: ApprovalRecord }
-  | { type: 'action.result'; host: string; job_id: string; outcome: string; detail: string }
+  | {
+      type: 'action.result';
+      host: string;
+      job_id: string;
+      trigger: 'auto_heal' | 'approval';
+      approval_id: string | null;
+      incident_ids: string[];
+      outcome: ActionOutcome;
+      dry_run: boolean;
+      actions: { id: string; outcome: ActionOutcome; steps: StepResult[] }[];
+      /** null when the action names no signal to verify, or nothing ran. */
+      verify: VerifyResult | null;
+      /** One human sentence: what happened, e.g. "disk_usage 91.5 → 62.0: recovered". */
+      detail: string;
+    }
   | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string };
-

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { SeverityClassifier } from '../core/model/classifier.js';
 import type { Policy } from '../core/policy/policy.js';
@@ -19,4 +19,6 @@ export interface HttpDeps {
   /** Workers this replica runs, for /readyz. */
   readonly workersRunning: () => boolean;
   readonly now: () => Date;
+  /** Chat adapters' routes (Slack events, the console), each in its own encapsulated context. */
+  readonly plugins: readonly FastifyPluginAsync[];
 }

@@ -47,5 +47,6 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     auditRoutes(api, deps);
     done();
   }, quiet);
+  for (const plugin of deps.plugins) void app.register(plugin);
   return app;
 }

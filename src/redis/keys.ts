@@ -23,6 +23,13 @@ export const keys = {
   stats: `${P}:stats`,
   events: `${P}:events`,
   notifierLease: `${P}:notifier:lease`,
+  /** Where a chat platform showed a subject (`incident:<id>`, `approval:<id>`). */
+  chatRef: (platform: string, subject: string) => `${P}:chat:${platform}:ref:${subject}`,
+  chatClaim: (platform: string, what: string) => `${P}:chat:${platform}:claim:${what}`,
+  /** An agent's liveness: hash of last_seen (ms), interval_ms, pid, version. */
+  agent: (host: string) => `${P}:agent:${host}`,
+  /** Every agent by its last heartbeat (ms). */
+  agents: `${P}:agents`,
 } as const;
 
 /** BullMQ queue names (BullMQ adds its own `bull:` prefix). */

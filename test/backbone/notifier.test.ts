@@ -24,7 +24,14 @@ beforeAll(async () => {
   redis = await startRedis();
   // No fleet breaker in the way: this is about how notices are grouped.
   const policy = await policyFile((y) => y.replace('max_hosts_auto_healing: 5', 'max_hosts_auto_healing: 1000'));
-  for (const chat of chats) bots.push(await startTestBot(redis, { POLICY_FILE: policy }, { adapters: [chat] }));
+  for (const chat of chats)
+    bots.push(
+      await startTestBot(
+        redis,
+        { POLICY_FILE: policy },
+        { adapterFactories: [{ name: 'recording', create: () => chat }] },
+      ),
+    );
 });
 
 afterAll(async () => {

@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import type { ApprovalService } from '../approvals/service.js';
+import type { AuditLog } from '../audit/index.js';
+import type { ExecutionMode } from '../config/types.js';
+import type { Policy } from '../core/policy/policy.js';
+import type { Diagnoser } from '../diagnose/types.js';
+import type { HistoryPoint } from '../pipeline/host-state.js';
+import { keys } from '../redis/keys.js';
+import { runCommand, type CommandReply } from './commands.js';
+import { MessageRefs } from './refs.js';
+
+/** What chat adapters call: the same governed workflow whatever the platform. */
+export interface ChatServices {
+  readonly approvals: ApprovalService;
+  readonly diagnoser: Diagnoser;
+  readonly audit: AuditLog;
+  readonly refs: MessageRefs;
+  readonly policy: Policy;
+  readonly executionMode: ExecutionMode;
+  readonly now: () => Date;
+  /** Known hosts, most recently seen first (autocomplete, the console). */
+  hosts(): Promise<string[]>;
+  /** A host's recent history, oldest first. */
+  history(host: string): Promise<HistoryPoint[]>;
+  /** `/diagnose …` or `/audit …` as typed: `name` without the slash, `text` the rest. */
+  command(name: string, text: string): Promise<CommandReply>;
+}
+
+export interface ChatServiceDeps {
+  readonly redis: Redis;
+  readonly approvals: ApprovalService;
+  readonly diagnoser: Diagnoser;
+  readonly audit: AuditLog;
+  readonly policy: Policy;
+  readonly executionMode: ExecutionMode;
+  readonly now: () => Date;
+}
+
+export function createChatServices(deps: ChatServiceDeps): ChatServices {
+  const { redis } = deps;
+  return {
+    approvals: deps.approvals,
+    diagnoser: deps.diagnoser,
+    audit: deps.audit,
+    refs: new MessageRefs(redis),
+    policy: deps.policy,
+    executionMode: deps.executionMode,
+    now: deps.now,
+    hosts: () => redis.zrevrange(keys.hosts, 0, 999),
+    async history(host) {
+      const raw = await redis.lrange(keys.history(host), 0, -1);
+      return raw.map((h) => JSON.parse(h) as HistoryPoint).reverse();
+    },
+    command: (name, text) => runCommand(deps, name, text),
+  };
+}

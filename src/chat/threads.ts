@@ -1,0 +1,125 @@
+import type { ApprovalRecord } from '../approvals/record.js';
+import type { HealgateEvent } from '../events/types.js';
+import type { HistoryPoint } from '../pipeline/host-state.js';
+import type { Notification } from './port.js';
+import type { ChatServices } from './services.js';
+import { approvalDoc } from './view/approval.js';
+import { markResolved, type MessageDoc } from './view/doc.js';
+import { breakerNotice, digestNotice, incidentNotice, resolvedReply, resolvedText } from './view/incident.js';
+import { resultReply } from './view/result.js';
+
+/** A chat platform reduced to what threads need: post (maybe in a thread) and edit. */
+export interface ThreadedSurface<Ref> {
+  post(doc: MessageDoc, thread?: Ref): Promise<Ref>;
+  update(ref: Ref, doc: MessageDoc): Promise<void>;
+}
+
+/** What is remembered of a posted message: where it is, what it said, and the trend it drew. */
+interface Shown<Ref> {
+  readonly ref: Ref;
+  readonly doc: MessageDoc;
+  readonly history: readonly HistoryPoint[];
+}
+
+const incidentSubject = (id: string) => `incident:${id}`;
+const approvalSubject = (id: string) => `approval:${id}`;
+
+/**
+ * The shared life of chat messages on threaded platforms (Slack, Discord):
+ * a notice per incident or approval request, results and resolutions in its
+ * thread, the original edited as its state changes. Where each message is
+ * lives in Redis, so whichever replica holds the notifier lease can update
+ * what another one posted.
+ */
+export class ThreadedDelivery<Ref> {
+  constructor(
+    private readonly platform: string,
+    private readonly surface: ThreadedSurface<Ref>,
+    private readonly services: ChatServices,
+  ) {}
+
+  async deliver(n: Notification): Promise<void> {
+    if (n.kind === 'digest') return this.digest(n.type, n.events);
+    const e = n.event;
+    switch (e.type) {
+      case 'incident.opened': {
+        const history = await this.services.history(e.host);
+        const shown = await this.post(incidentNotice(e, history), history);
+        for (const id of e.incident_ids) await this.remember(incidentSubject(id), shown);
+        return;
+      }
+      case 'incident.resolved':
+        return this.resolved(e);
+      case 'approval.requested':
+        return this.requested(e.approval);
+      case 'approval.decided':
+        return this.decided(e.approval);
+      case 'action.result': {
+        const subject = e.approval_id ? approvalSubject(e.approval_id) : incidentSubject(e.incident_ids[0] ?? '');
+        await this.reply(subject, resultReply(e));
+        return;
+      }
+      case 'breaker.tripped':
+        await this.post(breakerNotice(e), []);
+        return;
+    }
+  }
+
+  private async digest(type: Parameters<typeof digestNotice>[0], events: readonly HealgateEvent[]): Promise<void> {
+    const shown = await this.post(digestNotice(type, events), []);
+    // Results of the digested incidents go to the digest's thread.
+    for (const e of events) {
+      if (e.type === 'incident.opened')
+        for (const id of e.incident_ids) await this.remember(incidentSubject(id), shown);
+    }
+  }
+
+  private async resolved(e: Extract<HealgateEvent, { type: 'incident.resolved' }>): Promise<void> {
+    const subject = incidentSubject(e.incident_id);
+    const threshold = this.services.policy.signals[e.signal as keyof ChatServices['policy']['signals']]?.threshold;
+    const shown = await this.recall(subject);
+    await this.reply(subject, resolvedReply(e, threshold), shown);
+    if (!shown) return;
+    const doc = markResolved(shown.doc, resolvedText(e, threshold));
+    await this.surface.update(shown.ref, doc);
+    await this.remember(subject, { ...shown, doc });
+  }
+
+  private async requested(record: ApprovalRecord): Promise<void> {
+    const history = await this.services.history(record.host);
+    const shown = await this.post(approvalDoc(record, history, this.services.now()), history);
+    await this.remember(approvalSubject(record.id), shown);
+    for (const id of record.incident_ids) await this.remember(incidentSubject(id), shown);
+    await this.services.approvals.setMessageRef(record.id, this.platform, shown.ref);
+  }
+
+  private async decided(record: ApprovalRecord): Promise<void> {
+    const subject = approvalSubject(record.id);
+    const shown = await this.recall(subject);
+    const doc = approvalDoc(record, shown?.history ?? (await this.services.history(record.host)), this.services.now());
+    if (!shown) {
+      await this.post(doc, []);
+      return;
+    }
+    await this.surface.update(shown.ref, doc);
+    await this.remember(subject, { ...shown, doc });
+  }
+
+  private async post(doc: MessageDoc, history: readonly HistoryPoint[]): Promise<Shown<Ref>> {
+    return { ref: await this.surface.post(doc), doc, history: history.slice(-20) };
+  }
+
+  /** In the subject's thread, or on its own when the subject was never shown here. */
+  private async reply(subject: string, doc: MessageDoc, known?: Shown<Ref>): Promise<void> {
+    const shown = known ?? (await this.recall(subject));
+    await this.surface.post(doc, shown?.ref);
+  }
+
+  private recall(subject: string): Promise<Shown<Ref> | undefined> {
+    return this.services.refs.get<Shown<Ref>>(this.platform, subject);
+  }
+
+  private remember(subject: string, shown: Shown<Ref>): Promise<void> {
+    return this.services.refs.set(this.platform, subject, shown);
+  }
+}

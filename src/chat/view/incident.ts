@@ -1,0 +1,90 @@
+import type { HealgateEvent } from '../../events/types.js';
+import type { HistoryPoint } from '../../pipeline/host-state.js';
+import { modeLabel } from './actions.js';
+import { num, type MessageDoc } from './doc.js';
+import { footer, modelField, signalFields, signalLabel, signalValue } from './signals.js';
+
+type Of<T extends HealgateEvent['type']> = Extract<HealgateEvent, { type: T }>;
+
+/** An auto-heal notice (or, when nothing could run, a notice for humans). */
+export function incidentNotice(event: Of<'incident.opened'>, history: readonly HistoryPoint[]): MessageDoc {
+  const { decision } = event;
+  const healing = event.actions.length > 0;
+  const what = decision.signals.map((s) => `${signalLabel(s.signal)} ${signalValue(s.signal, s.value)}`).join(', ');
+  const title = healing
+    ? `Auto-heal on ${event.host}: ${event.actions.join(', ')}`
+    : `${event.host} needs a human: nothing in the policy can fix it`;
+  return {
+    text: `${title} (${what})`,
+    title,
+    tone: healing ? 'warning' : 'danger',
+    fields: [
+      { label: 'Host', value: event.host },
+      ...signalFields(decision, history),
+      ...(healing ? [{ label: 'Action', value: event.actions.join(', ') }] : []),
+      { label: 'Mode', value: modeLabel(event.dry_run) },
+      modelField(decision),
+    ],
+    lines: decision.reasons.slice(0, 4),
+    footer: footer(decision),
+  };
+}
+
+export function resolvedText(event: Of<'incident.resolved'>, threshold: number | undefined): string {
+  const limit = threshold === undefined ? '' : ` (threshold ${num(threshold)})`;
+  return `${signalLabel(event.signal)} back to ${signalValue(event.signal, event.value)}${limit}`;
+}
+
+/** The thread reply when an incident resolves. */
+export function resolvedReply(event: Of<'incident.resolved'>, threshold: number | undefined): MessageDoc {
+  const how = resolvedText(event, threshold);
+  return {
+    text: `Resolved on ${event.host}: ${how}`,
+    title: `Resolved on ${event.host}`,
+    tone: 'ok',
+    fields: [],
+    lines: [how],
+  };
+}
+
+export function breakerNotice(event: Of<'breaker.tripped'>): MessageDoc {
+  const scope = event.scope === 'fleet' ? 'fleet-wide' : `on ${event.host}`;
+  return {
+    text: `Circuit breaker tripped ${scope}: auto-heal now waits for a human`,
+    title: `Circuit breaker tripped ${scope}`,
+    tone: 'danger',
+    fields: [{ label: 'Host', value: event.host }],
+    lines: [event.reason, 'Auto-heals covered by this breaker now go to a human for approval.'],
+  };
+}
+
+const DIGEST_TITLE: Record<'incident.opened' | 'incident.resolved' | 'breaker.tripped', string> = {
+  'incident.opened': 'new incidents',
+  'incident.resolved': 'incidents resolved',
+  'breaker.tripped': 'circuit breakers tripped',
+};
+
+/** A burst folded into one message: which hosts, and what about each. */
+export function digestNotice(
+  type: 'incident.opened' | 'incident.resolved' | 'breaker.tripped',
+  events: readonly HealgateEvent[],
+): MessageDoc {
+  const hosts = [...new Set(events.map((e) => ('host' in e ? e.host : e.approval.host)))];
+  const lines = events.slice(0, 25).map((e) => {
+    if (e.type === 'incident.opened')
+      return `${e.host}: ${e.decision.signals.map((s) => `${signalLabel(s.signal)} ${signalValue(s.signal, s.value)}`).join(', ')}${e.actions.length ? ` → ${e.actions.join(', ')}` : ''}`;
+    if (e.type === 'incident.resolved')
+      return `${e.host}: ${signalLabel(e.signal)} back to ${signalValue(e.signal, e.value)}`;
+    if (e.type === 'breaker.tripped') return `${e.host}: ${e.reason}`;
+    return e.type;
+  });
+  if (events.length > lines.length) lines.push(`…and ${events.length - lines.length} more`);
+  const title = `${events.length} ${DIGEST_TITLE[type]} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`;
+  return {
+    text: title,
+    title,
+    tone: type === 'incident.resolved' ? 'ok' : type === 'breaker.tripped' ? 'danger' : 'warning',
+    fields: [],
+    lines,
+  };
+}

@@ -1,0 +1,78 @@
+import type { Decision } from '../../core/decide/types.js';
+import { SIGNALS, type Signal, type Snapshot } from '../../core/snapshot/schema.js';
+import type { HistoryPoint } from '../../pipeline/host-state.js';
+import { num, pct, sparkline, type Field } from './doc.js';
+
+const LABEL: Record<Signal, string> = {
+  disk_usage: 'Disk',
+  memory_usage: 'Memory',
+  cpu_usage: 'CPU',
+  dns_latency_ms: 'DNS latency',
+  firewall_change_requested: 'Firewall request',
+};
+
+const UNIT: Record<Signal, string> = {
+  disk_usage: '%',
+  memory_usage: '%',
+  cpu_usage: '%',
+  dns_latency_ms: ' ms',
+  firewall_change_requested: '',
+};
+
+/** How many recent points a trend shows: enough to see a climb, short enough for a chat line. */
+const TREND_POINTS = 20;
+
+export function signalLabel(signal: string): string {
+  return (LABEL as Record<string, string>)[signal] ?? signal;
+}
+
+export function signalValue(signal: string, value: number): string {
+  return `${num(value)}${(UNIT as Record<string, string>)[signal] ?? ''}`;
+}
+
+/** The recent values of one signal, oldest first. */
+export function series(history: readonly HistoryPoint[], signal: Signal): number[] {
+  const column = 1 + SIGNALS.indexOf(signal);
+  return history.slice(-TREND_POINTS).map((p) => p[column] ?? 0);
+}
+
+/** A signal's trend on its natural scale: 0–100 for usages, 0 to twice the threshold (or the peak) for latency. */
+export function trend(history: readonly HistoryPoint[], signal: Signal, threshold: number): string {
+  const values = series(history, signal);
+  if (values.length < 2) return '';
+  const max =
+    signal === 'dns_latency_ms' ? Math.max(threshold * 2, ...values) : signal === 'firewall_change_requested' ? 1 : 100;
+  return sparkline(values, 0, max);
+}
+
+/** One field per fired signal: value, threshold, trend. */
+export function signalFields(decision: Decision, history: readonly HistoryPoint[]): Field[] {
+  return decision.signals.map((s) => {
+    const line = trend(history, s.signal, s.threshold);
+    const limit = s.op === '==' ? '' : ` (${s.op} ${num(s.threshold)})`;
+    return {
+      label: signalLabel(s.signal),
+      value: `${signalValue(s.signal, s.value)}${limit}${line ? `  ${line}` : ''}`,
+    };
+  });
+}
+
+/** Every signal of a snapshot with its trend, for /diagnose. */
+export function snapshotFields(
+  snapshot: Snapshot,
+  history: readonly HistoryPoint[],
+  thresholds: Record<Signal, number>,
+): Field[] {
+  return SIGNALS.map((signal) => {
+    const line = trend(history, signal, thresholds[signal]);
+    return { label: signalLabel(signal), value: `${signalValue(signal, snapshot[signal])}${line ? `  ${line}` : ''}` };
+  });
+}
+
+export function modelField(decision: Decision): Field {
+  return { label: 'Model', value: `${decision.model_class} (p=${pct(decision.confidence)})` };
+}
+
+export function footer(decision: Decision): string {
+  return `model ${decision.model} · policy ${decision.policy} · rule ${decision.rule}`;
+}
