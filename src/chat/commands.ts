@@ -24,7 +24,9 @@ export type CommandReply =
   | { readonly kind: 'audit'; readonly window: string; readonly summary: AuditSummary }
   | { readonly kind: 'verify'; readonly result: VerifyResult };
 
-const MAX_WINDOW_MS = MAX_SUMMARY_DAYS * 86_400_000;
+/** One day short of the rollup retention: a summary widens its window to whole hours. */
+const MAX_WINDOW_DAYS = MAX_SUMMARY_DAYS - 1;
+const MAX_WINDOW_MS = MAX_WINDOW_DAYS * 86_400_000;
 
 /** Parses what follows `/diagnose` or `/audit`, as typed in any chat. */
 export function parseCommand(name: string, text: string): ChatCommand | { readonly usage: string } {
@@ -45,7 +47,7 @@ export function parseCommand(name: string, text: string): ChatCommand | { readon
       const ms = parseDuration(arg);
       if (ms !== undefined && window === '24h' && host === null && arg === args[0]) {
         if (ms === 0 || ms > MAX_WINDOW_MS)
-          return { usage: `The window must be between 1s and ${MAX_SUMMARY_DAYS}d. ${USAGE.audit}` };
+          return { usage: `The window must be between 1s and ${MAX_WINDOW_DAYS}d. ${USAGE.audit}` };
         window = arg;
       } else if (host === null && HOST_PATTERN.test(arg)) {
         host = arg;

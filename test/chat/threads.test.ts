@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { AdapterFactory, ChatAdapter, Notification } from '../../src/chat/port.js';
+import { ThreadedDelivery, type ThreadedSurface } from '../../src/chat/threads.js';
+import type { MessageDoc } from '../../src/chat/view/doc.js';
+import { snapshot } from '../helpers/core.js';
+import { eventually, useBot } from '../helpers/bot.js';
+
+/** A chat platform reduced to a list of messages: what a person would see in the channel. */
+class Channel implements ThreadedSurface<number> {
+  readonly messages: { id: number; thread: number | undefined; doc: MessageDoc; edits: MessageDoc[] }[] = [];
+  post(doc: MessageDoc, thread?: number): Promise<number> {
+    const id = this.messages.length + 1;
+    this.messages.push({ id, thread, doc, edits: [] });
+    return Promise.resolve(id);
+  }
+  update(ref: number, doc: MessageDoc): Promise<void> {
+    this.messages[ref - 1]!.edits.push(doc);
+    return Promise.resolve();
+  }
+  find(title: RegExp) {
+    return this.messages.find((m) => title.test(m.doc.title));
+  }
+}
+
+const channel = new Channel();
+const factory: AdapterFactory = {
+  name: 'channel',
+  create({ services }): ChatAdapter {
+    const delivery = new ThreadedDelivery('channel', channel, services);
+    return { name: 'channel', deliver: (n: Notification) => delivery.deliver(n) };
+  },
+};
+
+const ctx = useBot({}, { adapterFactories: [factory] });
+
+describe('threaded chat delivery', () => {
+  it('posts an auto-heal notice with the trend, then edits it and replies in its thread when it resolves', async () => {
+    for (const disk of [60, 70, 80])
+      await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'web-1', disk_usage: disk }) });
+    await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'web-1', disk_usage: 93.5 }) });
+    const notice = await eventually(() => channel.find(/^Auto-heal on web-1/), 15_000, 'the auto-heal notice');
+    expect(notice.doc.title).toBe('Auto-heal on web-1: disk_cleanup');
+    expect(notice.doc.fields).toContainEqual({ label: 'Mode', value: 'dry-run (nothing is changed)' });
+    const disk = notice.doc.fields.find((f) => f.label === 'Disk');
+    expect(disk?.value).toMatch(/^93\.5% \(> 85\) {2}[▁▂▃▄▅▆▇█]{4}$/);
+    expect(notice.doc.decide).toBeUndefined();
+
+    await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'web-1', disk_usage: 41 }) });
+    const reply = await eventually(
+      () => channel.messages.find((m) => m.thread === notice.id),
+      15_000,
+      'the resolution',
+    );
+    expect(reply.doc.lines).toEqual(['Disk back to 41% (threshold 85)']);
+    expect(notice.edits.at(-1)?.title).toBe('Resolved: Auto-heal on web-1: disk_cleanup');
+    expect(notice.edits.at(-1)?.tone).toBe('ok');
+  });
+
+  it('shows an approval request with buttons, and replaces them by who decided and why', async () => {
+    await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'gw-2' }) });
+    await eventually(async () => ((await ctx.bot.request('/v1/hosts/gw-2')).status === 200 ? true : undefined));
+    await ctx.bot.request('/v1/requests/firewall', {
+      body: { host: 'gw-2', action: 'open', port: 8443, protocol: 'tcp', reason: 'new API', requested_by: 'slack:U9' },
+    });
+    const request = await eventually(() => channel.find(/^Approval needed/), 15_000, 'the approval request');
+    expect(request.doc.title).toBe('Approval needed — firewall_port_change on gw-2');
+    expect(request.doc.lines[0]).toBe('Proposed: firewall_port_change (rule=allow, port=8443, protocol=tcp)');
+    expect(request.doc.fields).toContainEqual({ label: 'Requested by', value: 'slack:U9' });
+    expect(request.doc.fields).toContainEqual({ label: 'Reason', value: 'new API' });
+    const id = request.doc.decide?.approvalId;
+    expect(id).toMatch(/^apr-[0-9a-f]{16}$/);
+    expect((await ctx.bot.approvals.get(id!))?.messages).toEqual({ channel: request.id });
+
+    const result = await ctx.bot.approvals.approve(
+      id!,
+      { platform: 'console', userId: 'alice', displayName: 'Alice' },
+      'change CHG-7',
+    );
+    expect(result.ok).toBe(true);
+    const edit = await eventually(() => request.edits.at(-1), 15_000, 'the edit');
+    expect(edit.decide).toBeUndefined();
+    expect(edit.fields).toContainEqual({ label: 'Decision', value: 'Approved by Alice (console:alice): change CHG-7' });
+  });
+});
+
+describe('chat commands', () => {
+  it('/diagnose answers from the last snapshot and says how old it is', async () => {
+    const reply = await ctx.bot.chat.command('diagnose', ' web-1 ');
+    expect(reply.kind).toBe('diagnose');
+    if (reply.kind !== 'diagnose') return;
+    expect(reply.diagnosis.host).toBe('web-1');
+    expect(reply.diagnosis.snapshot.disk_usage).toBe(41);
+    expect(reply.diagnosis.history.map((p) => p[1])).toEqual([60, 70, 80, 93.5, 41]);
+    expect(reply.diagnosis.fresh).toBe(false);
+    expect(reply.diagnosis.note).toMatch(/last snapshot of web-1, \d+s old/);
+    expect(reply.diagnosis.decision.decision).toBe('NO_ACTION');
+  });
+
+  it('answers what cannot be run with its usage', async () => {
+    expect(await ctx.bot.chat.command('diagnose', '')).toEqual({
+      kind: 'usage',
+      message: 'Which host? Usage: /diagnose <host> — e.g. /diagnose host-1',
+    });
+    expect(await ctx.bot.chat.command('diagnose', 'never-seen')).toMatchObject({
+      kind: 'usage',
+      message: expect.stringMatching(/^No snapshot of never-seen has ever arrived\. Usage: \/diagnose/) as unknown,
+    });
+    expect(await ctx.bot.chat.command('diagnose', '<b>')).toMatchObject({
+      message: expect.stringMatching(/is not a host name/) as unknown,
+    });
+    expect(await ctx.bot.chat.command('audit', '400d')).toMatchObject({
+      message: expect.stringMatching(/between 1s and 399d/) as unknown,
+    });
+    expect(await ctx.bot.chat.command('audit', 'soon later never')).toMatchObject({ kind: 'usage' });
+  });
+
+  it('/audit summarises the window, per host, and /audit verify checks the chain', async () => {
+    const fleet = await ctx.bot.chat.command('audit', '');
+    expect(fleet).toMatchObject({ kind: 'audit', window: '24h' });
+    if (fleet.kind !== 'audit') return;
+    expect(fleet.summary.approvals.approved).toBe(1);
+    const host = await ctx.bot.chat.command('audit', '7d gw-2');
+    expect(host).toMatchObject({ kind: 'audit', window: '7d', summary: { host: 'gw-2' } });
+    const verify = await ctx.bot.chat.command('audit', 'verify');
+    expect(verify).toMatchObject({ kind: 'verify', result: { ok: true } });
+  });
+});
