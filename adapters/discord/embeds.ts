@@ -3,7 +3,7 @@ import {
   ComponentType,
   escapeMarkdown,
   type APIActionRowComponent,
-  type APIButtonComponent,
+  type APIButtonComponentWithCustomId,
   type APIEmbed,
   type APIEmbedField,
 } from 'discord.js';
@@ -25,22 +25,28 @@ const LIMIT = { title: 256, description: 4096, fields: 25, name: 256, value: 102
 const INLINE_UP_TO = 40;
 
 export function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  return max < 1 ? '' : `${text.slice(0, max - 1)}…`;
 }
 
-/** A MessageDoc as one embed: title, colour from its tone, fields, lines as the description, small print as footer. */
+/**
+ * A MessageDoc as one embed: title, colour from its tone, fields, lines as
+ * the description, small print as footer. Fields come before lines when
+ * the whole would exceed Discord's total: they hold the decision.
+ */
 export function toEmbed(doc: MessageDoc): APIEmbed {
   const title = cut(escapeMarkdown(doc.title), LIMIT.title);
-  const fields: APIEmbedField[] = doc.fields.slice(0, LIMIT.fields).map((f) => {
-    const value = cut(escapeMarkdown(f.value), LIMIT.value) || '—';
-    return { name: cut(f.label, LIMIT.name), value, inline: value.length <= INLINE_UP_TO };
-  });
   const footer = doc.footer ? cut(doc.footer, LIMIT.footer) : undefined;
-  const used = title.length + (footer?.length ?? 0) + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
-  const description = cut(
-    doc.lines.map((l) => escapeMarkdown(l)).join('\n'),
-    Math.min(LIMIT.description, LIMIT.total - used),
-  );
+  let budget = LIMIT.total - title.length - (footer?.length ?? 0);
+  const fields: APIEmbedField[] = [];
+  for (const f of doc.fields.slice(0, LIMIT.fields)) {
+    const name = cut(f.label, LIMIT.name);
+    const value = cut(escapeMarkdown(f.value), LIMIT.value) || '—';
+    if (name.length + value.length > budget) break;
+    budget -= name.length + value.length;
+    fields.push({ name, value, inline: value.length <= INLINE_UP_TO });
+  }
+  const description = cut(doc.lines.map((l) => escapeMarkdown(l)).join('\n'), Math.min(LIMIT.description, budget));
   return {
     title,
     color: COLOR[doc.tone],
@@ -51,7 +57,7 @@ export function toEmbed(doc: MessageDoc): APIEmbed {
 }
 
 /** Approve (green) and Reject (red), each carrying the approval id. */
-export function decisionRow(approvalId: string): APIActionRowComponent<APIButtonComponent> {
+export function decisionRow(approvalId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
   return {
     type: ComponentType.ActionRow,
     components: [
@@ -74,7 +80,7 @@ export function decisionRow(approvalId: string): APIActionRowComponent<APIButton
 export interface MessageBody {
   readonly embeds: APIEmbed[];
   /** Always present: an edit with `[]` takes the buttons off a decided request. */
-  readonly components: APIActionRowComponent<APIButtonComponent>[];
+  readonly components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
   readonly allowed_mentions: { readonly parse: [] };
 }
 

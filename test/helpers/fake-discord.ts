@@ -474,7 +474,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       if (payload) dispatch('INTERACTION_CREATE', payload);
     },
     drop(code) {
+      // From now on dispatches wait for a RESUME, as Discord keeps them for the session.
       socket?.close(code, 'dropped by the test');
+      socket = undefined;
+      gateway.connected = false;
     },
     invalidateSession() {
       socket?.send(JSON.stringify({ op: 9, d: false }));
