@@ -1,4 +1,4 @@
-import { Events, type Client } from 'discord.js';
+import { DiscordAPIError, Events, type Client } from 'discord.js';
 import type { AdapterContext, ChatAdapter, Notification } from '../../src/chat/port.js';
 import { ThreadedDelivery } from '../../src/chat/threads.js';
 import type { DiscordConfig } from '../../src/config/types.js';
@@ -46,17 +46,16 @@ export class DiscordAdapter implements ChatAdapter {
       { api: restOptions(config.apiUrl), channel: config.channelId, guild: config.guildId ?? null },
       'discord: connecting',
     );
-    try {
-      const commands = await registerCommands(this.client.rest, {
-        applicationId: config.applicationId,
-        ...(config.guildId ? { guildId: config.guildId } : {}),
-      });
-      context.logger.info({ commands, scope: config.guildId ? 'guild' : 'global' }, 'discord: slash commands');
-      await connect(this.client, config.token, READY_TIMEOUT_MS);
-    } catch (err) {
-      await this.client.destroy();
-      throw err;
-    }
+    const commands = await registerCommands(this.client.rest, {
+      applicationId: config.applicationId,
+      ...(config.guildId ? { guildId: config.guildId } : {}),
+    }).catch((err: unknown) => {
+      throw err instanceof DiscordAPIError && err.status === 401
+        ? new Error('Discord refused DISCORD_TOKEN (401 Unauthorized): check the bot token', { cause: err })
+        : err;
+    });
+    context.logger.info({ commands, scope: config.guildId ? 'guild' : 'global' }, 'discord: slash commands');
+    await connect(this.client, config.token, READY_TIMEOUT_MS);
     context.logger.info({ user: this.client.user?.tag }, 'discord: ready');
   }
 

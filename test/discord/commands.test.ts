@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/core.js';
 import { eventually } from '../helpers/bot.js';
 import type { FakeDiscord } from '../helpers/fake-discord.js';
-import { callback, dana, ephemeralReply, ids, useDiscordBot } from './harness.js';
+import { startTestBot } from '../helpers/bot.js';
+import { callback, dana, discordEnv, ephemeralReply, ids, useDiscordBot } from './harness.js';
 
 const t = useDiscordBot();
 const STRING = 3;
@@ -116,5 +117,11 @@ describe('Discord slash commands', () => {
     expect(puts()).toEqual([guildRoute, `/applications/${ids.applicationId}/commands`]);
     const answer = t.fake.command('audit', [{ name: 'window', type: STRING, value: '2h' }], dana);
     expect((await deferredAnswer(t.fake, answer)).title).toBe('Audit, last 2h');
+  });
+
+  it('refuses to start with a token Discord does not accept, and says which setting is wrong', async () => {
+    await expect(startTestBot(t.redis, { ...discordEnv(t.fake), DISCORD_TOKEN: 'not-the-token' })).rejects.toThrow(
+      'Discord refused DISCORD_TOKEN (401 Unauthorized)',
+    );
   });
 });
