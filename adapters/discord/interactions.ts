@@ -62,17 +62,21 @@ export class InteractionHandler {
   ) {}
 
   async handle(i: Interaction): Promise<void> {
-    // Every replica logged in with this token receives every interaction, and
-    // a resumed session may replay one: whoever claims it first answers it.
-    if (!(await this.services.refs.claim('discord', `interaction:${i.id}`, CLAIM_TTL_S))) return;
     try {
+      // Every replica logged in with this token receives every interaction, and
+      // a resumed session may replay one: whoever claims it first answers it.
+      if (!(await this.services.refs.claim('discord', `interaction:${i.id}`, CLAIM_TTL_S))) return;
       if (i.isButton()) await this.button(i);
       else if (i.isModalSubmit()) await this.submit(i);
       else if (i.isChatInputCommand()) await this.command(i);
       else if (i.isAutocomplete()) await this.autocomplete(i);
     } catch (err) {
       this.logger.error({ err, interaction: i.id, type: i.type }, 'discord: an interaction failed');
-      if (i.isRepliable()) await ephemeral(i, 'Something went wrong on our side; nothing was changed.').catch(() => {});
+      if (i.isRepliable())
+        await ephemeral(
+          i,
+          'Something went wrong on our side: try again, or see the request message for its current state.',
+        ).catch(() => {});
     }
   }
 

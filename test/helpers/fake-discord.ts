@@ -195,13 +195,16 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
 
     // Interaction callbacks and webhooks are authenticated by their token, not the bot's.
     if (parts[0] === 'interactions' && parts[3] === 'callback' && method === 'POST') {
+      const repeated = callbacks.some((c) => c.id === parts[1]);
       callbacks.push({
         id: parts[1]!,
         token: parts[2]!,
         type: b.type as number,
         data: b.data as Record<string, unknown>,
       });
-      send(res, 204);
+      // As Discord: an interaction is answered once; the fake still records the second try.
+      if (repeated) send(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+      else send(res, 204);
       return;
     }
     if (parts[0] === 'webhooks' && parts[1] === applicationId) {
