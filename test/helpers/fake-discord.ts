@@ -74,9 +74,8 @@ export interface FakeDiscord {
     identifies: number;
     resumes: number;
     heartbeats: number;
-    /** Sessions that finished a handshake with READY or RESUMED. */
-    readies: number;
-    readonly connected: boolean;
+    /** Sessions with a connection now (after IDENTIFY or RESUME). */
+    sessions: number;
   };
   /** Sends INTERACTION_CREATE and returns its id and token. */
   interact(d: Record<string, unknown>): { id: string; token: string };
@@ -94,11 +93,18 @@ export interface FakeDiscord {
     options: { name: string; type: number; value: unknown; focused?: boolean }[],
     user: FakeUser,
   ): { id: string; token: string };
-  /** Closes the gateway connection with this close code (4000: resumable). */
+  /** Closes every gateway connection with this close code (4000: resumable). */
   drop(code: number): void;
-  /** Sends op 9 INVALID_SESSION (not resumable): the client must identify again. */
+  /** Sends op 9 INVALID_SESSION (not resumable) on every connection: clients must identify again. */
   invalidateSession(): void;
   close(): Promise<void>;
+}
+
+interface Session {
+  readonly id: string;
+  seq: number;
+  socket: WebSocket | undefined;
+  missed: Record<string, unknown>[];
 }
 
 const bot = { id: '', username: 'healgate', discriminator: '0', global_name: null, avatar: null, bot: true };
@@ -131,13 +137,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const callbacks: InteractionCallback[] = [];
   const webhooks: WebhookCall[] = [];
   const commands = new Map<string, Record<string, unknown>[]>();
-  const gateway = { identifies: 0, resumes: 0, heartbeats: 0, readies: 0, connected: false };
+  const gateway = { identifies: 0, resumes: 0, heartbeats: 0, sessions: 0 };
 
-  let socket: WebSocket | undefined;
-  let seq = 0;
-  let sessionId: string | undefined;
-  /** Dispatches sent while the client was away, replayed on RESUME as Discord does. */
-  let missed: Record<string, unknown>[] = [];
+  /**
+   * Gateway sessions by id. Each replica of the bot has its own and gets
+   * every dispatch; what one misses while away is replayed on its RESUME.
+   */
+  const sessions = new Map<string, Session>();
+  const attached = () => [...sessions.values()].filter((x) => x.socket);
+  const countConnected = () => {
+    gateway.sessions = attached().length;
+  };
 
   const toMessage = (m: FakeMessage) => ({
     id: m.id,
@@ -277,10 +287,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     wss.handleUpgrade(req, sock, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const dispatch = (t: string, d: unknown) => {
-    const payload = { op: 0, t, s: ++seq, d };
-    if (socket && gateway.connected) socket.send(JSON.stringify(payload));
-    else missed.push(payload);
+  const dispatchTo = (session: Session, t: string, d: unknown) => {
+    const payload = { op: 0, t, s: ++session.seq, d };
+    if (session.socket) session.socket.send(JSON.stringify(payload));
+    else session.missed.push(payload);
+  };
+  const broadcast = (t: string, d: unknown) => {
+    for (const session of sessions.values()) dispatchTo(session, t, d);
   };
 
   const guildCreate = () => ({
@@ -333,9 +346,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   });
 
   wss.on('connection', (ws, req) => {
-    socket?.terminate();
-    socket = ws;
-    gateway.connected = false;
+    let session: Session | undefined;
     const params = new URL(req.url ?? '/', 'http://fake').searchParams;
     if (params.get('v') !== '10' || params.get('encoding') !== 'json' || params.has('compress')) {
       ws.close(4012, 'this fake speaks v10 JSON without compression');
@@ -353,40 +364,41 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
           return;
         }
         gateway.identifies++;
-        sessionId = snowflake();
-        missed = [];
-        gateway.connected = true;
-        gateway.readies++;
+        session = { id: snowflake(), seq: 0, socket: ws, missed: [] };
+        sessions.set(session.id, session);
+        countConnected();
         const { port } = server.address() as AddressInfo;
-        dispatch('READY', {
+        dispatchTo(session, 'READY', {
           v: 10,
           user: botUser,
           guilds: [{ id: guildId, unavailable: true }],
-          session_id: sessionId,
+          session_id: session.id,
           resume_gateway_url: `ws://127.0.0.1:${port}/gateway`,
           shard: [0, 1],
           application: { id: applicationId, flags: 0 },
         });
-        dispatch('GUILD_CREATE', guildCreate());
+        dispatchTo(session, 'GUILD_CREATE', guildCreate());
       } else if (op === 6) {
-        if (d?.token !== token || d.session_id !== sessionId) {
+        const known = sessions.get(String(d?.session_id));
+        if (d?.token !== token || !known) {
           ws.send(JSON.stringify({ op: 9, d: false }));
           return;
         }
         gateway.resumes++;
-        gateway.connected = true;
-        const replay = missed.filter((p) => (p.s as number) > (d.seq as number));
-        missed = [];
-        for (const p of replay) ws.send(JSON.stringify(p));
-        gateway.readies++;
-        dispatch('RESUMED', {});
+        session = known;
+        session.socket = ws;
+        countConnected();
+        for (const p of session.missed.filter((m) => (m.s as number) > (d.seq as number))) ws.send(JSON.stringify(p));
+        session.missed = [];
+        dispatchTo(session, 'RESUMED', {});
       }
     });
-    ws.on('close', () => {
-      if (socket === ws) {
-        socket = undefined;
-        gateway.connected = false;
-      }
+    ws.on('close', (code) => {
+      if (!session || session.socket !== ws) return;
+      session.socket = undefined;
+      // A client that closes normally ends its session; any other close may be resumed.
+      if (code === 1000 || code === 1001) sessions.delete(session.id);
+      countConnected();
     });
   });
 
@@ -427,7 +439,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       ...d,
     };
     sent.set(id, payload);
-    dispatch('INTERACTION_CREATE', payload);
+    broadcast('INTERACTION_CREATE', payload);
     return { id, token: interactionToken };
   };
 
@@ -474,16 +486,21 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       }),
     replay(interaction) {
       const payload = sent.get(interaction.id);
-      if (payload) dispatch('INTERACTION_CREATE', payload);
+      if (payload) broadcast('INTERACTION_CREATE', payload);
     },
     drop(code) {
       // From now on dispatches wait for a RESUME, as Discord keeps them for the session.
-      socket?.close(code, 'dropped by the test');
-      socket = undefined;
-      gateway.connected = false;
+      for (const session of attached()) {
+        session.socket?.close(code, 'dropped by the test');
+        session.socket = undefined;
+      }
+      countConnected();
     },
     invalidateSession() {
-      socket?.send(JSON.stringify({ op: 9, d: false }));
+      for (const session of attached()) {
+        session.socket?.send(JSON.stringify({ op: 9, d: false }));
+        sessions.delete(session.id);
+      }
     },
     async close() {
       for (const client of wss.clients) client.terminate();
