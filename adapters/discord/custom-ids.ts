@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export type Verb = 'approve' | 'reject';
+
+export interface DecisionTarget {
+  readonly verb: Verb;
+  readonly approvalId: string;
+}
+
+const PREFIX = 'healgate';
+
+/**
+ * The same id names the button and the modal it opens, so the submit knows
+ * what it decides without any state kept between the two interactions.
+ */
+export function decisionId(verb: Verb, approvalId: string): string {
+  return `${PREFIX}:${verb}:${approvalId}`;
+}
+
+const decisionIdSchema = z
+  .string()
+  .regex(/^healgate:(approve|reject):apr-[0-9a-f]{16}$/)
+  .transform((id): DecisionTarget => {
+    const [, verb, approvalId] = id.split(':') as [string, Verb, string];
+    return { verb, approvalId };
+  });
+
+/** A button's or modal's custom id as Discord sends it back; undefined when it is not one of ours. */
+export function parseDecisionId(customId: string): DecisionTarget | undefined {
+  const parsed = decisionIdSchema.safeParse(customId);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -1,0 +1,94 @@
+import {
+  ButtonStyle,
+  ComponentType,
+  escapeMarkdown,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIEmbed,
+  type APIEmbedField,
+} from 'discord.js';
+import type { MessageDoc, Tone } from '../../src/chat/view/doc.js';
+import { decisionId } from './custom-ids.js';
+
+const COLOR: Record<Tone, number> = {
+  ok: 0x2eb67d,
+  info: 0x3b82f6,
+  warning: 0xecb22e,
+  danger: 0xe01e5a,
+  muted: 0x9ca3af,
+};
+
+/** Discord refuses a whole message when one embed part is over its limit, so every part is cut to fit. */
+const LIMIT = { title: 256, description: 4096, fields: 25, name: 256, value: 1024, footer: 2048, total: 6000 } as const;
+
+/** Values this short sit side by side; longer ones (trends, reasons) get a row of their own. */
+const INLINE_UP_TO = 40;
+
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return max < 1 ? '' : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A MessageDoc as one embed: title, colour from its tone, fields, lines as
+ * the description, small print as footer. Fields come before lines when
+ * the whole would exceed Discord's total: they hold the decision.
+ */
+export function toEmbed(doc: MessageDoc): APIEmbed {
+  const title = cut(escapeMarkdown(doc.title), LIMIT.title);
+  const footer = doc.footer ? cut(doc.footer, LIMIT.footer) : undefined;
+  let budget = LIMIT.total - title.length - (footer?.length ?? 0);
+  const fields: APIEmbedField[] = [];
+  for (const f of doc.fields.slice(0, LIMIT.fields)) {
+    const name = cut(f.label, LIMIT.name);
+    const value = cut(escapeMarkdown(f.value), LIMIT.value) || '—';
+    if (name.length + value.length > budget) break;
+    budget -= name.length + value.length;
+    fields.push({ name, value, inline: value.length <= INLINE_UP_TO });
+  }
+  const description = cut(doc.lines.map((l) => escapeMarkdown(l)).join('\n'), Math.min(LIMIT.description, budget));
+  return {
+    title,
+    color: COLOR[doc.tone],
+    fields,
+    ...(description ? { description } : {}),
+    ...(footer ? { footer: { text: footer } } : {}),
+  };
+}
+
+/** Approve (green) and Reject (red), each carrying the approval id. */
+export function decisionRow(approvalId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  return {
+    type: ComponentType.ActionRow,
+    components: [
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Success,
+        label: 'Approve',
+        custom_id: decisionId('approve', approvalId),
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Danger,
+        label: 'Reject',
+        custom_id: decisionId('reject', approvalId),
+      },
+    ],
+  };
+}
+
+export interface MessageBody {
+  readonly embeds: APIEmbed[];
+  /** Always present: an edit with `[]` takes the buttons off a decided request. */
+  readonly components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
+  readonly allowed_mentions: { readonly parse: [] };
+}
+
+/** What is posted or edited for a doc; nothing in it may ping anyone. */
+export function messageBody(doc: MessageDoc): MessageBody {
+  return {
+    embeds: [toEmbed(doc)],
+    components: doc.decide ? [decisionRow(doc.decide.approvalId)] : [],
+    allowed_mentions: { parse: [] },
+  };
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../src/events/log.js';
+import { snapshot } from '../helpers/core.js';
+import { actionJobs, eventually } from '../helpers/bot.js';
+import {
+  buttonIds,
+  callback,
+  dana,
+  ephemeralReply,
+  fieldValue,
+  firewallApproval,
+  ids,
+  mallory,
+  ravi,
+  requestMessage,
+  useDiscordBot,
+} from './harness.js';
+
+const t = useDiscordBot();
+
+async function auditEntries(host: string, type: string) {
+  const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=${type}`);
+  return (body as { entries: Record<string, unknown>[] }).entries;
+}
+
+describe('Discord approvals', () => {
+  it('registers /diagnose and /audit as guild commands', () => {
+    const registered = t.fake.commands.get(`applications/${ids.applicationId}/guilds/${ids.guildId}/commands`);
+    expect(registered?.map((c) => c.name).sort()).toEqual(['audit', 'diagnose']);
+  });
+
+  it('posts the request with buttons; Approve opens the notes modal; its submit approves once, edits the message and audits', async () => {
+    const { host, id } = await firewallApproval(t.bot);
+    const message = await requestMessage(t.fake, id);
+    expect(buttonIds(message)).toEqual([`healgate:approve:${id}`, `healgate:reject:${id}`]);
+    expect(message.components[0]?.components.map((c) => [c.label, c.style])).toEqual([
+      ['Approve', 3],
+      ['Reject', 4],
+    ]);
+    expect(message.embeds[0]?.title).toContain(`firewall\\_port\\_change on ${host}`);
+    expect(fieldValue(message, 'Reason')).toBe('new health check');
+
+    const click = t.fake.button(message, `healgate:approve:${id}`, dana);
+    const modal = await callback(t.fake, click);
+    expect(modal.type).toBe(9);
+    expect(modal.data?.custom_id).toBe(`healgate:approve:${id}`);
+    expect(JSON.stringify(modal.data)).toContain('"required":false');
+
+    const submit = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'checked with the app team', dana);
+    expect(await ephemeralReply(t.fake, submit)).toMatch(/^Approved firewall_port_change on .* queued \(dry-run\)/);
+
+    const edited = await eventually(() => (message.components.length === 0 ? message : undefined));
+    expect(fieldValue(edited, 'Decision')).toBe(`Approved by dana (discord:${dana.id}): checked with the app team`);
+    expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
+    expect(await auditEntries(host, 'approval.approved')).toMatchObject([
+      { actor: `discord:${dana.id}`, platform: 'discord', notes: 'checked with the app team', approval_id: id },
+    ]);
+
+    // The agent's result lands under the request.
+    await new EventLog(t.redis.client()).publish({
+      type: 'action.result',
+      host,
+      job_id: id,
+      trigger: 'approval',
+      approval_id: id,
+      incident_ids: [],
+      outcome: 'dry_run',
+      dry_run: true,
+      actions: [
+        {
+          id: 'firewall_port_change',
+          outcome: 'dry_run',
+          steps: [
+            { argv: ['ufw', 'allow', '8443/tcp'], exit_code: null, timed_out: false, duration_ms: 0, output: '' },
+          ],
+        },
+      ],
+      verify: null,
+      detail: 'dry-run: nothing was changed',
+    });
+    const result = await eventually(() =>
+      [...t.fake.messages.values()].find((m) => m.message_reference?.message_id === message.id),
+    );
+    expect(result.embeds[0]?.title).toBe(`firewall\\_port\\_change on ${host}: dry-run`);
+    expect(result.embeds[0]?.description).toContain('would run: ufw allow 8443/tcp');
+  });
+
+  it('Reject needs notes: an empty submit is refused, a submit with notes rejects, and nothing runs', async () => {
+    const { host, id } = await firewallApproval(t.bot);
+    const message = await requestMessage(t.fake, id);
+    const modal = await callback(t.fake, t.fake.button(message, `healgate:reject:${id}`, dana));
+    expect(modal.type).toBe(9);
+    expect(JSON.stringify(modal.data)).toContain('"required":true');
+
+    const empty = t.fake.modalSubmit(message, `healgate:reject:${id}`, '  ', dana);
+    expect(await ephemeralReply(t.fake, empty)).toBe('A rejection needs notes: say why.');
+    expect(await t.bot.approvals.get(id)).toMatchObject({ status: 'pending' });
+
+    const submit = t.fake.modalSubmit(message, `healgate:reject:${id}`, 'port 8443 is not ours', dana);
+    expect(await ephemeralReply(t.fake, submit)).toBe(`Rejected firewall_port_change on ${host}; nothing will run.`);
+    await eventually(() => (message.components.length === 0 ? true : undefined));
+    expect(fieldValue(message, 'Decision')).toBe(
+      `Rejected by dana (discord:${dana.id}): port 8443 is not ours — no action taken`,
+    );
+    expect(await actionJobs(t.redis, host)).toEqual([]);
+    expect(await auditEntries(host, 'approval.rejected')).toMatchObject([
+      { actor: `discord:${dana.id}`, notes: 'port 8443 is not ours' },
+    ]);
+  });
+
+  it('refuses someone who is not an approver, and the requester (four eyes), with ephemeral replies that change nothing', async () => {
+    const { host, id } = await firewallApproval(t.bot, `discord:${dana.id}`);
+    const message = await requestMessage(t.fake, id);
+
+    const stranger = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'lgtm', mallory);
+    expect(await ephemeralReply(t.fake, stranger)).toBe(
+      `discord:${mallory.id} is not an approver for firewall_port_change.`,
+    );
+    const requester = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'mine', dana);
+    expect(await ephemeralReply(t.fake, requester)).toBe(
+      'You requested this change; someone else has to approve or reject it.',
+    );
+
+    expect(await t.bot.approvals.get(id)).toMatchObject({ status: 'pending' });
+    expect(buttonIds(message)).toHaveLength(2);
+    expect(message.edits).toEqual([]);
+    expect(await actionJobs(t.redis, host)).toEqual([]);
+    expect((await auditEntries(host, 'approval.refused')).map((e) => [e.actor, e.outcome]).sort()).toEqual(
+      [
+        [`discord:${dana.id}`, 'four_eyes'],
+        [`discord:${mallory.id}`, 'not_approver'],
+      ].sort(),
+    );
+  });
+
+  it('accepts an approver by Discord role (discord-role:<id>)', async () => {
+    const { host, id } = await firewallApproval(t.bot);
+    const message = await requestMessage(t.fake, id);
+    const submit = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'netops on call', ravi);
+    expect(await ephemeralReply(t.fake, submit)).toMatch(/^Approved /);
+    expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
+    expect(await auditEntries(host, 'approval.approved')).toMatchObject([
+      { actor: `discord:${ravi.id}`, notes: 'netops on call' },
+    ]);
+  });
+
+  it('runs a double submit once, and answers a replayed interaction once', async () => {
+    const { host, id } = await firewallApproval(t.bot);
+    const message = await requestMessage(t.fake, id);
+    const first = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'go', dana);
+    const second = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'go', ravi);
+    t.fake.replay(first);
+    const replies = [await ephemeralReply(t.fake, first), await ephemeralReply(t.fake, second)];
+    expect(replies.filter((r) => r.startsWith('Approved '))).toHaveLength(1);
+    expect(replies.filter((r) => r.startsWith('Already approved by '))).toHaveLength(1);
+    expect(t.fake.callbacks.filter((c) => c.id === first.id)).toHaveLength(1);
+    expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
+    expect(await auditEntries(host, 'approval.approved')).toHaveLength(1);
+  });
+
+  it('edits the Discord message when the request is decided elsewhere, and a late click is told so', async () => {
+    const { id } = await firewallApproval(t.bot);
+    const message = await requestMessage(t.fake, id);
+    const decided = await t.bot.approvals.approve(
+      id,
+      { platform: 'console', userId: 'alice', displayName: 'Alice' },
+      'from the console',
+    );
+    expect(decided.ok).toBe(true);
+    await eventually(() => (message.components.length === 0 ? true : undefined));
+    expect(fieldValue(message, 'Decision')).toBe('Approved by Alice (console:alice): from the console');
+
+    const late = t.fake.button(message, `healgate:approve:${id}`, dana);
+    expect(await ephemeralReply(t.fake, late)).toBe(
+      'Already decided: Approved by Alice (console:alice): from the console.',
+    );
+  });
+
+  it('posts an auto-heal notice as an embed, its resolution as a reply, and marks the notice resolved', async () => {
+    const host = `heal-${Date.now().toString(36)}`;
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 95 }) });
+    const notice = await eventually(() =>
+      [...t.fake.messages.values()].find((m) => String(m.embeds[0]?.title).startsWith(`Auto-heal on ${host}`)),
+    );
+    expect(notice.components).toEqual([]);
+    expect(fieldValue(notice, 'Disk')).toMatch(/^95%/);
+    expect(fieldValue(notice, 'Action')).toBe('disk\\_cleanup');
+    expect(fieldValue(notice, 'Mode')).toBe('dry-run (nothing is changed)');
+
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 40 }) });
+    const reply = await eventually(() =>
+      [...t.fake.messages.values()].find((m) => m.message_reference?.message_id === notice.id),
+    );
+    expect(reply.embeds[0]?.title).toBe(`Resolved on ${host}`);
+    await eventually(() => (String(notice.embeds[0]?.title).startsWith('Resolved: ') ? true : undefined));
+    expect(fieldValue(notice, 'Resolved')).toBe('Disk back to 40% (threshold 85)');
+  });
+});
