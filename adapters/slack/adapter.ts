@@ -4,6 +4,7 @@ import type { Notification, ChatAdapter } from '../../src/chat/port.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import { ThreadedDelivery } from '../../src/chat/threads.js';
 import type { SlackConfig } from '../../src/config/types.js';
+import { UsageError } from '../../src/cli/errors.js';
 import type { Logger } from '../../src/log.js';
 import { clientOptions, slackLogger } from './client.js';
 import { registerInteractions } from './interactions.js';
@@ -110,7 +111,9 @@ export class SlackAdapter implements ChatAdapter {
       return { ...(who.bot_id ? { botId: who.bot_id } : {}), ...(who.user_id ? { botUserId: who.user_id } : {}) };
     } catch (err) {
       if (err instanceof webApi.WebAPIPlatformError)
-        throw new Error(`SLACK_BOT_TOKEN was refused by ${this.options.slackApiUrl} (auth.test: ${err.data.error})`);
+        throw new UsageError(
+          `SLACK_BOT_TOKEN was refused by ${this.options.slackApiUrl} (auth.test: ${err.data.error})`,
+        );
       this.logger.error({ err, apiUrl: this.options.slackApiUrl }, 'Slack is unreachable; will retry on use');
       return {};
     }

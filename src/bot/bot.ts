@@ -158,8 +158,23 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     now,
     plugins: adapters.flatMap((a) => (a.routes ? [a.routes] : [])),
   });
+  const close = async () => {
+    await app.close();
+    await Promise.all(workers.map((w) => w.close()));
+    await notifier.close();
+    for (const adapter of adapters) await adapter.close?.();
+    await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
+    await Promise.all([bull.quit(), ingestConnection.quit()]);
+    await connection.close();
+  };
   const url = await app.listen({ host: config.httpHost, port: config.httpPort });
-  for (const adapter of adapters) await adapter.start?.();
+  try {
+    for (const adapter of adapters) await adapter.start?.();
+  } catch (err) {
+    // A platform that refuses its credentials stops start-up; nothing may be left running behind the error.
+    await close();
+    throw err;
+  }
   await notifier.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
@@ -172,14 +187,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     approvals,
     chat,
     connection,
-    async close() {
-      await app.close();
-      await Promise.all(workers.map((w) => w.close()));
-      await notifier.close();
-      for (const adapter of adapters) await adapter.close?.();
-      await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
-      await Promise.all([bull.quit(), ingestConnection.quit()]);
-      await connection.close();
-    },
+    close,
   };
 }

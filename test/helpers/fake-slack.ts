@@ -74,7 +74,9 @@ export class FakeSlack {
           return;
         }
         this.calls.push({ method, token, args });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.answer(method, args)));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(this.answer(method, args, token)));
       });
     });
     this.wss = new WebSocketServer({ server: this.server, path: '/link' });
@@ -82,7 +84,7 @@ export class FakeSlack {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { envelope_id: string; payload?: unknown };
+        const msg = JSON.parse((data as Buffer).toString('utf8')) as { envelope_id: string; payload?: unknown };
         this.acks.set(msg.envelope_id, msg.payload ?? {});
       });
       socket.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0001' } }));
@@ -112,11 +114,11 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+  private answer(method: string, args: Record<string, unknown>, token: string | undefined): Record<string, unknown> {
     const ts = () => `1700000000.${String(++this.seq).padStart(6, '0')}`;
     switch (method) {
       case 'auth.test':
-        return { ok: true, ...BOT };
+        return token === 'xoxb-revoked' ? { ok: false, error: 'invalid_auth' } : { ok: true, ...BOT };
       case 'chat.postMessage': {
         const at = ts();
         return { ok: true, channel: args.channel, ts: at, message: { type: 'message', ts: at, text: args.text } };
