@@ -7,6 +7,8 @@ export interface SlackCall {
   readonly method: string;
   readonly token: string | undefined;
   readonly args: Record<string, unknown>;
+  /** What the fake answered (e.g. the `ts` of a posted message). */
+  readonly answer: Record<string, unknown>;
 }
 
 /** A JSON body posted to a `response_url` (what Bolt's `respond()` sends). */
@@ -73,10 +75,9 @@ export class FakeSlack {
           res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"ok":false}');
           return;
         }
-        this.calls.push({ method, token, args });
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(this.answer(method, args, token)));
+        const answer = this.answer(method, args, token);
+        this.calls.push({ method, token, args, answer });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       });
     });
     this.wss = new WebSocketServer({ server: this.server, path: '/link' });
