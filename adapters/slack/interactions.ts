@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, AnyMiddlewareArgs, App, RespondArguments, RespondFn, webApi } from '@slack/bolt';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
+import { COMMAND_NAMES } from '../../src/chat/commands.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import type { ThreadedDelivery } from '../../src/chat/threads.js';
 import { decisionLine } from '../../src/chat/view/approval.js';
@@ -35,7 +36,7 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
   app.action(APPROVE_ACTION, ({ ack, body, client }) => onClick(deps, 'approve', body, ack, client));
   app.action(REJECT_ACTION, ({ ack, body, client }) => onClick(deps, 'reject', body, ack, client));
   app.view(DECISION_CALLBACK, ({ ack, body }) => onSubmit(deps, body, ack as Ack));
-  for (const name of ['diagnose', 'audit'])
+  for (const name of COMMAND_NAMES)
     app.command(`/${name}`, ({ ack, body, respond }) => onCommand(deps, name, body, ack, respond));
 }
 
