@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Notification, ChatAdapter } from '../../src/chat/port.js';
@@ -27,7 +28,8 @@ export class SlackAdapter implements ChatAdapter {
   private readonly options: webApi.WebClientOptions;
   private delivery: ThreadedDelivery<SlackRef> | undefined;
   private connecting: Promise<void> | undefined;
-  private closed = false;
+  /** Ends the wait between Socket Mode connection attempts when the bot stops. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: SlackConfig,
@@ -91,7 +93,7 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.stopping.abort();
     if (this.receiver instanceof SocketModeReceiver) {
       await this.connecting;
       // Bolt's stop() does not wait for the socket; the client's disconnect does.
@@ -120,7 +122,7 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   private async connect(app: App): Promise<void> {
-    for (let attempt = 1; !this.closed; attempt++) {
+    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
         await app.start();
         this.logger.info('slack socket mode connected');
@@ -128,7 +130,7 @@ export class SlackAdapter implements ChatAdapter {
       } catch (err) {
         const waitMs = Math.min(SOCKET_RETRY_MAX_MS, 1000 * 2 ** attempt);
         this.logger.error({ err, waitMs }, 'slack socket mode could not connect; retrying');
-        await new Promise((r) => setTimeout(r, waitMs));
+        await sleep(waitMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
   }

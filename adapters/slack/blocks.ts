@@ -1,10 +1,10 @@
+import type { types } from '@slack/bolt';
 import type { MessageDoc, Tone } from '../../src/chat/view/doc.js';
 
 export const APPROVE_ACTION = 'healgate_approve';
 export const REJECT_ACTION = 'healgate_reject';
 
-/** A Block Kit block, as far as healgate builds them. */
-export type Block = Readonly<Record<string, unknown>>;
+export type Block = types.KnownBlock;
 
 export interface SlackMessage {
   /** The plain-text fallback: notifications, screen readers, clients without blocks. */
@@ -35,8 +35,12 @@ function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-const mrkdwn = (text: string, max = TEXT_MAX) => ({ type: 'mrkdwn', text: cut(text, max) });
-const plain = (text: string, max = TEXT_MAX) => ({ type: 'plain_text', text: cut(text, max), emoji: true });
+const mrkdwn = (text: string, max = TEXT_MAX): types.MrkdwnElement => ({ type: 'mrkdwn', text: cut(text, max) });
+const plain = (text: string, max = TEXT_MAX): types.PlainTextElement => ({
+  type: 'plain_text',
+  text: cut(text, max),
+  emoji: true,
+});
 
 /**
  * A message doc as Block Kit: a header with the tone's emoji, the facts as

@@ -1,4 +1,12 @@
-import type { AllMiddlewareArgs, AnyMiddlewareArgs, App, RespondArguments, RespondFn, webApi } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  AnyMiddlewareArgs,
+  App,
+  RespondFn,
+  ViewResponseAction,
+  ViewSubmitAction,
+  webApi,
+} from '@slack/bolt';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { COMMAND_NAMES } from '../../src/chat/commands.js';
 import type { ChatServices } from '../../src/chat/services.js';
@@ -22,8 +30,6 @@ const DELIVERY_CLAIM_S = 3600;
 /** A second click on the same request by the same person within this opens no second modal. */
 const CLICK_CLAIM_S = 3;
 
-type Ack = (response?: Record<string, unknown>) => Promise<void>;
-
 /**
  * What people do in Slack: a button click opens the notes modal, its
  * submission decides through the approval service, and /diagnose and
@@ -35,7 +41,9 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
   app.use(onceOnly(deps));
   app.action(APPROVE_ACTION, ({ ack, body, client }) => onClick(deps, 'approve', body, ack, client));
   app.action(REJECT_ACTION, ({ ack, body, client }) => onClick(deps, 'reject', body, ack, client));
-  app.view(DECISION_CALLBACK, ({ ack, body }) => onSubmit(deps, body, ack as Ack));
+  app.view<ViewSubmitAction>({ callback_id: DECISION_CALLBACK, type: 'view_submission' }, ({ ack, body }) =>
+    onSubmit(deps, body, ack),
+  );
   for (const name of COMMAND_NAMES)
     app.command(`/${name}`, ({ ack, body, respond }) => onCommand(deps, name, body, ack, respond));
 }
@@ -47,7 +55,7 @@ function onceOnly(deps: InteractionDeps) {
     const id = typeof body.event_id === 'string' ? body.event_id : body.trigger_id;
     if (typeof id === 'string' && !(await deps.services.refs.claim('slack', `delivery:${id}`, DELIVERY_CLAIM_S))) {
       deps.logger.info({ delivery: id, retry: args.context.retryNum }, 'dropped a repeated Slack delivery');
-      if ('ack' in args && typeof args.ack === 'function') await (args.ack as Ack)();
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
       return;
     }
     await args.next();
@@ -93,21 +101,24 @@ async function onClick(
       await refresh(deps, record);
       return;
     }
-    await client.views.open({
-      trigger_id: click.trigger_id,
-      view: decisionModal(record, {
-        id,
-        choice,
-        channel: channel ?? '',
-        ts: ts ?? '',
-      }) as unknown as webApi.ViewsOpenArguments['view'],
-    });
+    const view = decisionModal(record, { id, choice, channel: channel ?? '', ts: ts ?? '' });
+    try {
+      await client.views.open({ trigger_id: click.trigger_id, view });
+    } catch (err) {
+      // A trigger lives 3 s: a slow Slack or a slow click leaves nothing to open the form with.
+      deps.logger.warn({ err, approval: id }, 'could not open the decision modal');
+      await tell('The form could not be opened; click the button again.');
+    }
   } finally {
     await ack();
   }
 }
 
-async function onSubmit(deps: InteractionDeps, rawBody: unknown, ack: Ack): Promise<void> {
+async function onSubmit(
+  deps: InteractionDeps,
+  rawBody: unknown,
+  ack: (response?: ViewResponseAction) => Promise<void>,
+): Promise<void> {
   const refuse = (message: string) => ack({ response_action: 'errors', errors: { [NOTES_BLOCK]: message } });
   const parsed = viewSubmissionSchema.safeParse(rawBody);
   const meta = parsed.success ? metadataSchema.safeParse(parseJson(parsed.data.view.private_metadata)) : undefined;
@@ -157,10 +168,13 @@ async function onCommand(
     if (reply.kind === 'usage') await respond({ response_type: 'ephemeral', text: reply.message });
     else {
       const { text, blocks } = toSlack(commandDoc(reply, deps.services.policy));
-      await respond({ response_type: 'in_channel', text, blocks } as RespondArguments);
+      await respond({ response_type: 'in_channel', text, blocks: [...blocks] });
     }
   } catch (err) {
     deps.logger.error({ err, command: name }, 'a Slack command failed');
-    await respond({ response_type: 'ephemeral', text: `/${name} failed: ${(err as Error).message}` });
+    await respond({
+      response_type: 'ephemeral',
+      text: `/${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { describeAction } from '../../src/chat/view/actions.js';
-import { escapeMrkdwn, type Block } from './blocks.js';
+import type { types } from '@slack/bolt';
+import { escapeMrkdwn } from './blocks.js';
 
 export const DECISION_CALLBACK = 'healgate_decision';
 export const NOTES_BLOCK = 'notes';
@@ -22,7 +23,7 @@ export const metadataSchema = z.object({
 export type DecisionMetadata = z.infer<typeof metadataSchema>;
 
 /** The notes modal for one approval; notes are required to reject. */
-export function decisionModal(record: ApprovalRecord, meta: DecisionMetadata): Block {
+export function decisionModal(record: ApprovalRecord, meta: DecisionMetadata): types.ModalView {
   const approve = meta.choice === 'approve';
   const actions = record.actions.map((a) => `• ${escapeMrkdwn(describeAction(a))}`).join('\n');
   return {

@@ -87,7 +87,10 @@ export class FastifyReceiver implements Receiver {
         },
       });
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message, ip: request.ip }, 'refused a Slack request');
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), ip: request.ip },
+        'refused a Slack request',
+      );
       return reply.code(401).send({ error: 'invalid or stale Slack signature' });
     }
     if (!parsed.ok) return reply.code(400).send({ error: 'the body is neither a Slack form nor JSON' });
