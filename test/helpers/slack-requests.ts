@@ -60,15 +60,23 @@ export function interaction(botUrl: string, payload: object, options?: SendOptio
 
 const triggerId = () => `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(8).toString('hex')}`;
 
+/** What every interaction payload starts with; each gets its own trigger id, as from Slack. */
+const interactionOf = (type: string, user: SlackUser) => ({
+  type,
+  api_app_id: 'A0001',
+  token: 'verification-token',
+  trigger_id: triggerId(),
+  team: { id: 'T0001', domain: 'ops' },
+  user: { id: user.id, username: user.name, name: user.name, team_id: 'T0001' },
+});
+
+/** The answer that keeps a modal open with `message` under its notes field. */
+export const modalError = (message: string) => ({ response_action: 'errors', errors: { notes: message } });
+
 /** A click on one of the message's buttons. */
 export function blockActions(user: SlackUser, actionId: string, approvalId: string, messageTs: string) {
   return {
-    type: 'block_actions',
-    api_app_id: 'A0001',
-    token: 'verification-token',
-    trigger_id: triggerId(),
-    team: { id: 'T0001', domain: 'ops' },
-    user: { id: user.id, username: user.name, name: user.name, team_id: 'T0001' },
+    ...interactionOf('block_actions', user),
     response_url: 'http://127.0.0.1:9/never-used',
     container: { type: 'message', message_ts: messageTs, channel_id: CHANNEL, is_ephemeral: false },
     channel: { id: CHANNEL, name: 'alerts' },
@@ -92,12 +100,7 @@ export function viewSubmission(
   notes: string,
 ) {
   return {
-    type: 'view_submission',
-    api_app_id: 'A0001',
-    token: 'verification-token',
-    trigger_id: triggerId(),
-    team: { id: 'T0001', domain: 'ops' },
-    user: { id: user.id, username: user.name, name: user.name, team_id: 'T0001' },
+    ...interactionOf('view_submission', user),
     view: {
       id: 'VMODAL1',
       type: 'modal',

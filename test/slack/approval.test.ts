@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { actionJobs, eventually } from '../helpers/bot.js';
 import { blocksOf, buttonsOf, firewallAlert, updatesOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
-import { CHANNEL, blockActions, interaction, viewSubmission, type SlackUser } from '../helpers/slack-requests.js';
+import {
+  CHANNEL,
+  blockActions,
+  interaction,
+  modalError,
+  viewSubmission,
+  type SlackUser,
+} from '../helpers/slack-requests.js';
 
 const approver: SlackUser = { id: 'UAPPROVER', name: 'alice' };
 const mallory: SlackUser = { id: 'UMALLORY', name: 'mallory' };
@@ -81,7 +88,7 @@ describe('Slack approval flow', () => {
     const empty = await interaction(t.bot.url, viewSubmission(approver, view, '   '));
     expect(empty).toMatchObject({
       status: 200,
-      json: { response_action: 'errors', errors: { notes: 'A rejection needs notes: say why.' } },
+      json: modalError('A rejection needs notes: say why.'),
     });
     expect((await t.bot.approvals.get(id))?.status).toBe('pending');
 
@@ -102,16 +109,12 @@ describe('Slack approval flow', () => {
     const { host, id, ts } = await firewallAlert(t, 'slack:UAPPROVER');
     const view = await click(mallory, 'healgate_approve', id, ts);
     const refused = await interaction(t.bot.url, viewSubmission(mallory, view, 'trust me'));
-    expect(refused.json).toEqual({
-      response_action: 'errors',
-      errors: { notes: 'slack:UMALLORY is not an approver for firewall_port_change.' },
-    });
+    expect(refused.json).toEqual(modalError('slack:UMALLORY is not an approver for firewall_port_change.'));
     const own = await click(approver, 'healgate_approve', id, ts);
     const fourEyes = await interaction(t.bot.url, viewSubmission(approver, own, 'my own change'));
-    expect(fourEyes.json).toMatchObject({
-      response_action: 'errors',
-      errors: { notes: 'You requested this change; someone else has to approve or reject it.' },
-    });
+    expect(fourEyes.json).toMatchObject(
+      modalError('You requested this change; someone else has to approve or reject it.'),
+    );
 
     expect((await t.bot.approvals.get(id))?.status).toBe('pending');
     expect(await actionJobs(t.redis, host)).toEqual([]);
@@ -141,10 +144,7 @@ describe('Slack approval flow', () => {
     ]);
     expect([first.status, repeat.status]).toEqual([200, 200]);
     const again = await interaction(t.bot.url, viewSubmission(approver, view, 'ship it again'));
-    expect(again.json).toEqual({
-      response_action: 'errors',
-      errors: { notes: 'Already approved by alice.' },
-    });
+    expect(again.json).toEqual(modalError('Already approved by alice.'));
 
     expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
     expect(await auditOf(host, 'approval.approved')).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actionJobs, eventually, policyFile } from '../helpers/bot.js';
 import { buttonsOf, firewallAlert, updatesOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
-import { blockActions, interaction, viewSubmission, type SlackUser } from '../helpers/slack-requests.js';
+import { blockActions, interaction, modalError, viewSubmission, type SlackUser } from '../helpers/slack-requests.js';
 
 const approver: SlackUser = { id: 'UAPPROVER', name: 'alice' };
 
@@ -26,10 +26,7 @@ describe('an approval request that nobody decides in time', () => {
     expect(buttonsOf(updated)).toEqual([]);
 
     const late = await interaction(t.bot.url, viewSubmission(approver, view, 'sorry, was at lunch'));
-    expect(late.json).toEqual({
-      response_action: 'errors',
-      errors: { notes: 'This request expired; nothing was run.' },
-    });
+    expect(late.json).toEqual(modalError('This request expired; nothing was run.'));
     expect((await t.bot.approvals.get(id))?.status).toBe('expired');
     expect(await actionJobs(t.redis, host)).toEqual([]);
     const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.expired`);
