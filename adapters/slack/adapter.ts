@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Notification, ChatAdapter } from '../../src/chat/port.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import { ThreadedDelivery } from '../../src/chat/threads.js';
@@ -35,6 +36,7 @@ export class SlackAdapter implements ChatAdapter {
     private readonly config: SlackConfig,
     private readonly services: ChatServices,
     private readonly logger: Logger,
+    private readonly redis: Redis,
   ) {
     this.options = clientOptions(config.apiUrl, logger);
     if (config.appToken) {
@@ -65,16 +67,20 @@ export class SlackAdapter implements ChatAdapter {
       receiver: this.receiver,
       ...(this.config.appToken ? { socketMode: true, appToken: this.config.appToken } : {}),
     });
-    app.error((err) => {
-      this.logger.error({ err }, 'a Slack listener failed');
-      return Promise.resolve();
-    });
+    // A failed listener reaches the receiver, which logs it once and answers 500 if nothing was acked:
+    // Slack then shows the person that it did not work, instead of a silently closed modal.
+    app.error((err) => Promise.reject(err));
     const delivery = new ThreadedDelivery(
       'slack',
       new SlackSurface(app.client, this.config.channel ?? ''),
       this.services,
     );
-    registerInteractions(app, { services: this.services, delivery, logger: this.logger });
+    registerInteractions(app, {
+      services: this.services,
+      delivery,
+      logger: this.logger,
+      storeReady: () => this.redis.status === 'ready',
+    });
     this.delivery = delivery;
     this.logger.info(
       {

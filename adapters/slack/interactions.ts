@@ -23,12 +23,16 @@ export interface InteractionDeps {
   readonly services: ChatServices;
   readonly delivery: ThreadedDelivery<SlackRef>;
   readonly logger: Logger;
+  /** False while Redis is unreachable: a decision then fails at once instead of waiting for it. */
+  readonly storeReady: () => boolean;
 }
 
 /** A delivery Slack repeats (a retry of an event or interaction) carries the same id for this long. */
 const DELIVERY_CLAIM_S = 3600;
 /** A second click on the same request by the same person within this opens no second modal. */
 const CLICK_CLAIM_S = 3;
+// Redis commands wait for a reconnect, Slack waits 3 s: while Redis is away, a clear refusal at once.
+const STORE_DOWN = 'healgate cannot reach its Redis right now; nothing changed. Try again shortly.';
 
 /**
  * What people do in Slack: a button click opens the notes modal, its
@@ -51,6 +55,8 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
 /** Slack repeats a delivery it thinks was lost (X-Slack-Retry-Num); the repeat is acknowledged and dropped. */
 function onceOnly(deps: InteractionDeps) {
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    // Without Redis there is nothing to claim; every listener refuses on its own.
+    if (!deps.storeReady()) return args.next();
     const body = args.body as Record<string, unknown>;
     const id = typeof body.event_id === 'string' ? body.event_id : body.trigger_id;
     if (typeof id === 'string' && !(await deps.services.refs.claim('slack', `delivery:${id}`, DELIVERY_CLAIM_S))) {
@@ -87,11 +93,15 @@ async function onClick(
   const id = click.actions[0]!.value ?? '';
   const channel = click.channel?.id ?? click.container?.channel_id;
   const ts = click.message?.ts ?? click.container?.message_ts;
+  const tell = (text: string) =>
+    channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
   try {
+    if (!deps.storeReady()) {
+      await tell(STORE_DOWN);
+      return;
+    }
     if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}`, CLICK_CLAIM_S))) return;
     const record = await deps.services.approvals.get(id);
-    const tell = (text: string) =>
-      channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
     if (!record) {
       await tell(`There is no approval request ${id.slice(0, 40)}.`);
       return;
@@ -129,9 +139,19 @@ async function onSubmit(
   const { id, choice } = meta.data;
   const who = principal(parsed.data.user);
   const notes = notesOf(parsed.data.view);
+  // Redis commands wait for a reconnect; Slack waits 3 s. Better a clear refusal than a decision landing later.
+  if (!deps.storeReady())
+    return refuse('healgate cannot reach its Redis right now; nothing changed. Try again shortly.');
   const { approvals } = deps.services;
-  const result =
-    choice === 'approve' ? await approvals.approve(id, who, notes) : await approvals.reject(id, who, notes);
+  let result;
+  try {
+    result = choice === 'approve' ? await approvals.approve(id, who, notes) : await approvals.reject(id, who, notes);
+  } catch (err) {
+    deps.logger.error({ err, approval: id }, 'could not record a Slack decision');
+    return refuse(
+      'Something went wrong recording your decision. Submit again: a decision that went through is not taken twice.',
+    );
+  }
   if (!result.ok) {
     await refuse(result.message);
     if (result.approval && result.approval.status !== 'pending') await refresh(deps, result.approval);
@@ -161,6 +181,10 @@ async function onCommand(
   const parsed = slashCommandSchema.safeParse(rawBody);
   if (!parsed.success) {
     deps.logger.warn({ issues: parsed.error.issues }, 'ignored a malformed Slack slash command');
+    return;
+  }
+  if (!deps.storeReady()) {
+    await respond({ response_type: 'ephemeral', text: STORE_DOWN });
     return;
   }
   try {

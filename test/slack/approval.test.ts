@@ -171,4 +171,20 @@ describe('Slack approval flow', () => {
     const { message } = await firewallAlert(t);
     expect(buttonsOf(message)).toHaveLength(2);
   });
+
+  // Last: it stops this file's Redis for a while.
+  it('refuses a decision at once while Redis is unreachable, rather than letting it land later', async () => {
+    const { id, ts } = await firewallAlert(t);
+    const view = await click(approver, 'healgate_approve', id, ts);
+    await t.redis.kill();
+    await eventually(() => (t.bot.connection.redis.status !== 'ready' ? true : undefined));
+    const refused = await interaction(t.bot.url, viewSubmission(approver, view, 'during the outage'));
+    expect(refused.json).toEqual(
+      modalError('healgate cannot reach its Redis right now; nothing changed. Try again shortly.'),
+    );
+    await t.redis.restart();
+    await eventually(async () => ((await t.bot.request('/readyz')).status === 200 ? true : undefined), 15_000);
+    const record = await t.bot.approvals.get(id);
+    expect(record?.status === 'approved').toBe(false);
+  });
 });
