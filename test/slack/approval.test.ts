@@ -172,6 +172,16 @@ describe('Slack approval flow', () => {
     expect(buttonsOf(message)).toHaveLength(2);
   });
 
+  it('updates the Slack message when the request is decided elsewhere (the console)', async () => {
+    const { host, id, ts } = await firewallAlert(t);
+    const decided = await t.bot.approvals.approve(id, { platform: 'console', userId: 'alice' }, 'from the console');
+    expect(decided.ok).toBe(true);
+    const updated = await eventually(() => updatesOf(t, ts).at(-1), 10_000, 'the message update');
+    expect(String(updated.args.text)).toContain('Approved by console:alice: from the console');
+    expect(buttonsOf(updated)).toEqual([]);
+    expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
+  });
+
   // Last: it stops this file's Redis for a while.
   it('refuses a decision at once while Redis is unreachable, rather than letting it land later', async () => {
     const { id, ts } = await firewallAlert(t);
