@@ -65,6 +65,10 @@ describe('Slack approval flow', () => {
     expect(updated.args.channel).toBe(CHANNEL);
     expect(String(updated.args.text)).toContain('Approved by alice (slack:UAPPROVER): checked with the app team');
     expect(buttonsOf(updated)).toEqual([]);
+    expect(blocksOf(updated)[0]).toMatchObject({
+      type: 'header',
+      text: { text: `:white_check_mark: Approved by alice (slack:UAPPROVER) — firewall_port_change on ${host}` },
+    });
     expect(JSON.stringify(blocksOf(updated))).toContain(
       'Approved by alice (slack:UAPPROVER): checked with the app team',
     );
