@@ -29,7 +29,7 @@ export interface InteractionDeps {
 
 /** A delivery Slack repeats (a retry of an event or interaction) carries the same id for this long. */
 const DELIVERY_CLAIM_S = 3600;
-/** A second click on the same request by the same person within this opens no second modal. */
+/** A second click on the same button of a request by the same person within this opens no second modal. */
 const CLICK_CLAIM_S = 3;
 // Redis commands wait for a reconnect, Slack waits 3 s: while Redis is away, a clear refusal at once.
 const STORE_DOWN = 'healgate cannot reach its Redis right now; nothing changed. Try again shortly.';
@@ -100,7 +100,7 @@ async function onClick(
       await tell(STORE_DOWN);
       return;
     }
-    if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}`, CLICK_CLAIM_S))) return;
+    if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}:${choice}`, CLICK_CLAIM_S))) return;
     const record = await deps.services.approvals.get(id);
     if (!record) {
       await tell(`There is no approval request ${id.slice(0, 40)}.`);

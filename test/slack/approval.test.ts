@@ -139,6 +139,9 @@ describe('Slack approval flow', () => {
     expect(clicks.map((c) => c.status)).toEqual([200, 200]);
     expect(t.fake.of('views.open').length).toBe(opened + 1);
     const view = t.fake.of('views.open').at(-1)!.args.view as OpenedView;
+    // Changing one's mind is not a double click: the other button opens its own modal.
+    const other = await click(approver, 'healgate_reject', id, ts);
+    expect(JSON.parse(other.private_metadata)).toMatchObject({ choice: 'reject' });
 
     const submission = viewSubmission(approver, view, 'ship it');
     const retried = { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } };
