@@ -40,7 +40,9 @@ export function approvalDoc(record: ApprovalRecord, history: readonly HistoryPoi
   const actions = record.actions.map(describeAction);
   const pending = record.status === 'pending';
   const status = decisionLine(record);
-  const title = `${pending ? 'Approval needed' : status.split(':')[0]} — ${record.actions.map((a) => a.id).join(', ')} on ${record.host}`;
+  // The outcome without the notes: a principal id has a colon of its own (slack:U1), so no splitting on one.
+  const outcome = pending ? 'Approval needed' : decisionLine({ ...record, notes: '' });
+  const title = `${outcome} — ${record.actions.map((a) => a.id).join(', ')} on ${record.host}`;
   const fields: Field[] = [
     { label: 'Host', value: record.host },
     ...signalFields(record.decision, history),

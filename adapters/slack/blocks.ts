@@ -1,0 +1,74 @@
+import type { types } from '@slack/bolt';
+import type { MessageDoc, Tone } from '../../src/chat/view/doc.js';
+
+export const APPROVE_ACTION = 'healgate_approve';
+export const REJECT_ACTION = 'healgate_reject';
+
+export type Block = types.KnownBlock;
+
+export interface SlackMessage {
+  /** The plain-text fallback: notifications, screen readers, clients without blocks. */
+  readonly text: string;
+  readonly blocks: readonly Block[];
+}
+
+const EMOJI: Record<Tone, string> = {
+  ok: ':white_check_mark:',
+  info: ':information_source:',
+  warning: ':warning:',
+  danger: ':rotating_light:',
+  muted: ':white_circle:',
+};
+
+// Block Kit's limits: header 150 chars, section text 3000, a field 2000, 10 fields a section.
+const HEADER_MAX = 150;
+const TEXT_MAX = 3000;
+const FIELD_MAX = 2000;
+const FIELDS_PER_SECTION = 10;
+
+/** `&`, `<` and `>` are Slack's markup; everything a doc says is plain text. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const mrkdwn = (text: string, max = TEXT_MAX): types.MrkdwnElement => ({ type: 'mrkdwn', text: cut(text, max) });
+const plain = (text: string, max = TEXT_MAX): types.PlainTextElement => ({
+  type: 'plain_text',
+  text: cut(text, max),
+  emoji: true,
+});
+
+/**
+ * A message doc as Block Kit: a header with the tone's emoji, the facts as
+ * two-column fields, the lines (reasons, actions, results), the small print,
+ * and Approve / Reject while the request is pending.
+ */
+export function toSlack(doc: MessageDoc): SlackMessage {
+  const blocks: Block[] = [{ type: 'header', text: plain(`${EMOJI[doc.tone]} ${doc.title}`, HEADER_MAX) }];
+  for (let i = 0; i < doc.fields.length; i += FIELDS_PER_SECTION) {
+    blocks.push({
+      type: 'section',
+      fields: doc.fields
+        .slice(i, i + FIELDS_PER_SECTION)
+        .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, FIELD_MAX)),
+    });
+  }
+  if (doc.lines.length > 0) blocks.push({ type: 'section', text: mrkdwn(doc.lines.map(escapeMrkdwn).join('\n')) });
+  if (doc.footer) blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(doc.footer))] });
+  if (doc.decide) {
+    const value = doc.decide.approvalId;
+    blocks.push({
+      type: 'actions',
+      block_id: 'healgate_decide',
+      elements: [
+        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value, text: plain('Approve') },
+        { type: 'button', action_id: REJECT_ACTION, style: 'danger', value, text: plain('Reject') },
+      ],
+    });
+  }
+  return { text: cut(escapeMrkdwn(doc.text), TEXT_MAX), blocks };
+}

@@ -1,0 +1,204 @@
+import type {
+  AllMiddlewareArgs,
+  AnyMiddlewareArgs,
+  App,
+  RespondFn,
+  ViewResponseAction,
+  ViewSubmitAction,
+  webApi,
+} from '@slack/bolt';
+import type { ApprovalRecord } from '../../src/approvals/record.js';
+import { COMMAND_NAMES } from '../../src/chat/commands.js';
+import type { ChatServices } from '../../src/chat/services.js';
+import type { ThreadedDelivery } from '../../src/chat/threads.js';
+import { decisionLine } from '../../src/chat/view/approval.js';
+import { commandDoc } from '../../src/chat/view/reply.js';
+import type { Logger } from '../../src/log.js';
+import { APPROVE_ACTION, REJECT_ACTION, toSlack } from './blocks.js';
+import { DECISION_CALLBACK, NOTES_BLOCK, decisionModal, metadataSchema, type Choice } from './modal.js';
+import { blockActionSchema, notesOf, principal, slashCommandSchema, viewSubmissionSchema } from './payloads.js';
+import type { SlackRef } from './surface.js';
+
+export interface InteractionDeps {
+  readonly services: ChatServices;
+  readonly delivery: ThreadedDelivery<SlackRef>;
+  readonly logger: Logger;
+  /** False while Redis is unreachable: a decision then fails at once instead of waiting for it. */
+  readonly storeReady: () => boolean;
+}
+
+/** A delivery Slack repeats (a retry of an event or interaction) carries the same id for this long. */
+const DELIVERY_CLAIM_S = 3600;
+/** A second click on the same button of a request by the same person within this opens no second modal. */
+const CLICK_CLAIM_S = 3;
+// Redis commands wait for a reconnect, Slack waits 3 s: while Redis is away, a clear refusal at once.
+const STORE_DOWN = 'healgate cannot reach its Redis right now; nothing changed. Try again shortly.';
+
+/**
+ * What people do in Slack: a button click opens the notes modal, its
+ * submission decides through the approval service, and /diagnose and
+ * /audit answer from the chat services. Every listener acks in all cases;
+ * for clicks and submissions the ack (the HTTP response) follows the work,
+ * so what it says is the outcome.
+ */
+export function registerInteractions(app: App, deps: InteractionDeps): void {
+  app.use(onceOnly(deps));
+  app.action(APPROVE_ACTION, ({ ack, body, client }) => onClick(deps, 'approve', body, ack, client));
+  app.action(REJECT_ACTION, ({ ack, body, client }) => onClick(deps, 'reject', body, ack, client));
+  app.view<ViewSubmitAction>({ callback_id: DECISION_CALLBACK, type: 'view_submission' }, ({ ack, body }) =>
+    onSubmit(deps, body, ack),
+  );
+  for (const name of COMMAND_NAMES)
+    app.command(`/${name}`, ({ ack, body, respond }) => onCommand(deps, name, body, ack, respond));
+}
+
+/** Slack repeats a delivery it thinks was lost (X-Slack-Retry-Num); the repeat is acknowledged and dropped. */
+function onceOnly(deps: InteractionDeps) {
+  return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    // Without Redis there is nothing to claim; every listener refuses on its own.
+    if (!deps.storeReady()) return args.next();
+    const body = args.body as Record<string, unknown>;
+    const id = typeof body.event_id === 'string' ? body.event_id : body.trigger_id;
+    if (typeof id === 'string' && !(await deps.services.refs.claim('slack', `delivery:${id}`, DELIVERY_CLAIM_S))) {
+      deps.logger.info({ delivery: id, retry: args.context.retryNum }, 'dropped a repeated Slack delivery');
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
+      return;
+    }
+    await args.next();
+  };
+}
+
+/** Shows the request as it is now (buttons gone once decided), without waiting for the notifier. */
+async function refresh(deps: InteractionDeps, approval: ApprovalRecord): Promise<void> {
+  try {
+    await deps.delivery.deliver({ kind: 'event', event: { type: 'approval.decided', approval } });
+  } catch (err) {
+    deps.logger.warn({ err, approval: approval.id }, 'could not update the Slack message; the notifier will');
+  }
+}
+
+async function onClick(
+  deps: InteractionDeps,
+  choice: Choice,
+  rawBody: unknown,
+  ack: () => Promise<void>,
+  client: webApi.WebClient,
+): Promise<void> {
+  const parsed = blockActionSchema.safeParse(rawBody);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues }, 'ignored a malformed Slack button click');
+    return ack();
+  }
+  const click = parsed.data;
+  const id = click.actions[0]!.value ?? '';
+  const channel = click.channel?.id ?? click.container?.channel_id;
+  const ts = click.message?.ts ?? click.container?.message_ts;
+  const tell = (text: string) =>
+    channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
+  try {
+    if (!deps.storeReady()) {
+      await tell(STORE_DOWN);
+      return;
+    }
+    if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}:${choice}`, CLICK_CLAIM_S))) return;
+    const record = await deps.services.approvals.get(id);
+    if (!record) {
+      await tell(`There is no approval request ${id.slice(0, 40)}.`);
+      return;
+    }
+    if (record.status !== 'pending') {
+      await tell(`${decisionLine(record)}.`);
+      await refresh(deps, record);
+      return;
+    }
+    const view = decisionModal(record, { id, choice, channel: channel ?? '', ts: ts ?? '' });
+    try {
+      await client.views.open({ trigger_id: click.trigger_id, view });
+    } catch (err) {
+      // A trigger lives 3 s: a slow Slack or a slow click leaves nothing to open the form with.
+      deps.logger.warn({ err, approval: id }, 'could not open the decision modal');
+      await tell('The form could not be opened; click the button again.');
+    }
+  } finally {
+    await ack();
+  }
+}
+
+async function onSubmit(
+  deps: InteractionDeps,
+  rawBody: unknown,
+  ack: (response?: ViewResponseAction) => Promise<void>,
+): Promise<void> {
+  const refuse = (message: string) => ack({ response_action: 'errors', errors: { [NOTES_BLOCK]: message } });
+  const parsed = viewSubmissionSchema.safeParse(rawBody);
+  const meta = parsed.success ? metadataSchema.safeParse(parseJson(parsed.data.view.private_metadata)) : undefined;
+  if (!parsed.success || !meta?.success) {
+    deps.logger.warn('ignored a malformed Slack modal submission');
+    return refuse('This form could not be read; close it and click the button on the message again.');
+  }
+  const { id, choice } = meta.data;
+  const who = principal(parsed.data.user);
+  const notes = notesOf(parsed.data.view);
+  // Redis commands wait for a reconnect; Slack waits 3 s. Better a clear refusal than a decision landing later.
+  if (!deps.storeReady())
+    return refuse('healgate cannot reach its Redis right now; nothing changed. Try again shortly.');
+  const { approvals } = deps.services;
+  let result;
+  try {
+    result = choice === 'approve' ? await approvals.approve(id, who, notes) : await approvals.reject(id, who, notes);
+  } catch (err) {
+    deps.logger.error({ err, approval: id }, 'could not record a Slack decision');
+    return refuse(
+      'Something went wrong recording your decision. Submit again: a decision that went through is not taken twice.',
+    );
+  }
+  if (!result.ok) {
+    await refuse(result.message);
+    if (result.approval && result.approval.status !== 'pending') await refresh(deps, result.approval);
+    return;
+  }
+  await ack();
+  await refresh(deps, result.approval);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function onCommand(
+  deps: InteractionDeps,
+  name: string,
+  rawBody: unknown,
+  ack: () => Promise<void>,
+  respond: RespondFn,
+): Promise<void> {
+  // Slack waits 3 s for the ack; a diagnosis may take longer, so the answer follows on its own.
+  await ack();
+  const parsed = slashCommandSchema.safeParse(rawBody);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues }, 'ignored a malformed Slack slash command');
+    return;
+  }
+  if (!deps.storeReady()) {
+    await respond({ response_type: 'ephemeral', text: STORE_DOWN });
+    return;
+  }
+  try {
+    const reply = await deps.services.command(name, parsed.data.text);
+    if (reply.kind === 'usage') await respond({ response_type: 'ephemeral', text: reply.message });
+    else {
+      const { text, blocks } = toSlack(commandDoc(reply, deps.services.policy));
+      await respond({ response_type: 'in_channel', text, blocks: [...blocks] });
+    }
+  } catch (err) {
+    deps.logger.error({ err, command: name }, 'a Slack command failed');
+    await respond({
+      response_type: 'ephemeral',
+      text: `/${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
+  }
+}

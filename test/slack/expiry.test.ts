@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { actionJobs, eventually, policyFile } from '../helpers/bot.js';
+import { buttonsOf, firewallAlert, updatesOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
+import { blockActions, interaction, modalError, viewSubmission, type SlackUser } from '../helpers/slack-requests.js';
+
+const approver: SlackUser = { id: 'UAPPROVER', name: 'alice' };
+
+// Requests expire 6 s after they are made: time to open the modal, then watch it run out.
+const t: SlackBot = useSlackBot(async () => ({
+  POLICY_FILE: await policyFile((y) => y.replace('timeout: 30m', 'timeout: 6s')),
+}));
+
+describe('an approval request that nobody decides in time', () => {
+  it('expires: the message says so without buttons, a late submission is refused, nothing runs', async () => {
+    const { host, id, ts } = await firewallAlert(t);
+    const r = await interaction(t.bot.url, blockActions(approver, 'healgate_approve', id, ts));
+    expect(r.status).toBe(200);
+    const view = t.fake.of('views.open').at(-1)!.args.view as { callback_id: string; private_metadata: string };
+
+    const updated = await eventually(
+      () => updatesOf(t, ts).find((u) => String(u.args.text).includes('Expired')),
+      15_000,
+      'the expiry update',
+    );
+    expect(String(updated.args.text)).toContain(`Expired — no action taken — ${host}`);
+    expect(buttonsOf(updated)).toEqual([]);
+
+    const late = await interaction(t.bot.url, viewSubmission(approver, view, 'sorry, was at lunch'));
+    expect(late.json).toEqual(modalError('This request expired; nothing was run.'));
+    expect((await t.bot.approvals.get(id))?.status).toBe('expired');
+    expect(await actionJobs(t.redis, host)).toEqual([]);
+    const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.expired`);
+    expect((body as { entries: unknown[] }).entries).toHaveLength(1);
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../src/events/log.js';
+import { eventually, policyFile } from '../helpers/bot.js';
+import { snapshot } from '../helpers/core.js';
+import { blocksOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
+import { CHANNEL } from '../helpers/slack-requests.js';
+
+// No fleet breaker in the way: the storm below is about digests.
+const t: SlackBot = useSlackBot(async () => ({
+  POLICY_FILE: await policyFile((y) => y.replace('max_hosts_auto_healing: 5', 'max_hosts_auto_healing: 1000')),
+}));
+
+const posted = (t: SlackBot, includes: string) =>
+  eventually(
+    () => t.fake.of('chat.postMessage').find((c) => String(c.args.text).includes(includes)),
+    10_000,
+    `a message with "${includes}"`,
+  );
+
+describe('Slack notices', () => {
+  it('announces an auto-heal with its trend, replies the result in its thread, and marks it resolved', async () => {
+    const host = 'disk-full-1';
+    for (const disk of [60, 70, 80]) await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: disk }) });
+    await eventually(async () => {
+      const { body } = await t.bot.request(`/v1/hosts/${host}`);
+      return (body as { history?: unknown[] }).history?.length === 3 ? true : undefined;
+    });
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 95 }) });
+
+    const notice = await posted(t, `Auto-heal on ${host}: disk_cleanup`);
+    expect(notice.args.channel).toBe(CHANNEL);
+    expect(notice.args.thread_ts).toBeUndefined();
+    const facts = JSON.stringify(blocksOf(notice));
+    expect(facts).toMatch(/\*Disk\*\\n95% \(&gt; 85\) {2}[▁▂▃▄▅▆▇█]{4}/);
+    expect(facts).toContain('*Mode*\\ndry-run (nothing is changed)');
+    expect(facts).toContain('*Model*\\nAUTO_HEAL (p=');
+    expect(facts).toContain('disk_usage 95 &gt; 85');
+    const ts = String(notice.answer.ts);
+
+    // What the agent reports once it ran the action (the agent itself is another component).
+    const incident = await eventually(async () => {
+      const { body } = await t.bot.request(`/v1/hosts/${host}`);
+      return (body as { incidents?: { id: string }[] }).incidents?.[0]?.id;
+    });
+    await new EventLog(t.redis.client()).publish({
+      type: 'action.result',
+      host,
+      job_id: `${incident}.disk_cleanup`,
+      trigger: 'auto_heal',
+      approval_id: null,
+      incident_ids: [incident],
+      outcome: 'success',
+      dry_run: false,
+      actions: [
+        {
+          id: 'disk_cleanup',
+          outcome: 'success',
+          steps: [
+            {
+              argv: ['journalctl', '--vacuum-size=500M'],
+              exit_code: 0,
+              timed_out: false,
+              duration_ms: 120,
+              output: '',
+            },
+          ],
+        },
+      ],
+      verify: { signal: 'disk_usage', before: 95, after: 62, threshold: 85, recovered: true },
+      detail: 'disk_usage 95 → 62: recovered',
+    });
+    const result = await posted(t, `disk_cleanup on ${host}: succeeded`);
+    expect(result.args).toMatchObject({ channel: CHANNEL, thread_ts: ts });
+    expect(String(result.args.text)).toContain('Disk 95% → 62%');
+    expect(JSON.stringify(blocksOf(result))).toContain('ran: journalctl --vacuum-size=500M (exit 0)');
+
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 62 }) });
+    const resolved = await posted(t, `Resolved on ${host}`);
+    expect(resolved.args.thread_ts).toBe(ts);
+    const edited = await eventually(() => t.fake.of('chat.update').find((u) => u.args.ts === ts), 10_000, 'the edit');
+    expect(String(edited.args.text)).toMatch(/^Resolved: Auto-heal on disk-full-1/);
+    expect(JSON.stringify(blocksOf(edited))).toContain('*Resolved*\\nDisk back to 62% (threshold 85)');
+  });
+
+  it('folds a storm of incidents into one digest instead of a message per host', async () => {
+    const hosts = Array.from({ length: 8 }, (_, i) => `storm-${i}`);
+    const before = t.fake.of('chat.postMessage').length;
+    await t.bot.request('/v1/metrics', { body: hosts.map((host) => snapshot({ host, memory_usage: 97 })) });
+    const digest = await posted(t, 'new incidents on 8 hosts');
+    expect(String(digest.args.text)).toBe('8 new incidents on 8 hosts');
+    const text = JSON.stringify(blocksOf(digest));
+    for (const host of hosts) expect(text).toContain(`${host}: Memory 97% → memory_cleanup`);
+    const perHost = t.fake
+      .of('chat.postMessage')
+      .slice(before)
+      .filter((c) => /^Auto-heal on storm-/.test(String(c.args.text)));
+    expect(perHost).toEqual([]);
+  });
+});
