@@ -1,8 +1,9 @@
 import type { AdapterFactory } from '../src/chat/port.js';
+import { consoleFactory } from './console/index.js';
 
 /**
  * Every chat platform healgate knows. The bot asks each factory for an
  * adapter; one that is not configured returns undefined. A new platform is
  * a folder here and a line in this list.
  */
-export const adapterFactories: readonly AdapterFactory[] = [];
+export const adapterFactories: readonly AdapterFactory[] = [consoleFactory];
