@@ -15,4 +15,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The web console's page: plain browser modules, served as written (no build step).
+    files: ['adapters/console/public/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'sessionStorage', 'fetch', 'AbortController', 'TextDecoderStream', 'URLSearchParams', 'Node', 'setTimeout', 'setInterval'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

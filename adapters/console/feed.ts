@@ -107,15 +107,7 @@ export class ConsoleFeed {
   private async read(reader: Redis): Promise<void> {
     while (this.running) {
       try {
-        const reply = (await reader.xread(
-          'COUNT',
-          500,
-          'BLOCK',
-          this.options.blockMs,
-          'STREAMS',
-          keys.events,
-          this.cursor,
-        )) as [string, Entry[]][] | null;
+        const reply = await reader.xread('COUNT', 500, 'BLOCK', this.options.blockMs, 'STREAMS', keys.events, this.cursor);
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) continue;
         this.cursor = entries[entries.length - 1]![0];
@@ -158,7 +150,7 @@ export class ConsoleFeed {
   }
 
   private async since(id: string): Promise<FeedItem[]> {
-    return this.render((await this.redis.xrange(keys.events, `(${id}`, '+', 'COUNT', MAX_CATCH_UP)) as Entry[]);
+    return this.render(await this.redis.xrange(keys.events, `(${id}`, '+', 'COUNT', MAX_CATCH_UP));
   }
 
   private async pendingApprovals(): Promise<FeedItem[]> {

@@ -4,7 +4,7 @@ import { AUDIT_TYPES } from '../../src/audit/index.js';
 import type { Refusal } from '../../src/approvals/service.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import { auditDoc, verifyDoc } from '../../src/chat/view/commands.js';
-import { commandDoc } from '../../src/chat/view/reply.js';
+import { commandDoc, thresholds } from '../../src/chat/view/reply.js';
 import { principalId, type Principal } from '../../src/core/policy/approvers.js';
 import { hostSchema } from '../../src/core/snapshot/schema.js';
 import { formatIssues } from '../../src/core/snapshot/validate.js';
@@ -53,18 +53,26 @@ const REFUSAL_STATUS: Record<Refusal, 400 | 403 | 404 | 409> = {
 
 /** The console: its page at `/`, its API (JSON and one SSE stream) under `/console/api`. */
 export function consoleRoutes(deps: ConsoleRouteDeps): FastifyPluginAsync {
-  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify's async plugin signature
-  return async (app) => {
+  return (app) => {
     const streams = new Set<SseStream>();
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       reply.headers(SECURITY_HEADERS);
+      done(null, payload);
     });
     // Open streams would keep the server from closing.
-    app.addHook('preClose', async () => {
+    app.addHook('preClose', (done) => {
       for (const s of streams) s.end();
+      done();
     });
     staticRoutes(app, deps.files);
-    void app.register(async (api) => apiRoutes(api, deps, streams), { prefix: API });
+    void app.register(
+      (api, _opts, done) => {
+        apiRoutes(api, deps, streams);
+        done();
+      },
+      { prefix: API },
+    );
+    return Promise.resolve();
   };
 }
 
@@ -94,16 +102,17 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (redis.status !== 'ready') await unavailable(reply);
   });
 
-  api.get('/session', async (request) => {
+  api.get('/session', (request, reply) => {
     const p = who(request);
-    return {
+    return reply.send({
       mode: deps.mode.kind,
       principal: { id: principalId(p), name: p.displayName ?? p.userId, local_operator: p.localOperator === true },
       local_operator_approves: services.policy.approval.local_console_operator_approves,
       execution_mode: services.executionMode,
       policy: services.policy.id,
+      thresholds: thresholds(services.policy),
       audit_types: AUDIT_TYPES,
-    };
+    });
   });
 
   api.get('/hosts', async () => {

@@ -1,0 +1,223 @@
+// MessageDocs (the same facts every chat shows) drawn as cards.
+import { api, ApiError } from './api.js';
+import { probabilityBar, sparkline, SIGNALS } from './charts.js';
+import { $, clear, clock, countdown, h, num } from './dom.js';
+
+const STATUS_BADGE = { pending: 'Approval needed', approved: 'Approved', rejected: 'Rejected', expired: 'Expired' };
+const TYPE_BADGE = {
+  'incident.opened': (doc) => (doc.tone === 'warning' ? 'Auto-heal' : 'Needs a human'),
+  'breaker.tripped': () => 'Breaker',
+  'action.result': () => 'Result',
+  'incident.resolved': () => 'Resolved',
+};
+
+function badgeOf(item) {
+  if (item.approval) return STATUS_BADGE[item.approval.status] ?? item.approval.status;
+  return TYPE_BADGE[item.type]?.(item.doc) ?? item.doc.tone;
+}
+
+function fields(doc, skip) {
+  return h(
+    'dl',
+    { class: 'fields' },
+    doc.fields.filter((f) => !skip.has(f.label)).map((f) => h('div', { class: 'field' }, h('dt', null, f.label), h('dd', null, f.value))),
+  );
+}
+
+/** The body of any document: fields, lines and footer. */
+export function docBody(doc, skip = new Set()) {
+  return [
+    doc.fields.length > 0 ? fields(doc, skip) : null,
+    doc.lines.length > 0 ? h('ul', { class: 'lines' }, doc.lines.map((l) => h('li', null, l))) : null,
+    doc.footer ? h('footer', { class: 'small' }, doc.footer) : null,
+  ];
+}
+
+/** A standalone document (command answers, audit summary, verify result). */
+export function docCard(doc, badge) {
+  return h(
+    'article',
+    { class: `card tone-${doc.tone}` },
+    h('div', { class: 'banner' }, h('span', { class: 'badge' }, badge ?? doc.tone), h('h3', null, doc.title)),
+    docBody(doc),
+  );
+}
+
+/** The host's metrics right now, from the hosts table the page keeps. */
+function metricsNow(row, thresholds) {
+  if (!row?.snapshot) return null;
+  return h(
+    'div',
+    { class: 'metrics-now' },
+    h('span', { class: 'small' }, 'Now on host'),
+    SIGNALS.map((sig) => {
+      const v = row.snapshot[sig.key];
+      const t = thresholds[sig.key];
+      return h('span', { class: v > t ? 'metric over' : 'metric' }, `${sig.label} ${num(v)}${sig.unit}`, sparkline(sig, row.history, t));
+    }),
+  );
+}
+
+/**
+ * Cards by name, so that a decision, a result or a resolution finds the card
+ * it belongs to whatever order the page learnt of them.
+ */
+export class Cards {
+  constructor({ approvals, feed, state, onDecide }) {
+    this.approvals = approvals;
+    this.feed = feed;
+    this.state = state;
+    this.onDecide = onDecide;
+    this.cards = new Map();
+    setInterval(() => this.tick(), 1000);
+  }
+
+  apply(item) {
+    const key = this.cards.has(item.card) ? item.card : (item.aliases.find((a) => this.cards.has(a)) ?? item.card);
+    let card = this.cards.get(key);
+    if (item.mode === 'reply' || item.mode === 'resolve') {
+      // Its card is gone from the page (or was never on it): the reply stands alone.
+      if (!card) return void this.create(item);
+      card.thread.append(this.reply(item));
+      if (item.mode === 'resolve' && !card.item.approval) card.el.classList.add('resolved');
+      return;
+    }
+    if (!card) card = this.create(item);
+    // A post for a card already shown (a backlog replay) must not undo a later update.
+    else if (item.mode === 'update') this.redraw(card, item);
+    for (const alias of item.aliases) this.cards.set(alias, card);
+  }
+
+  create(item) {
+    const el = h('article', { class: 'card', dataset: { card: item.card } });
+    const thread = h('div', { class: 'thread' });
+    const card = { el, thread, item };
+    this.cards.set(item.card, card);
+    this.redraw(card, item);
+    if (item.approval) this.approvals.prepend(el);
+    else this.feed.prepend(el);
+    this.trim();
+    return card;
+  }
+
+  redraw(card, item) {
+    card.item = item;
+    const { doc, approval } = item;
+    const pending = approval?.status === 'pending';
+    card.el.className = `card tone-${doc.tone}${approval ? ` approval status-${approval.status}` : ''}`;
+    if (approval) card.el.dataset.status = approval.status;
+    const banner = h(
+      'div',
+      { class: 'banner' },
+      h('span', { class: 'badge' }, badgeOf(item)),
+      h('h3', null, doc.title),
+      pending ? h('span', { class: 'countdown', dataset: { expires: approval.expires_at } }, countdown(Date.parse(approval.expires_at) - Date.now())) : null,
+      h('time', { class: 'small', datetime: item.at }, clock(item.at)),
+    );
+    const body = [
+      approval ? metricsNow(this.state.hosts.get(item.host), this.state.thresholds) : null,
+      // The countdown replaces the static expiry text of the document.
+      ...docBody(doc, new Set(pending ? ['Expires'] : [])),
+      approval && approval.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null,
+      doc.decide && pending ? this.buttons(item) : null,
+    ];
+    clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
+    if (approval) this.sortApprovals();
+  }
+
+  buttons(item) {
+    return h(
+      'div',
+      { class: 'decide' },
+      h('button', { class: 'approve', type: 'button', onclick: () => this.onDecide(item, 'approve') }, 'Approve…'),
+      h('button', { class: 'reject', type: 'button', onclick: () => this.onDecide(item, 'reject') }, 'Reject…'),
+    );
+  }
+
+  reply(item) {
+    return h(
+      'div',
+      { class: `reply tone-${item.doc.tone}` },
+      h('div', { class: 'reply-title' }, h('strong', null, item.doc.title), h('time', { class: 'small' }, clock(item.at))),
+      docBody(item.doc),
+    );
+  }
+
+  sortApprovals() {
+    const els = [...this.approvals.children];
+    const rank = (el) => (el.dataset.status === 'pending' ? 0 : 1);
+    const sorted = [...els].sort((a, b) => rank(a) - rank(b));
+    if (sorted.some((el, i) => el !== els[i])) this.approvals.append(...sorted);
+    const pending = els.filter((el) => el.dataset.status === 'pending').length;
+    this.state.onPending(pending);
+  }
+
+  /** Keep the page light: the newest 100 feed cards and 30 decided approvals. */
+  trim() {
+    for (const [container, max, keep] of [
+      [this.feed, 100, () => false],
+      [this.approvals, 30, (el) => el.dataset.status === 'pending'],
+    ]) {
+      const old = [...container.children].filter((el) => !keep(el)).slice(max);
+      for (const el of old) {
+        el.remove();
+        for (const [key, card] of this.cards) if (card.el === el) this.cards.delete(key);
+      }
+    }
+  }
+
+  tick() {
+    for (const el of document.querySelectorAll('.countdown[data-expires]')) {
+      const left = Date.parse(el.dataset.expires) - Date.now();
+      el.textContent = countdown(left);
+      el.classList.toggle('soon', left < 5 * 60_000);
+    }
+  }
+}
+
+/** The Approve / Reject dialog: notes, required to reject; the server's refusal shown as it says it. */
+export function decideDialog(onDecided) {
+  const dialog = $('#decide-dialog');
+  const notes = $('#decide-notes');
+  const error = $('#decide-error');
+  const confirm = $('#decide-confirm');
+  let current;
+
+  $('#decide-cancel').addEventListener('click', () => dialog.close());
+  $('#decide-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { item, verdict } = current;
+    const text = notes.value.trim();
+    if (verdict === 'reject' && text === '') {
+      error.textContent = 'A rejection needs notes: say why.';
+      notes.focus();
+      return;
+    }
+    confirm.disabled = true;
+    error.textContent = '';
+    try {
+      const result = await api.post(`/approvals/${encodeURIComponent(item.approval.id)}/${verdict}`, { notes: text });
+      dialog.close();
+      if (result.item) onDecided(result.item);
+    } catch (err) {
+      error.textContent = err instanceof ApiError ? err.message : 'The console could not reach the bot.';
+      if (err instanceof ApiError && err.body?.item) onDecided(err.body.item);
+    } finally {
+      confirm.disabled = false;
+    }
+  });
+
+  return (item, verdict) => {
+    current = { item, verdict };
+    $('#decide-title').textContent = `${verdict === 'approve' ? 'Approve' : 'Reject'}: ${item.doc.title}`;
+    clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
+    notes.value = '';
+    notes.placeholder = verdict === 'approve' ? 'Notes for the audit log (optional)' : 'Why is this rejected? (required)';
+    notes.required = verdict === 'reject';
+    error.textContent = '';
+    confirm.textContent = verdict === 'approve' ? 'Approve' : 'Reject';
+    confirm.className = verdict;
+    dialog.showModal();
+    notes.focus();
+  };
+}
