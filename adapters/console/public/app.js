@@ -28,12 +28,13 @@ function drawHosts() {
 function mergeHosts(rows) {
   for (const row of rows) state.hosts.set(row.host, row);
   drawHosts();
+  state.cards?.hostsChanged(new Set(rows.map((r) => r.host)));
 }
 
 async function refreshHosts() {
   const { hosts } = await api.get('/hosts');
-  state.hosts = new Map(hosts.map((r) => [r.host, r]));
-  drawHosts();
+  state.hosts = new Map();
+  mergeHosts(hosts);
 }
 
 async function runCommand(text) {
@@ -97,6 +98,7 @@ async function start() {
 
   const cards = new Cards({ approvals: $('#approvals'), feed: $('#feed'), state, onDecide: (item, verdict) => decide(item, verdict) });
   const decide = decideDialog((item) => cards.apply(item));
+  state.cards = cards;
   await refreshHosts();
   state.onPending(0);
   openFeed(

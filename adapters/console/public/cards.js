@@ -86,6 +86,18 @@ export class Cards {
     // A post for a card already shown (a backlog replay) must not undo a later update.
     else if (item.mode === 'update') this.redraw(card, item);
     for (const alias of item.aliases) this.cards.set(alias, card);
+    if (item.approval) this.sortApprovals();
+  }
+
+  /** Approval cards show their host's metrics now: refresh just that strip (not the buttons under a pointer). */
+  hostsChanged(hosts) {
+    for (const card of new Set(this.cards.values())) {
+      if (!card.item.approval || !hosts.has(card.item.host)) continue;
+      const strip = metricsNow(this.state.hosts.get(card.item.host), this.state.thresholds);
+      const old = card.el.querySelector('.metrics-now');
+      if (old && strip) old.replaceWith(strip);
+      else if (strip) card.el.firstElementChild.after(strip);
+    }
   }
 
   create(item) {
@@ -122,7 +134,6 @@ export class Cards {
       doc.decide && pending ? this.buttons(item) : null,
     ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
-    if (approval) this.sortApprovals();
   }
 
   buttons(item) {
@@ -213,7 +224,6 @@ export function decideDialog(onDecided) {
     clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
     notes.value = '';
     notes.placeholder = verdict === 'approve' ? 'Notes for the audit log (optional)' : 'Why is this rejected? (required)';
-    notes.required = verdict === 'reject';
     error.textContent = '';
     confirm.textContent = verdict === 'approve' ? 'Approve' : 'Reject';
     confirm.className = verdict;
