@@ -2,9 +2,10 @@ import { copyFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionJobs, eventually, useBot } from '../helpers/bot.js';
+import { actionJobs, useBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { launchBrowser, outputPath, type TestBrowser } from './browser.js';
+import { requestFirewall } from './fixtures.js';
 
 const t = useBot();
 const operator = `console:${userInfo().username}`;
@@ -26,16 +27,9 @@ afterAll(async () => {
 });
 
 let seq = 0;
-/** A host with a few snapshots of history and a firewall request on it. */
-async function firewallRequest(reason = 'open the health check port'): Promise<string> {
+async function firewallRequest(reason?: string): Promise<string> {
   const host = `web-${++seq}`;
-  for (const disk of [52, 55, 61, 64])
-    expect((await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: disk }) })).status).toBe(202);
-  await eventually(async () => ((await t.bot.request(`/v1/hosts/${host}`)).status === 200 ? true : undefined));
-  const r = await t.bot.request('/v1/requests/firewall', {
-    body: { host, action: 'open', port: 8443, protocol: 'tcp', reason, requested_by: 'slack:UREQ' },
-  });
-  expect(r.status).toBe(202);
+  await requestFirewall(t.bot, host, reason);
   return host;
 }
 

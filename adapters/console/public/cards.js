@@ -92,7 +92,7 @@ export class Cards {
   /** Approval cards show their host's metrics now: refresh just that strip (not the buttons under a pointer). */
   hostsChanged(hosts) {
     for (const card of new Set(this.cards.values())) {
-      if (!card.item.approval || !hosts.has(card.item.host)) continue;
+      if (card.item.approval?.status !== 'pending' || !hosts.has(card.item.host)) continue;
       const strip = metricsNow(this.state.hosts.get(card.item.host), this.state.thresholds);
       const old = card.el.querySelector('.metrics-now');
       if (old && strip) old.replaceWith(strip);
@@ -126,13 +126,20 @@ export class Cards {
       pending ? h('span', { class: 'countdown', dataset: { expires: approval.expires_at } }, countdown(Date.parse(approval.expires_at) - Date.now())) : null,
       h('time', { class: 'small', datetime: item.at }, clock(item.at)),
     );
-    const body = [
-      approval ? metricsNow(this.state.hosts.get(item.host), this.state.thresholds) : null,
-      // The countdown replaces the static expiry text of the document.
-      ...docBody(doc, new Set(pending ? ['Expires'] : [])),
+    const details = [
+      ...docBody(doc, new Set(pending ? ['Expires'] : ['Decision'])),
       approval && approval.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null,
-      doc.decide && pending ? this.buttons(item) : null,
     ];
+    // A decided request folds to its verdict, so the ones still waiting stay in view.
+    const decision = doc.fields.find((f) => f.label === 'Decision');
+    const body =
+      approval && !pending
+        ? [h('p', { class: 'verdict' }, decision?.value ?? ''), h('details', null, h('summary', null, 'Details'), details)]
+        : [
+            approval ? metricsNow(this.state.hosts.get(item.host), this.state.thresholds) : null,
+            ...details,
+            doc.decide && pending ? this.buttons(item) : null,
+          ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
   }
 
