@@ -107,7 +107,15 @@ export class ConsoleFeed {
   private async read(reader: Redis): Promise<void> {
     while (this.running) {
       try {
-        const reply = await reader.xread('COUNT', 500, 'BLOCK', this.options.blockMs, 'STREAMS', keys.events, this.cursor);
+        const reply = await reader.xread(
+          'COUNT',
+          500,
+          'BLOCK',
+          this.options.blockMs,
+          'STREAMS',
+          keys.events,
+          this.cursor,
+        );
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) continue;
         this.cursor = entries[entries.length - 1]![0];

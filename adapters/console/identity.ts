@@ -24,8 +24,7 @@ export const operatorNameSchema = z
  *   authenticate.
  */
 export type ConsoleMode =
-  | { readonly kind: 'local'; readonly user: string }
-  | { readonly kind: 'token'; readonly token: string };
+  { readonly kind: 'local'; readonly user: string } | { readonly kind: 'token'; readonly token: string };
 
 export class ConsoleConfigError extends Error {
   override readonly name = 'ConsoleConfigError';
@@ -33,8 +32,7 @@ export class ConsoleConfigError extends Error {
 
 export function consoleMode(httpHost: string, token: string | undefined, osUser: string): ConsoleMode {
   if (token !== undefined) return { kind: 'token', token };
-  if (!isLoopbackHost(httpHost))
-    throw new ConsoleConfigError(consoleTokenMissing(httpHost));
+  if (!isLoopbackHost(httpHost)) throw new ConsoleConfigError(consoleTokenMissing(httpHost));
   return { kind: 'local', user: operatorNameSchema.safeParse(osUser).success ? osUser : 'operator' };
 }
 
@@ -66,7 +64,8 @@ function loopbackHostHeader(host: string | undefined): boolean {
  * the browser says where it comes from, the same origin.
  */
 function crossSiteRefusal(facts: RequestFacts): string | undefined {
-  if (header(facts, CSRF_HEADER) !== '1') return `missing the ${CSRF_HEADER} header: requests must come from the console page`;
+  if (header(facts, CSRF_HEADER) !== '1')
+    return `missing the ${CSRF_HEADER} header: requests must come from the console page`;
   const site = header(facts, 'sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
   const origin = header(facts, 'origin');

@@ -187,6 +187,8 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
       ? approvalItem('', record, 'update', await services.history(record.host), services.now())
       : undefined;
     if (result.ok) return { ok: true, item };
-    return reply.code(REFUSAL_STATUS[result.reason]).send({ ok: false, reason: result.reason, message: result.message, item });
+    return reply
+      .code(REFUSAL_STATUS[result.reason])
+      .send({ ok: false, reason: result.reason, message: result.message, item });
   });
 }

@@ -110,7 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string
     );
   }
   const hostValid = !errors.some((e) => e.startsWith('HTTP_HOST:'));
-  if (raw.CONSOLE_TOKEN === undefined && hostValid && !isLoopbackHost(httpHost)) errors.push(consoleTokenMissing(httpHost));
+  if (raw.CONSOLE_TOKEN === undefined && hostValid && !isLoopbackHost(httpHost))
+    errors.push(consoleTokenMissing(httpHost));
   if (!result.success || errors.length > 0) return { ok: false, errors };
   return { ok: true, config: toConfig(result.data) };
 }

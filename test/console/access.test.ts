@@ -80,22 +80,21 @@ describe('on loopback without a token', () => {
   });
 
   it('validates what it is sent', async () => {
-    const command = await raw(t.bot.url, '/console/api/command', { body: { text: 'rm -rf /' }, headers: SAME_SITE });
-    expect(command).toMatchObject({ status: 400, body: { error: expect.stringContaining('/diagnose host-1') } });
-    const notes = await raw(t.bot.url, '/console/api/approvals/apr-0000000000000000/approve', {
-      body: { notes: 42 },
-      headers: SAME_SITE,
-    });
-    expect(notes).toMatchObject({ status: 400, body: { error: expect.stringContaining('notes') } });
-    const id = await raw(t.bot.url, '/console/api/approvals/../approve', { body: {}, headers: SAME_SITE });
-    expect(id.status).toBe(404);
-    const unknown = await raw(t.bot.url, '/console/api/approvals/apr-0000000000000000/approve', {
-      body: {},
-      headers: SAME_SITE,
-    });
-    expect(unknown).toMatchObject({ status: 404, body: { ok: false, reason: 'not_found' } });
-    const usage = await raw(t.bot.url, '/console/api/command', { body: { text: '/diagnose' }, headers: SAME_SITE });
-    expect(usage).toMatchObject({ status: 200, body: { ok: false, message: expect.stringContaining('Which host?') } });
+    const send = async (path: string, body: unknown) => {
+      const r = await raw(t.bot.url, `/console/api${path}`, { body, headers: SAME_SITE });
+      return { status: r.status, ...(r.body as { error?: string; message?: string; reason?: string }) };
+    };
+    const none = 'apr-0000000000000000';
+    expect(await send('/command', { text: 'rm -rf /' })).toMatchObject({ status: 400 });
+    expect((await send('/command', { text: 'rm -rf /' })).error).toContain('type a command such as /diagnose host-1');
+    expect((await send('/command', { text: '/diagnose', extra: 1 })).status).toBe(400);
+    expect((await send(`/approvals/${none}/approve`, { notes: 42 })).error).toMatch(/^notes: /);
+    expect((await send('/approvals/not-an-id/approve', {})).error).toMatch(/^id: not an approval id/);
+    expect((await send(`/approvals/${none}/delete`, {})).error).toMatch(/^verdict: /);
+    expect(await send(`/approvals/${none}/approve`, {})).toMatchObject({ status: 404, reason: 'not_found' });
+    const usage = await send('/command', { text: '/diagnose' });
+    expect(usage).toMatchObject({ status: 200, ok: false });
+    expect(usage.message).toContain('Which host? Usage: /diagnose <host>');
   });
 
   it('streams a backlog to a fresh page and resumes after Last-Event-ID', async () => {
@@ -126,9 +125,13 @@ describe('with CONSOLE_TOKEN', () => {
       const r = await raw(tokenBot.url, path);
       expect(r).toMatchObject({ status: 401, body: { mode: 'token' } });
     }
-    const wrong = await raw(tokenBot.url, '/console/api/session', { headers: { ...auth, authorization: 'Bearer nope' } });
+    const wrong = await raw(tokenBot.url, '/console/api/session', {
+      headers: { ...auth, authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
-    const nameless = await raw(tokenBot.url, '/console/api/session', { headers: { authorization: auth.authorization } });
+    const nameless = await raw(tokenBot.url, '/console/api/session', {
+      headers: { authorization: auth.authorization },
+    });
     expect(nameless.status).toBe(400);
     const ok = await raw(tokenBot.url, '/console/api/session', { headers: auth });
     expect(ok).toMatchObject({
@@ -164,7 +167,9 @@ describe('with CONSOLE_TOKEN', () => {
     const card = page.locator(`[data-card="approval:${id}"]`);
     await card.getByRole('button', { name: 'Approve…' }).click();
     await page.locator('#decide-confirm').click();
-    await page.locator('#decide-error', { hasText: 'console:bob is not an approver for firewall_port_change.' }).waitFor();
+    await page
+      .locator('#decide-error', { hasText: 'console:bob is not an approver for firewall_port_change.' })
+      .waitFor();
     expect((await t.bot.approvals.get(id))?.status).toBe('pending');
     await page.locator('#decide-cancel').click();
 

@@ -1,8 +1,10 @@
 import { copyFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionJobs, useBot } from '../helpers/bot.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 import { snapshot } from '../helpers/core.js';
 import { launchBrowser, outputPath, type TestBrowser } from './browser.js';
 import { requestFirewall } from './fixtures.js';
@@ -10,7 +12,8 @@ import { requestFirewall } from './fixtures.js';
 const t = useBot();
 const operator = `console:${userInfo().username}`;
 const XSS_REASON = 'new health check <img src=x onerror="window.__xss=1">';
-const XSS_NOTES = '<b>checked</b> with the app team <script>window.__xss=2</script><img src=x onerror="window.__xss=3">';
+const XSS_NOTES =
+  '<b>checked</b> with the app team <script>window.__xss=2</script><img src=x onerror="window.__xss=3">';
 
 let browser: TestBrowser;
 let page: Page;
@@ -129,8 +132,7 @@ describe('the web console', () => {
 
   it('shows auto-heal notices in the feed, and a host page with its history', async () => {
     const host = `db-${++seq}`;
-    for (const disk of [70, 80, 93])
-      await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: disk }) });
+    for (const disk of [70, 80, 93]) await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: disk }) });
     await page.locator('#feed .card', { hasText: `Auto-heal on ${host}: disk_cleanup` }).waitFor();
     await page.locator(`#hosts-body tr[data-host="${host}"] a`).click();
     await page.locator('#host-view .host-banner', { hasText: host }).waitFor();
@@ -158,6 +160,7 @@ describe('the web console', () => {
   it('keeps a screenshot of the overview', async () => {
     await page.setViewportSize({ width: 1600, height: 1000 });
     await page.screenshot({ path: await outputPath('console-overview.png') });
-    if (process.env.UPDATE_CONSOLE_SCREENSHOT) await copyFile(await outputPath('console-overview.png'), 'docs/console.png');
+    if (process.env.UPDATE_CONSOLE_SCREENSHOT)
+      await copyFile(await outputPath('console-overview.png'), join(REPO_ROOT, 'docs/console.png'));
   });
 });

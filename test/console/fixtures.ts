@@ -3,7 +3,11 @@ import { eventually, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 
 /** A host with a few snapshots of history and a firewall change requested on it by slack:UREQ. */
-export async function requestFirewall(bot: TestBot, host: string, reason = 'open the health check port'): Promise<void> {
+export async function requestFirewall(
+  bot: TestBot,
+  host: string,
+  reason = 'open the health check port',
+): Promise<void> {
   for (const disk of [52, 55, 61, 64])
     expect((await bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: disk }) })).status).toBe(202);
   await eventually(async () => ((await bot.request(`/v1/hosts/${host}`)).status === 200 ? true : undefined));

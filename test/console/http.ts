@@ -69,7 +69,8 @@ export async function readEvents(
         buffer = buffer.slice(end + 2);
         const field = (name: string) => block.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
         const data = field('data');
-        if (data !== undefined) events.push({ event: field('event') ?? 'message', id: field('id'), data: JSON.parse(data) });
+        if (data !== undefined)
+          events.push({ event: field('event') ?? 'message', id: field('id'), data: JSON.parse(data) });
       }
       if (done(events)) break;
     }

@@ -35,9 +35,9 @@ describe('console identity', () => {
   it('refuses state changes without the console header or from another origin', () => {
     const same = { host: '127.0.0.1:8080', 'x-healgate-console': '1' };
     expect(identify(local, post(same)).ok).toBe(true);
-    expect(identify(local, post({ ...same, origin: 'http://127.0.0.1:8080', 'sec-fetch-site': 'same-origin' })).ok).toBe(
-      true,
-    );
+    expect(
+      identify(local, post({ ...same, origin: 'http://127.0.0.1:8080', 'sec-fetch-site': 'same-origin' })).ok,
+    ).toBe(true);
     expect(identify(local, post({ host: same.host }))).toMatchObject({ status: 403 });
     expect(identify(local, post({ ...same, origin: 'http://127.0.0.1:9999' }))).toMatchObject({ status: 403 });
     expect(identify(local, post({ ...same, 'sec-fetch-site': 'same-site' }))).toMatchObject({ status: 403 });

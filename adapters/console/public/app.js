@@ -22,7 +22,9 @@ function drawHosts() {
   renderHostsTable($('#hosts-body'), rows, state.thresholds);
   $('#stat-hosts').textContent = String(rows.length);
   $('#stat-incidents').textContent = String(rows.reduce((n, r) => n + r.open_incidents, 0));
-  $('#stat-attention').textContent = String(rows.filter((r) => r.decision && r.decision.decision !== 'NO_ACTION').length);
+  $('#stat-attention').textContent = String(
+    rows.filter((r) => r.decision && r.decision.decision !== 'NO_ACTION').length,
+  );
 }
 
 function mergeHosts(rows) {
@@ -96,7 +98,12 @@ async function start() {
   $('#signout').hidden = session.mode !== 'token';
   setupAudit(session.audit_types);
 
-  const cards = new Cards({ approvals: $('#approvals'), feed: $('#feed'), state, onDecide: (item, verdict) => decide(item, verdict) });
+  const cards = new Cards({
+    approvals: $('#approvals'),
+    feed: $('#feed'),
+    state,
+    onDecide: (item, verdict) => decide(item, verdict),
+  });
   const decide = decideDialog((item) => cards.apply(item));
   state.cards = cards;
   await refreshHosts();

@@ -4,14 +4,28 @@ import { docCard } from './cards.js';
 import { $, clear, h } from './dom.js';
 
 const when = (ts) =>
-  new Date(ts).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  new Date(ts).toLocaleString([], {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 
 function entriesTable(entries) {
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No entries match.');
   return h(
     'table',
     { class: 'table audit-entries' },
-    h('thead', null, h('tr', null, ['Time', 'Type', 'Host', 'Actor', 'Outcome', 'Notes', 'Approval'].map((t) => h('th', null, t)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['Time', 'Type', 'Host', 'Actor', 'Outcome', 'Notes', 'Approval'].map((t) => h('th', null, t)),
+      ),
+    ),
     h(
       'tbody',
       null,

@@ -20,7 +20,9 @@ function fields(doc, skip) {
   return h(
     'dl',
     { class: 'fields' },
-    doc.fields.filter((f) => !skip.has(f.label)).map((f) => h('div', { class: 'field' }, h('dt', null, f.label), h('dd', null, f.value))),
+    doc.fields
+      .filter((f) => !skip.has(f.label))
+      .map((f) => h('div', { class: 'field' }, h('dt', null, f.label), h('dd', null, f.value))),
   );
 }
 
@@ -28,7 +30,13 @@ function fields(doc, skip) {
 export function docBody(doc, skip = new Set()) {
   return [
     doc.fields.length > 0 ? fields(doc, skip) : null,
-    doc.lines.length > 0 ? h('ul', { class: 'lines' }, doc.lines.map((l) => h('li', null, l))) : null,
+    doc.lines.length > 0
+      ? h(
+          'ul',
+          { class: 'lines' },
+          doc.lines.map((l) => h('li', null, l)),
+        )
+      : null,
     doc.footer ? h('footer', { class: 'small' }, doc.footer) : null,
   ];
 }
@@ -53,7 +61,12 @@ function metricsNow(row, thresholds) {
     SIGNALS.map((sig) => {
       const v = row.snapshot[sig.key];
       const t = thresholds[sig.key];
-      return h('span', { class: v > t ? 'metric over' : 'metric' }, `${sig.label} ${num(v)}${sig.unit}`, sparkline(sig, row.history, t));
+      return h(
+        'span',
+        { class: v > t ? 'metric over' : 'metric' },
+        `${sig.label} ${num(v)}${sig.unit}`,
+        sparkline(sig, row.history, t),
+      );
     }),
   );
 }
@@ -123,7 +136,13 @@ export class Cards {
       { class: 'banner' },
       h('span', { class: 'badge' }, badgeOf(item)),
       h('h3', null, doc.title),
-      pending ? h('span', { class: 'countdown', dataset: { expires: approval.expires_at } }, countdown(Date.parse(approval.expires_at) - Date.now())) : null,
+      pending
+        ? h(
+            'span',
+            { class: 'countdown', dataset: { expires: approval.expires_at } },
+            countdown(Date.parse(approval.expires_at) - Date.now()),
+          )
+        : null,
       h('time', { class: 'small', datetime: item.at }, clock(item.at)),
     );
     const details = [
@@ -134,7 +153,10 @@ export class Cards {
     const decision = doc.fields.find((f) => f.label === 'Decision');
     const body =
       approval && !pending
-        ? [h('p', { class: 'verdict' }, decision?.value ?? ''), h('details', null, h('summary', null, 'Details'), details)]
+        ? [
+            h('p', { class: 'verdict' }, decision?.value ?? ''),
+            h('details', null, h('summary', null, 'Details'), details),
+          ]
         : [
             approval ? metricsNow(this.state.hosts.get(item.host), this.state.thresholds) : null,
             ...details,
@@ -156,7 +178,12 @@ export class Cards {
     return h(
       'div',
       { class: `reply tone-${item.doc.tone}` },
-      h('div', { class: 'reply-title' }, h('strong', null, item.doc.title), h('time', { class: 'small' }, clock(item.at))),
+      h(
+        'div',
+        { class: 'reply-title' },
+        h('strong', null, item.doc.title),
+        h('time', { class: 'small' }, clock(item.at)),
+      ),
       docBody(item.doc),
     );
   }
@@ -230,7 +257,8 @@ export function decideDialog(onDecided) {
     $('#decide-title').textContent = `${verdict === 'approve' ? 'Approve' : 'Reject'}: ${item.doc.title}`;
     clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
     notes.value = '';
-    notes.placeholder = verdict === 'approve' ? 'Notes for the audit log (optional)' : 'Why is this rejected? (required)';
+    notes.placeholder =
+      verdict === 'approve' ? 'Notes for the audit log (optional)' : 'Why is this rejected? (required)';
     error.textContent = '';
     confirm.textContent = verdict === 'approve' ? 'Approve' : 'Reject';
     confirm.className = verdict;

@@ -16,7 +16,9 @@ export function scaleMax(signal, values, threshold) {
 
 function points(values, width, height, max) {
   const step = values.length > 1 ? width / (values.length - 1) : 0;
-  return values.map((v, i) => `${(i * step).toFixed(1)},${(height - (Math.min(v, max) / max) * height).toFixed(1)}`).join(' ');
+  return values
+    .map((v, i) => `${(i * step).toFixed(1)},${(height - (Math.min(v, max) / max) * height).toFixed(1)}`)
+    .join(' ');
 }
 
 /** The small chart in a table cell. */
@@ -30,7 +32,10 @@ export function sparkline(signal, history, threshold) {
   const y = height - (Math.min(threshold, max) / max) * height;
   svg.append(
     s('line', { class: 'threshold', x1: 0, x2: width, y1: y, y2: y }),
-    s('polyline', { class: values.at(-1) > threshold ? 'line over' : 'line', points: points(values, width, height, max) }),
+    s('polyline', {
+      class: values.at(-1) > threshold ? 'line over' : 'line',
+      points: points(values, width, height, max),
+    }),
   );
   return svg;
 }
@@ -44,18 +49,36 @@ export function historyChart(signal, history, threshold) {
   const w = width - pad.left - pad.right;
   const ht = height - pad.top - pad.bottom;
   const max = scaleMax(signal, values, threshold);
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${signal.label} history` });
+  const svg = s('svg', {
+    class: 'chart',
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': `${signal.label} history`,
+  });
   const g = s('g', { transform: `translate(${pad.left},${pad.top})` });
   svg.append(g);
   for (const f of [0, 0.5, 1]) {
     const y = ht - f * ht;
-    g.append(s('line', { class: 'grid', x1: 0, x2: w, y1: y, y2: y }), s('text', { class: 'axis', x: -6, y: y + 4, 'text-anchor': 'end' }, num(f * max)));
+    g.append(
+      s('line', { class: 'grid', x1: 0, x2: w, y1: y, y2: y }),
+      s('text', { class: 'axis', x: -6, y: y + 4, 'text-anchor': 'end' }, num(f * max)),
+    );
   }
   const ty = ht - (Math.min(threshold, max) / max) * ht;
-  g.append(s('line', { class: 'threshold', x1: 0, x2: w, y1: ty, y2: ty }), s('text', { class: 'axis threshold-label', x: w, y: ty - 4, 'text-anchor': 'end' }, `threshold ${num(threshold)}${signal.unit}`));
+  g.append(
+    s('line', { class: 'threshold', x1: 0, x2: w, y1: ty, y2: ty }),
+    s(
+      'text',
+      { class: 'axis threshold-label', x: w, y: ty - 4, 'text-anchor': 'end' },
+      `threshold ${num(threshold)}${signal.unit}`,
+    ),
+  );
   if (values.length > 1) {
     const line = points(values, w, ht, max);
-    g.append(s('polygon', { class: 'area', points: `0,${ht} ${line} ${w},${ht}` }), s('polyline', { class: 'line', points: line }));
+    g.append(
+      s('polygon', { class: 'area', points: `0,${ht} ${line} ${w},${ht}` }),
+      s('polyline', { class: 'line', points: line }),
+    );
     const first = new Date(history[0][0]);
     const last = new Date(history.at(-1)[0]);
     const fmt = (d) => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -68,7 +91,16 @@ export function historyChart(signal, history, threshold) {
   return h(
     'figure',
     { class: 'chart-box' },
-    h('figcaption', null, signal.label, h('span', { class: latest > threshold ? 'value over' : 'value' }, latest === undefined ? '—' : `${num(latest)}${signal.unit}`)),
+    h(
+      'figcaption',
+      null,
+      signal.label,
+      h(
+        'span',
+        { class: latest > threshold ? 'value over' : 'value' },
+        latest === undefined ? '—' : `${num(latest)}${signal.unit}`,
+      ),
+    ),
     svg,
   );
 }
@@ -82,7 +114,9 @@ export function probabilityBar(probabilities) {
     const seg = h('span', { class: `seg seg-${i}` });
     seg.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
     bar.append(seg);
-    legend.append(h('span', { class: `key key-${i}` }, `${names[i]} ${(p * 100).toFixed(p > 0.995 && p < 1 ? 1 : 0)}%`));
+    legend.append(
+      h('span', { class: `key key-${i}` }, `${names[i]} ${(p * 100).toFixed(p > 0.995 && p < 1 ? 1 : 0)}%`),
+    );
   });
   return h('div', { class: 'probs' }, bar, legend);
 }

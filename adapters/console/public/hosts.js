@@ -8,7 +8,11 @@ const DECISION_LABEL = { HITL_REQUIRED: 'Human needed', AUTO_HEAL: 'Auto-heal', 
 
 export function decisionChip(decision) {
   const d = decision?.decision;
-  return h('span', { class: `chip decision-${d ?? 'none'}`, title: decision?.rule ?? '' }, DECISION_LABEL[d] ?? 'no decision');
+  return h(
+    'span',
+    { class: `chip decision-${d ?? 'none'}`, title: decision?.rule ?? '' },
+    DECISION_LABEL[d] ?? 'no decision',
+  );
 }
 
 export function agentChip(agent) {
@@ -23,7 +27,12 @@ function metricCell(row, sig, thresholds) {
   const v = row.snapshot?.[sig.key];
   if (v === undefined) return h('td', { class: 'metric-cell' }, '—');
   const t = thresholds[sig.key];
-  return h('td', { class: v > t ? 'metric-cell over' : 'metric-cell' }, h('span', { class: 'value' }, `${num(v)}${sig.unit}`), sparkline(sig, row.history, t));
+  return h(
+    'td',
+    { class: v > t ? 'metric-cell over' : 'metric-cell' },
+    h('span', { class: 'value' }, `${num(v)}${sig.unit}`),
+    sparkline(sig, row.history, t),
+  );
 }
 
 /** Rows in order of urgency: who needs a human first, then auto-heals, then the healthy, by name. */
@@ -39,7 +48,13 @@ export function sortRows(rows) {
 export function renderHostsTable(tbody, rows, thresholds) {
   clear(tbody);
   if (rows.length === 0) {
-    tbody.append(h('tr', null, h('td', { colspan: 9, class: 'empty' }, 'No hosts yet: post a snapshot to /v1/metrics or start an agent.')));
+    tbody.append(
+      h(
+        'tr',
+        null,
+        h('td', { colspan: 9, class: 'empty' }, 'No hosts yet: post a snapshot to /v1/metrics or start an agent.'),
+      ),
+    );
     return;
   }
   for (const row of sortRows(rows)) {
@@ -75,19 +90,49 @@ export async function renderHostPage(root, host, state, runCommand) {
     h(
       'section',
       { class: `card tone-${tone} host-banner` },
-      h('div', { class: 'banner' }, h('span', { class: 'badge' }, DECISION_LABEL[d?.decision] ?? 'no decision'), h('h3', null, host), agentChip(detail.agent)),
+      h(
+        'div',
+        { class: 'banner' },
+        h('span', { class: 'badge' }, DECISION_LABEL[d?.decision] ?? 'no decision'),
+        h('h3', null, host),
+        agentChip(detail.agent),
+      ),
       h(
         'dl',
         { class: 'fields' },
         h('div', { class: 'field' }, h('dt', null, 'Decision'), h('dd', null, d ? `${d.decision} (${d.rule})` : '—')),
-        h('div', { class: 'field' }, h('dt', null, 'Model'), h('dd', null, d ? `${d.model_class} p=${(d.confidence * 100).toFixed(1)}%` : '—')),
-        h('div', { class: 'field' }, h('dt', null, 'Updated'), h('dd', null, `${clock(detail.updated_at)} (${ago(Date.now() - Date.parse(detail.updated_at))})`)),
+        h(
+          'div',
+          { class: 'field' },
+          h('dt', null, 'Model'),
+          h('dd', null, d ? `${d.model_class} p=${(d.confidence * 100).toFixed(1)}%` : '—'),
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('dt', null, 'Updated'),
+          h('dd', null, `${clock(detail.updated_at)} (${ago(Date.now() - Date.parse(detail.updated_at))})`),
+        ),
         h('div', { class: 'field' }, h('dt', null, 'Policy'), h('dd', null, d?.policy ?? '—')),
       ),
-      d?.reasons?.length ? h('ul', { class: 'lines' }, d.reasons.map((r) => h('li', null, r))) : null,
-      h('div', { class: 'decide' }, h('button', { type: 'button', onclick: () => runCommand(`/diagnose ${host}`) }, `Diagnose ${host}`)),
+      d?.reasons?.length
+        ? h(
+            'ul',
+            { class: 'lines' },
+            d.reasons.map((r) => h('li', null, r)),
+          )
+        : null,
+      h(
+        'div',
+        { class: 'decide' },
+        h('button', { type: 'button', onclick: () => runCommand(`/diagnose ${host}`) }, `Diagnose ${host}`),
+      ),
     ),
-    h('div', { class: 'charts' }, SIGNALS.map((sig) => historyChart(sig, detail.history, state.thresholds[sig.key]))),
+    h(
+      'div',
+      { class: 'charts' },
+      SIGNALS.map((sig) => historyChart(sig, detail.history, state.thresholds[sig.key])),
+    ),
     h(
       'section',
       { class: 'panel' },
@@ -97,12 +142,28 @@ export async function renderHostPage(root, host, state, runCommand) {
         : h(
             'table',
             { class: 'table' },
-            h('thead', null, h('tr', null, ['Signal', 'Value', 'Threshold', 'Opened', 'Approval'].map((t) => h('th', null, t)))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                ['Signal', 'Value', 'Threshold', 'Opened', 'Approval'].map((t) => h('th', null, t)),
+              ),
+            ),
             h(
               'tbody',
               null,
               detail.incidents.map((i) =>
-                h('tr', null, h('td', null, i.signal ?? ''), h('td', { class: 'num' }, i.value ?? ''), h('td', { class: 'num' }, i.threshold ?? ''), h('td', null, i.opened_at ?? ''), h('td', null, i.approval_id ?? '—')),
+                h(
+                  'tr',
+                  null,
+                  h('td', null, i.signal ?? ''),
+                  h('td', { class: 'num' }, i.value ?? ''),
+                  h('td', { class: 'num' }, i.threshold ?? ''),
+                  h('td', null, i.opened_at ?? ''),
+                  h('td', null, i.approval_id ?? '—'),
+                ),
               ),
             ),
           ),
