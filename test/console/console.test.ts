@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionJobs, useBot } from '../helpers/bot.js';
+import { EventLog } from '../../src/events/log.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { snapshot } from '../helpers/core.js';
 import { launchBrowser, outputPath, type TestBrowser } from './browser.js';
@@ -45,6 +46,7 @@ async function approvalCard(host: string): Promise<string> {
 }
 
 const card = (id: string) => page.locator(`[data-card="approval:${id}"]`);
+let firstApproval = '';
 
 describe('the web console', () => {
   it('shows a new host and its approval live, approves with notes, and audits them as text', async () => {
@@ -52,6 +54,7 @@ describe('the web console', () => {
     // No reload: the row comes from the feed's host updates, the card from the events stream.
     await page.locator(`#hosts-body tr[data-host="${host}"]`).waitFor();
     const id = await approvalCard(host);
+    firstApproval = id;
     const pending = card(id);
     expect(await pending.getAttribute('data-status')).toBe('pending');
     const text = (await pending.textContent()) ?? '';
@@ -73,9 +76,34 @@ describe('the web console', () => {
     expect(await card(id).getByRole('button', { name: 'Approve…' }).count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
 
-    // No agent runs in this test: the approved action waits on the host's queue, once.
+    // No agent runs in this test: the approved action waits on the host's queue, once…
     const jobs = await actionJobs(t.redis, host);
     expect(jobs.map((j) => j.id)).toEqual([id]);
+    // …and the result an agent reports joins the card's thread.
+    await new EventLog(t.redis.client()).publish({
+      type: 'action.result',
+      host,
+      job_id: id,
+      trigger: 'approval',
+      approval_id: id,
+      incident_ids: [],
+      outcome: 'dry_run',
+      dry_run: true,
+      actions: [
+        {
+          id: 'firewall_port_change',
+          outcome: 'dry_run',
+          steps: [
+            { argv: ['ufw', 'allow', '8443/tcp'], exit_code: null, timed_out: false, duration_ms: 0, output: '' },
+          ],
+        },
+      ],
+      verify: null,
+      detail: 'dry-run: nothing was changed',
+    });
+    const reply = card(id).locator('.thread .reply', { hasText: `firewall_port_change on ${host}: dry-run` });
+    await reply.waitFor();
+    expect(await reply.textContent()).toContain('would run: ufw allow 8443/tcp');
 
     await page.locator('a[href="#/audit"]').click();
     const row = page.locator('#audit-entries tr[data-type="approval.approved"]', { hasText: id });
@@ -97,6 +125,11 @@ describe('the web console', () => {
     expect(result.ok).toBe(true);
     await page.locator(`[data-card="approval:${id}"][data-status="approved"]`).waitFor();
     expect(await card(id).textContent()).toContain('Approved by slack:UAPPROVER: approved from Slack');
+
+    const late = await approvalCard(await firewallRequest());
+    expect((await t.bot.approvals.expire(late)).ok).toBe(true);
+    await page.locator(`[data-card="approval:${late}"][data-status="expired"]`).waitFor();
+    expect(await card(late).textContent()).toContain('Expired — no action taken');
   });
 
   it('needs notes to reject, then shows the rejection', async () => {
@@ -152,8 +185,11 @@ describe('the web console', () => {
     expect(await card(id).getAttribute('data-status')).toBe('pending');
     expect(await page.locator('#approvals [data-status="rejected"]').count()).toBe(1);
     expect(await page.locator('#approvals [data-status="approved"]').count()).toBe(2);
+    expect(await page.locator('#approvals [data-status="expired"]').count()).toBe(1);
     await page.locator('#feed .card', { hasText: 'Auto-heal on db-' }).waitFor();
     expect(await page.locator('#pending-count').textContent()).toBe('2');
+    // The first test's result, replayed from the stream into its card's thread, once.
+    expect(await card(firstApproval).locator('.thread .reply').count()).toBe(1);
     expect(await card(id).textContent()).toContain('Now on host');
   });
 
