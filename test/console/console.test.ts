@@ -166,12 +166,23 @@ describe('the web console', () => {
   it('shows auto-heal notices in the feed, and a host page with its history', async () => {
     const host = `db-${++seq}`;
     for (const disk of [70, 80, 93]) await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: disk }) });
-    await page.locator('#feed .card', { hasText: `Auto-heal on ${host}: disk_cleanup` }).waitFor();
+    const notice = page.locator('#feed .card', { hasText: `Auto-heal on ${host}: disk_cleanup` });
+    await notice.waitFor();
+    expect(await notice.locator('.badge').textContent()).toBe('Auto-heal');
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 50 }) });
+    await notice.locator('.reply', { hasText: 'Disk back to 50% (threshold 85)' }).waitFor();
+    expect(await notice.getAttribute('class')).toContain('resolved');
+    expect(await notice.locator('.badge').textContent()).toBe('Resolved');
     await page.locator(`#hosts-body tr[data-host="${host}"] a`).click();
     await page.locator('#host-view .host-banner', { hasText: host }).waitFor();
     expect(await page.locator('#host-view .chart-box').count()).toBe(4);
-    expect(await page.locator('#host-view .chart-box', { hasText: 'Disk' }).textContent()).toContain('93%');
-    expect(await page.locator('#host-view').textContent()).toContain('disk_usage');
+    expect(await page.locator('#host-view .chart-box', { hasText: 'Disk' }).textContent()).toContain('50%');
+    const line = await page
+      .locator('#host-view .chart-box', { hasText: 'Disk' })
+      .locator('polyline')
+      .getAttribute('points');
+    expect(line?.split(' ')).toHaveLength(4);
+    expect(await page.locator('#host-view').textContent()).toContain('Open incidents (0)');
     await page.locator('a[href="#/"]').first().click();
     await page.locator('#overview').waitFor();
   });

@@ -1,7 +1,7 @@
 // MessageDocs (the same facts every chat shows) drawn as cards.
 import { api, ApiError } from './api.js';
 import { probabilityBar, sparkline, SIGNALS } from './charts.js';
-import { $, clear, clock, countdown, h, num } from './dom.js';
+import { $, clear, clock, countdown, h, num, s } from './dom.js';
 
 const STATUS_BADGE = { pending: 'Approval needed', approved: 'Approved', rejected: 'Rejected', expired: 'Expired' };
 const TYPE_BADGE = {
@@ -16,13 +16,38 @@ function badgeOf(item) {
   return TYPE_BADGE[item.type]?.(item.doc) ?? item.doc.tone;
 }
 
+const BARS = '▁▂▃▄▅▆▇█';
+const TRAILING_BARS = new RegExp(`^(.*?)\\s*([${BARS}]{2,})$`, 's');
+
+/** The documents' text trends ("▁▂▅█", for chat) drawn as a small bar chart. */
+function barChart(bars) {
+  const width = 3;
+  const svg = s('svg', {
+    class: 'bars',
+    viewBox: `0 0 ${bars.length * width} 16`,
+    width: bars.length * width,
+    height: 16,
+  });
+  svg.append(s('title', null, 'recent trend'));
+  [...bars].forEach((c, i) => {
+    const level = (BARS.indexOf(c) + 1) / BARS.length;
+    svg.append(s('rect', { x: i * width, y: 16 - level * 16, width: width - 1, height: level * 16 }));
+  });
+  return svg;
+}
+
+function fieldValue(value) {
+  const m = TRAILING_BARS.exec(value);
+  return m ? [m[1], ' ', barChart(m[2])] : [value];
+}
+
 function fields(doc, skip) {
   return h(
     'dl',
     { class: 'fields' },
     doc.fields
       .filter((f) => !skip.has(f.label))
-      .map((f) => h('div', { class: 'field' }, h('dt', null, f.label), h('dd', null, f.value))),
+      .map((f) => h('div', { class: 'field' }, h('dt', null, f.label), h('dd', null, fieldValue(f.value)))),
   );
 }
 
@@ -92,7 +117,11 @@ export class Cards {
       // Its card is gone from the page (or was never on it): the reply stands alone.
       if (!card) return void this.create(item);
       card.thread.append(this.reply(item));
-      if (item.mode === 'resolve' && !card.item.approval) card.el.classList.add('resolved');
+      if (item.mode === 'resolve' && !card.item.approval) {
+        card.el.classList.replace(`tone-${card.item.doc.tone}`, 'tone-ok');
+        card.el.classList.add('resolved');
+        card.el.querySelector('.badge').textContent = 'Resolved';
+      }
       return;
     }
     if (!card) card = this.create(item);
@@ -145,22 +174,25 @@ export class Cards {
         : null,
       h('time', { class: 'small', datetime: item.at }, clock(item.at)),
     );
-    const details = [
-      ...docBody(doc, new Set(pending ? ['Expires'] : ['Decision'])),
-      approval && approval.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null,
-    ];
-    // A decided request folds to its verdict, so the ones still waiting stay in view.
+    // On a card the title names the host and the bar the model's view: those fields would repeat them.
+    const skip = new Set(approval ? ['Host', 'Model', pending ? 'Expires' : 'Decision'] : []);
+    const [fieldList, lines, footer] = docBody(doc, skip);
+    const bar = approval?.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null;
     const decision = doc.fields.find((f) => f.label === 'Decision');
-    const body =
-      approval && !pending
+    const body = !approval
+      ? [fieldList, lines, footer]
+      : pending
         ? [
-            h('p', { class: 'verdict' }, decision?.value ?? ''),
-            h('details', null, h('summary', null, 'Details'), details),
+            metricsNow(this.state.hosts.get(item.host), this.state.thresholds),
+            fieldList,
+            lines,
+            h('div', { class: 'card-bottom' }, bar, doc.decide ? this.buttons(item) : null),
+            footer,
           ]
-        : [
-            approval ? metricsNow(this.state.hosts.get(item.host), this.state.thresholds) : null,
-            ...details,
-            doc.decide && pending ? this.buttons(item) : null,
+        : // A decided request folds to its verdict, so the ones still waiting stay in view.
+          [
+            h('p', { class: 'verdict' }, decision?.value ?? ''),
+            h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
           ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
   }
@@ -254,7 +286,8 @@ export function decideDialog(onDecided) {
 
   return (item, verdict) => {
     current = { item, verdict };
-    $('#decide-title').textContent = `${verdict === 'approve' ? 'Approve' : 'Reject'}: ${item.doc.title}`;
+    $('#decide-title').textContent = `${verdict === 'approve' ? 'Approve' : 'Reject'} the request on ${item.host}?`;
+    $('#decide-who').textContent = `Recorded in the audit log as ${$('#who').textContent}.`;
     clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
     notes.value = '';
     notes.placeholder =

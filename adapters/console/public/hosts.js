@@ -19,8 +19,12 @@ export function agentChip(agent) {
   if (!agent) return h('span', { class: 'chip agent-none' }, 'no agent');
   const age = Date.now() - Date.parse(agent.last_seen);
   return agent.alive
-    ? h('span', { class: 'chip agent-alive', title: agent.version ?? '' }, `agent ${ago(age)}`)
-    : h('span', { class: 'chip agent-silent', title: agent.last_seen }, `agent silent ${ago(age)}`);
+    ? h(
+        'span',
+        { class: 'chip agent-alive', title: `agent ${agent.version ?? ''}, last heartbeat ${ago(age)}` },
+        'alive',
+      )
+    : h('span', { class: 'chip agent-silent', title: `last heartbeat ${agent.last_seen}` }, `silent ${ago(age)}`);
 }
 
 function metricCell(row, sig, thresholds) {
