@@ -74,6 +74,9 @@ describe('the web console', () => {
     const decided = (await card(id).textContent()) ?? '';
     expect(decided).toContain(`Approved by ${userInfo().username} (${operator}): ${XSS_NOTES}`);
     expect(await card(id).getByRole('button', { name: 'Approve…' }).count()).toBe(0);
+    // Decided, it leaves the requests waiting for a human and joins the feed.
+    expect(await page.locator(`#feed [data-card="approval:${id}"]`).count()).toBe(1);
+    expect(await page.locator('#approvals .card').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
 
     // No agent runs in this test: the approved action waits on the host's queue, once…
@@ -194,9 +197,9 @@ describe('the web console', () => {
     await page.locator('#live.on').waitFor();
     await card(id).waitFor();
     expect(await card(id).getAttribute('data-status')).toBe('pending');
-    expect(await page.locator('#approvals [data-status="rejected"]').count()).toBe(1);
-    expect(await page.locator('#approvals [data-status="approved"]').count()).toBe(2);
-    expect(await page.locator('#approvals [data-status="expired"]').count()).toBe(1);
+    expect(await page.locator('#feed [data-status="rejected"]').count()).toBe(1);
+    expect(await page.locator('#feed [data-status="approved"]').count()).toBe(2);
+    expect(await page.locator('#feed [data-status="expired"]').count()).toBe(1);
     await page.locator('#feed .card', { hasText: 'Auto-heal on db-' }).waitFor();
     expect(await page.locator('#pending-count').textContent()).toBe('2');
     // The first test's result, replayed from the stream into its card's thread, once.

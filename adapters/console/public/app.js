@@ -12,7 +12,7 @@ const state = {
   onPending: (n) => {
     $('#pending-count').textContent = String(n);
     $('#stat-pending').textContent = String(n);
-    $('#approvals-empty').hidden = n > 0 || $('#approvals').children.length > 0;
+    $('#approvals-empty').hidden = n > 0;
     document.title = n > 0 ? `(${n}) healgate console` : 'healgate console';
   },
 };

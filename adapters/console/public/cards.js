@@ -128,7 +128,7 @@ export class Cards {
     // A post for a card already shown (a backlog replay) must not undo a later update.
     else if (item.mode === 'update') this.redraw(card, item);
     for (const alias of item.aliases) this.cards.set(alias, card);
-    if (item.approval) this.sortApprovals();
+    if (item.approval) this.countPending();
   }
 
   /** Approval cards show their host's metrics now: refresh just that strip (not the buttons under a pointer). */
@@ -148,10 +148,14 @@ export class Cards {
     const card = { el, thread, item };
     this.cards.set(item.card, card);
     this.redraw(card, item);
-    if (item.approval) this.approvals.prepend(el);
-    else this.feed.prepend(el);
     this.trim();
     return card;
+  }
+
+  /** Requests waiting for a human stay on top; once decided they join the feed, as news. */
+  place(card) {
+    const container = card.item.approval?.status === 'pending' ? this.approvals : this.feed;
+    if (card.el.parentElement !== container) container.prepend(card.el);
   }
 
   redraw(card, item) {
@@ -195,6 +199,7 @@ export class Cards {
             h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
           ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
+    this.place(card);
   }
 
   buttons(item) {
@@ -220,26 +225,15 @@ export class Cards {
     );
   }
 
-  sortApprovals() {
-    const els = [...this.approvals.children];
-    const rank = (el) => (el.dataset.status === 'pending' ? 0 : 1);
-    const sorted = [...els].sort((a, b) => rank(a) - rank(b));
-    if (sorted.some((el, i) => el !== els[i])) this.approvals.append(...sorted);
-    const pending = els.filter((el) => el.dataset.status === 'pending').length;
-    this.state.onPending(pending);
+  countPending() {
+    this.state.onPending(this.approvals.children.length);
   }
 
-  /** Keep the page light: the newest 100 feed cards and 30 decided approvals. */
+  /** Keep the page light: the newest 150 feed cards (pending approvals all stay). */
   trim() {
-    for (const [container, max, keep] of [
-      [this.feed, 100, () => false],
-      [this.approvals, 30, (el) => el.dataset.status === 'pending'],
-    ]) {
-      const old = [...container.children].filter((el) => !keep(el)).slice(max);
-      for (const el of old) {
-        el.remove();
-        for (const [key, card] of this.cards) if (card.el === el) this.cards.delete(key);
-      }
+    for (const el of [...this.feed.children].slice(150)) {
+      el.remove();
+      for (const [key, card] of this.cards) if (card.el === el) this.cards.delete(key);
     }
   }
 
