@@ -111,6 +111,7 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
       execution_mode: services.executionMode,
       policy: services.policy.id,
       thresholds: thresholds(services.policy),
+      now: services.now().toISOString(),
       audit_types: AUDIT_TYPES,
     });
   });

@@ -3,7 +3,7 @@
 import { api, ApiError, credentials, openFeed } from './api.js';
 import { loadAudit, setupAudit } from './audit.js';
 import { Cards, decideDialog, docCard } from './cards.js';
-import { $, clear, h } from './dom.js';
+import { $, clear, h, syncClock } from './dom.js';
 import { renderHostPage, renderHostsTable } from './hosts.js';
 
 const state = {
@@ -87,6 +87,7 @@ async function start() {
   state.started = true;
   $('#signin').hidden = true;
   $('#app').hidden = false;
+  syncClock(session.now);
   state.thresholds = session.thresholds;
   $('#who').textContent = `${session.principal.id}${session.principal.local_operator ? ' · local operator' : ''}`;
   $('#who').title =

@@ -1,7 +1,7 @@
 // MessageDocs (the same facts every chat shows) drawn as cards.
 import { api, ApiError } from './api.js';
 import { probabilityBar, sparkline, SIGNALS } from './charts.js';
-import { $, clear, clock, countdown, h, num, s } from './dom.js';
+import { $, clear, clock, countdown, h, num, s, serverNow } from './dom.js';
 
 const STATUS_BADGE = { pending: 'Approval needed', approved: 'Approved', rejected: 'Rejected', expired: 'Expired' };
 const TYPE_BADGE = {
@@ -173,7 +173,7 @@ export class Cards {
         ? h(
             'span',
             { class: 'countdown', dataset: { expires: approval.expires_at } },
-            countdown(Date.parse(approval.expires_at) - Date.now()),
+            countdown(Date.parse(approval.expires_at) - serverNow()),
           )
         : null,
       h('time', { class: 'small', datetime: item.at }, clock(item.at)),
@@ -239,7 +239,7 @@ export class Cards {
 
   tick() {
     for (const el of document.querySelectorAll('.countdown[data-expires]')) {
-      const left = Date.parse(el.dataset.expires) - Date.now();
+      const left = Date.parse(el.dataset.expires) - serverNow();
       el.textContent = countdown(left);
       el.classList.toggle('soon', left < 5 * 60_000);
     }

@@ -38,6 +38,14 @@ export function clear(el) {
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
+let skew = 0;
+/** Countdowns and ages run on the bot's clock, whatever this machine's says. */
+export function syncClock(serverIso) {
+  const server = Date.parse(serverIso);
+  if (Number.isFinite(server)) skew = server - Date.now();
+}
+export const serverNow = () => Date.now() + skew;
+
 /** "12s ago", "in 4m 05s". */
 export function ago(ms) {
   const abs = Math.abs(ms);

@@ -1,7 +1,7 @@
 // The hosts table and a host's own page.
 import { api } from './api.js';
 import { historyChart, sparkline, SIGNALS } from './charts.js';
-import { ago, clear, clock, h, num } from './dom.js';
+import { ago, clear, clock, h, num, serverNow } from './dom.js';
 
 const RANK = { HITL_REQUIRED: 0, AUTO_HEAL: 1, NO_ACTION: 2 };
 const DECISION_LABEL = { HITL_REQUIRED: 'Human needed', AUTO_HEAL: 'Auto-heal', NO_ACTION: 'Healthy' };
@@ -17,7 +17,7 @@ export function decisionChip(decision) {
 
 export function agentChip(agent) {
   if (!agent) return h('span', { class: 'chip agent-none' }, 'no agent');
-  const age = Date.now() - Date.parse(agent.last_seen);
+  const age = serverNow() - Date.parse(agent.last_seen);
   return agent.alive
     ? h(
         'span',
@@ -71,7 +71,7 @@ export function renderHostsTable(tbody, rows, thresholds) {
         SIGNALS.map((sig) => metricCell(row, sig, thresholds)),
         h('td', { class: row.open_incidents > 0 ? 'num incidents open' : 'num incidents' }, String(row.open_incidents)),
         h('td', null, agentChip(row.agent)),
-        h('td', { class: 'small', title: row.last_seen }, ago(Date.now() - Date.parse(row.last_seen))),
+        h('td', { class: 'small', title: row.last_seen }, ago(serverNow() - Date.parse(row.last_seen))),
       ),
     );
   }
@@ -115,7 +115,7 @@ export async function renderHostPage(root, host, state, runCommand) {
           'div',
           { class: 'field' },
           h('dt', null, 'Updated'),
-          h('dd', null, `${clock(detail.updated_at)} (${ago(Date.now() - Date.parse(detail.updated_at))})`),
+          h('dd', null, `${clock(detail.updated_at)} (${ago(serverNow() - Date.parse(detail.updated_at))})`),
         ),
         h('div', { class: 'field' }, h('dt', null, 'Policy'), h('dd', null, d?.policy ?? '—')),
       ),
