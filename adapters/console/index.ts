@@ -29,7 +29,11 @@ export const consoleFactory: AdapterFactory = {
       name: 'console',
       deliver: () => Promise.resolve(),
       routes: consoleRoutes({ mode, services, redis, feed, files: loadPublicFiles() }),
-      start: () => feed.start(),
+      async start() {
+        await feed.start();
+        const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
+        logger.info({ mode: mode.kind }, `web console on http://${host}:${config.httpPort}/`);
+      },
       close: () => feed.close(),
     };
   },

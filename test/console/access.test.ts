@@ -163,7 +163,7 @@ describe('with CONSOLE_TOKEN', () => {
     await form.locator('input[name=name]').fill('bob');
     await form.locator('button[type=submit]').click();
     await page.locator('#who', { hasText: 'console:bob' }).waitFor();
-    // This replica does not hold the notifier lease: the card comes from its own read of the stream.
+    // A second replica: the card comes from its own read of the stream, whichever replica holds the notifier lease.
     const card = page.locator(`[data-card="approval:${id}"]`);
     await card.getByRole('button', { name: 'Approve…' }).click();
     await page.locator('#decide-confirm').click();
