@@ -64,13 +64,20 @@ export function consoleRoutes(deps: ConsoleRouteDeps): FastifyPluginAsync {
       for (const s of streams) s.end();
       done();
     });
-    staticRoutes(app, deps.files);
+    // A page polls and streams all day: per-request log lines only for warnings and worse.
     void app.register(
-      (api, _opts, done) => {
-        apiRoutes(api, deps, streams);
+      (quiet, _opts, done) => {
+        staticRoutes(quiet, deps.files);
+        void quiet.register(
+          (api, _o, ready) => {
+            apiRoutes(api, deps, streams);
+            ready();
+          },
+          { prefix: API },
+        );
         done();
       },
-      { prefix: API },
+      { logLevel: 'warn' },
     );
     return Promise.resolve();
   };
