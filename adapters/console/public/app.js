@@ -17,9 +17,9 @@ const state = {
   },
 };
 
-function drawHosts() {
+function drawHosts(changed) {
   const rows = [...state.hosts.values()];
-  renderHostsTable($('#hosts-body'), rows, state.thresholds);
+  renderHostsTable($('#hosts-body'), rows, state.thresholds, changed);
   $('#stat-hosts').textContent = String(rows.length);
   $('#stat-incidents').textContent = String(rows.reduce((n, r) => n + r.open_incidents, 0));
   $('#stat-attention').textContent = String(
@@ -27,16 +27,17 @@ function drawHosts() {
   );
 }
 
-function mergeHosts(rows) {
+function mergeHosts(rows, full = false) {
   for (const row of rows) state.hosts.set(row.host, row);
-  drawHosts();
-  state.cards?.hostsChanged(new Set(rows.map((r) => r.host)));
+  const changed = new Set(rows.map((r) => r.host));
+  drawHosts(full ? undefined : changed);
+  state.cards?.hostsChanged(changed);
 }
 
 async function refreshHosts() {
   const { hosts } = await api.get('/hosts');
   state.hosts = new Map();
-  mergeHosts(hosts);
+  mergeHosts(hosts, true);
 }
 
 async function runCommand(text) {

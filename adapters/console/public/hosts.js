@@ -49,7 +49,33 @@ export function sortRows(rows) {
   );
 }
 
-export function renderHostsTable(tbody, rows, thresholds) {
+function hostRow(row, thresholds) {
+  return h(
+    'tr',
+    { dataset: { host: row.host }, class: `row-${row.decision?.decision ?? 'none'}` },
+    h('td', { class: 'host' }, h('a', { href: `#/host/${encodeURIComponent(row.host)}` }, row.host)),
+    h('td', null, decisionChip(row.decision)),
+    SIGNALS.map((sig) => metricCell(row, sig, thresholds)),
+    h('td', { class: row.open_incidents > 0 ? 'num incidents open' : 'num incidents' }, String(row.open_incidents)),
+    h('td', null, agentChip(row.agent)),
+    h('td', { class: 'small', title: row.last_seen }, ago(serverNow() - Date.parse(row.last_seen))),
+  );
+}
+
+/**
+ * Draws the table in urgency order. With `changed` (host names), only those
+ * rows are redrawn when the order stays the same: a fleet's table is not
+ * rebuilt every time one host reports.
+ */
+export function renderHostsTable(tbody, rows, thresholds, changed) {
+  const sorted = sortRows(rows);
+  const shown = [...tbody.querySelectorAll('tr[data-host]')];
+  if (changed && shown.length === sorted.length && shown.every((tr, i) => tr.dataset.host === sorted[i].host)) {
+    sorted.forEach((row, i) => {
+      if (changed.has(row.host)) shown[i].replaceWith(hostRow(row, thresholds));
+    });
+    return;
+  }
   clear(tbody);
   if (rows.length === 0) {
     tbody.append(
@@ -61,20 +87,7 @@ export function renderHostsTable(tbody, rows, thresholds) {
     );
     return;
   }
-  for (const row of sortRows(rows)) {
-    tbody.append(
-      h(
-        'tr',
-        { dataset: { host: row.host }, class: `row-${row.decision?.decision ?? 'none'}` },
-        h('td', { class: 'host' }, h('a', { href: `#/host/${encodeURIComponent(row.host)}` }, row.host)),
-        h('td', null, decisionChip(row.decision)),
-        SIGNALS.map((sig) => metricCell(row, sig, thresholds)),
-        h('td', { class: row.open_incidents > 0 ? 'num incidents open' : 'num incidents' }, String(row.open_incidents)),
-        h('td', null, agentChip(row.agent)),
-        h('td', { class: 'small', title: row.last_seen }, ago(serverNow() - Date.parse(row.last_seen))),
-      ),
-    );
-  }
+  tbody.append(...sorted.map((row) => hostRow(row, thresholds)));
 }
 
 /** A host's page: decision banner, a chart per signal, open incidents, and /diagnose. */
