@@ -97,6 +97,8 @@ async function start() {
       : 'Approves only if listed as an approver in the policy or APPROVERS';
   $('#mode').textContent = session.execution_mode === 'live' ? 'LIVE' : 'DRY-RUN';
   $('#mode').className = `badge exec-${session.execution_mode}`;
+  $('#mode').hidden = false;
+  $('#live').hidden = false;
   $('#signout').hidden = session.mode !== 'token';
   setupAudit(session.audit_types);
 

@@ -14,7 +14,7 @@ const when = (ts) =>
 
 function entriesTable(entries) {
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No entries match.');
-  return h(
+  const table = h(
     'table',
     { class: 'table audit-entries' },
     h(
@@ -44,6 +44,7 @@ function entriesTable(entries) {
       ),
     ),
   );
+  return h('div', { class: 'table-wrap' }, table);
 }
 
 export function setupAudit(types) {
