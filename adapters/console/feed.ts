@@ -67,6 +67,8 @@ export class ConsoleFeed {
     this.hostsSince = this.services.now().getTime();
     // XREAD BLOCK holds its connection: it gets one of its own.
     this.reader = this.redis.duplicate();
+    // Connection errors surface in the read loop, which warns and retries.
+    this.reader.on('error', (err: Error) => this.logger.debug({ err: err.message }, 'console feed: redis error'));
     this.loop = this.read(this.reader);
     this.hostsTimer = setInterval(() => void this.pushHosts(), this.options.hostsEveryMs);
   }
