@@ -125,6 +125,11 @@ describe('with CONSOLE_TOKEN', () => {
       const r = await raw(tokenBot.url, path);
       expect(r).toMatchObject({ status: 401, body: { mode: 'token' } });
     }
+    const tokenless = await raw(tokenBot.url, '/console/api/command', {
+      body: { text: '/audit verify' },
+      headers: { ...SAME_SITE, 'x-healgate-operator': 'alice' },
+    });
+    expect(tokenless).toMatchObject({ status: 401, body: { error: 'missing or wrong console token (CONSOLE_TOKEN)' } });
     const wrong = await raw(tokenBot.url, '/console/api/session', {
       headers: { ...auth, authorization: 'Bearer nope' },
     });
