@@ -5,11 +5,11 @@ import type { Principal } from '../../src/core/policy/approvers.js';
 import { bearerMatches } from '../../src/http/auth.js';
 
 /** The header every state-changing request carries; a cross-site form or image cannot set it. */
-export const CSRF_HEADER = 'x-healgate-console';
+const CSRF_HEADER = 'x-healgate-console';
 /** With a token: the name the operator signed in as. */
-export const OPERATOR_HEADER = 'x-healgate-operator';
+const OPERATOR_HEADER = 'x-healgate-operator';
 
-export const operatorNameSchema = z
+const operatorNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { error: 'letters, digits and . _ @ - (up to 64), e.g. alice' });
 

@@ -39,7 +39,7 @@ export interface FeedItem {
 }
 
 /** The stream id's milliseconds as a time. */
-export function streamTime(id: string): string {
+function streamTime(id: string): string {
   return new Date(Number(id.split('-')[0])).toISOString();
 }
 

@@ -19,7 +19,7 @@ import { approvalItem } from './items.js';
 import { SseStream } from './sse.js';
 import { SECURITY_HEADERS, type StaticFile } from './static.js';
 
-export const API = '/console/api';
+const API = '/console/api';
 
 export interface ConsoleRouteDeps {
   readonly mode: ConsoleMode;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/cli.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const TEST_OUTPUT = join(REPO_ROOT, 'test-output');
+const CHROMIUM = '/usr/bin/chromium';
+const TEST_OUTPUT = join(REPO_ROOT, 'test-output');
 
 export interface TestBrowser {
   readonly context: BrowserContext;
