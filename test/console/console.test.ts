@@ -207,6 +207,18 @@ describe('the web console', () => {
     expect(await card(id).textContent()).toContain('Now on host');
   });
 
+  it('fits laptop and wide screens without sideways scrolling', async () => {
+    for (const width of [1280, 1920, 2560]) {
+      await page.setViewportSize({ width, height: 900 });
+      // A string, so that it runs in the page: this test's TypeScript has no DOM types.
+      const overflow = await page.evaluate<{ page: number; hosts: number }>(`({
+        page: document.documentElement.scrollWidth - window.innerWidth,
+        hosts: document.querySelector('.table-wrap').scrollWidth - document.querySelector('.table-wrap').clientWidth,
+      })`);
+      expect({ width, ...overflow }).toEqual({ width, page: 0, hosts: 0 });
+    }
+  });
+
   it('keeps a screenshot of the overview', async () => {
     await page.setViewportSize({ width: 1600, height: 1000 });
     await page.screenshot({ path: await outputPath('console-overview.png') });
