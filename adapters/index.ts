@@ -1,4 +1,5 @@
 import type { AdapterFactory } from '../src/chat/port.js';
+import { consoleAdapter } from './console/index.js';
 import { discordAdapter } from './discord/index.js';
 import { slackAdapter } from './slack/index.js';
 
@@ -7,4 +8,4 @@ import { slackAdapter } from './slack/index.js';
  * adapter; one that is not configured returns undefined. A new platform is
  * a folder here and a line in this list.
  */
-export const adapterFactories: readonly AdapterFactory[] = [slackAdapter, discordAdapter];
+export const adapterFactories: readonly AdapterFactory[] = [consoleAdapter, slackAdapter, discordAdapter];

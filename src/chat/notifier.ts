@@ -65,6 +65,8 @@ export class Notifier {
   ) {
     // XREADGROUP blocks its connection.
     this.reader = redis.duplicate();
+    // Connection errors surface in the read loop; without a listener ioredis prints each one.
+    this.reader.on('error', (err: Error) => logger.debug({ err: err.message }, 'notifier: redis error'));
   }
 
   async start(): Promise<void> {

@@ -73,6 +73,11 @@ function platformErrors(raw: Partial<Record<Variable, string>>, required: Variab
     .map((v) => `${v}: required because ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set`);
 }
 
+/** The web console refuses to serve approvals to the network without a token. */
+export function consoleTokenMissing(httpHost: string): string {
+  return `CONSOLE_TOKEN: required because HTTP_HOST ${httpHost} is not a loopback address: without it anyone who can reach the port could approve actions in the web console`;
+}
+
 /**
  * Reads healgate's settings from `env`, reporting every bad value at once,
  * each named by its variable. Empty strings count as unset.
@@ -104,6 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string
       `INGEST_TOKEN: required because HTTP_HOST ${httpHost} is not a loopback address: without it anyone who can reach the port could post snapshots and alerts to /v1/*`,
     );
   }
+  const hostValid = !errors.some((e) => e.startsWith('HTTP_HOST:'));
+  if (raw.CONSOLE_TOKEN === undefined && hostValid && !isLoopbackHost(httpHost))
+    errors.push(consoleTokenMissing(httpHost));
   if (!result.success || errors.length > 0) return { ok: false, errors };
   return { ok: true, config: toConfig(result.data) };
 }

@@ -167,14 +167,21 @@ describe('loadConfig', () => {
     expect(error).not.toContain('UGOOD');
   });
 
-  it('requires INGEST_TOKEN when listening beyond loopback, and says why', () => {
+  it('requires INGEST_TOKEN and CONSOLE_TOKEN when listening beyond loopback, and says why', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'bot.example.com']) {
       const errors = errorsOf({ HTTP_HOST: host });
-      expect(errors).toHaveLength(1);
+      expect(errors).toHaveLength(2);
       expect(errors[0]).toMatch(
         new RegExp(`^INGEST_TOKEN: required because HTTP_HOST ${host} is not a loopback address: .*/v1/`),
       );
-      expect(configOf({ HTTP_HOST: host, INGEST_TOKEN: 't' }).ingestToken).toBe('t');
+      expect(errors[1]).toMatch(
+        new RegExp(`^CONSOLE_TOKEN: required because HTTP_HOST ${host} is not a loopback address: .*web console`),
+      );
+      expect(errorsOf({ HTTP_HOST: host, INGEST_TOKEN: 't' })).toEqual([errors[1]]);
+      expect(configOf({ HTTP_HOST: host, INGEST_TOKEN: 't', CONSOLE_TOKEN: 'c' })).toMatchObject({
+        ingestToken: 't',
+        consoleToken: 'c',
+      });
     }
     for (const host of ['127.0.0.1', '127.3.2.1', '::1', 'localhost', '::ffff:127.0.0.1']) {
       expect(configOf({ HTTP_HOST: host }).httpHost).toBe(host);

@@ -9,6 +9,21 @@ export function displayName(p: Principal): string {
   return p.displayName ? `${p.displayName} (${principalId(p)})` : principalId(p);
 }
 
+/** "Approved by Alice (slack:U1)", "Expired": the verdict without the notes, for titles. */
+function verdict(record: ApprovalRecord): string {
+  const by = record.decided_by ? displayName(record.decided_by) : 'someone';
+  switch (record.status) {
+    case 'pending':
+      return 'Approval needed';
+    case 'expired':
+      return 'Expired';
+    case 'approved':
+      return `Approved by ${by}`;
+    case 'rejected':
+      return `Rejected by ${by}`;
+  }
+}
+
 /** "Approved by Alice (slack:U1): looks fine", "Expired — no action taken". */
 export function decisionLine(record: ApprovalRecord): string {
   const notes = record.notes ? `: ${record.notes}` : '';
@@ -18,9 +33,9 @@ export function decisionLine(record: ApprovalRecord): string {
     case 'expired':
       return 'Expired — no action taken';
     case 'approved':
-      return `Approved by ${record.decided_by ? displayName(record.decided_by) : 'someone'}${notes}`;
+      return `${verdict(record)}${notes}`;
     case 'rejected':
-      return `Rejected by ${record.decided_by ? displayName(record.decided_by) : 'someone'}${notes} — no action taken`;
+      return `${verdict(record)}${notes} — no action taken`;
   }
 }
 
@@ -40,9 +55,7 @@ export function approvalDoc(record: ApprovalRecord, history: readonly HistoryPoi
   const actions = record.actions.map(describeAction);
   const pending = record.status === 'pending';
   const status = decisionLine(record);
-  // The outcome without the notes: a principal id has a colon of its own (slack:U1), so no splitting on one.
-  const outcome = pending ? 'Approval needed' : decisionLine({ ...record, notes: '' });
-  const title = `${outcome} — ${record.actions.map((a) => a.id).join(', ')} on ${record.host}`;
+  const title = `${verdict(record)} — ${record.actions.map((a) => a.id).join(', ')} on ${record.host}`;
   const fields: Field[] = [
     { label: 'Host', value: record.host },
     ...signalFields(record.decision, history),

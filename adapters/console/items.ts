@@ -1,0 +1,123 @@
+import type { ApprovalRecord } from '../../src/approvals/record.js';
+import type { HealgateEvent } from '../../src/events/types.js';
+import type { HistoryPoint } from '../../src/pipeline/host-state.js';
+import { approvalDoc } from '../../src/chat/view/approval.js';
+import type { MessageDoc } from '../../src/chat/view/doc.js';
+import { breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
+import { resultReply } from '../../src/chat/view/result.js';
+import type { Policy } from '../../src/core/policy/policy.js';
+
+/**
+ * What the page needs beyond the document to draw a live approval card:
+ * the deadline for its countdown and the model's probabilities as a bar.
+ */
+export interface ApprovalView {
+  readonly id: string;
+  readonly status: ApprovalRecord['status'];
+  readonly expires_at: string;
+  readonly probabilities: readonly number[];
+}
+
+/**
+ * One entry of the console's feed: a MessageDoc (the same facts every chat
+ * shows) and where it goes. `card` names the card it belongs to; `post`
+ * starts a card, `update` redraws it (creating it when the page never saw
+ * it), `reply` adds to its thread, `resolve` adds a reply and marks it resolved.
+ */
+export interface FeedItem {
+  /** The events stream id: the SSE id, so a reconnect resumes after it. */
+  readonly id: string;
+  readonly at: string;
+  readonly type: HealgateEvent['type'];
+  readonly host: string;
+  readonly card: string;
+  /** Other names of the card (an approval's incidents), for their results and resolutions. */
+  readonly aliases: readonly string[];
+  readonly mode: 'post' | 'update' | 'reply' | 'resolve';
+  readonly doc: MessageDoc;
+  readonly approval?: ApprovalView;
+}
+
+/** The stream id's milliseconds as a time. */
+function streamTime(id: string): string {
+  return new Date(Number(id.split('-')[0])).toISOString();
+}
+
+/** -1, 0, 1 as `a` is before, equal to, after `b` (ids are `ms-seq`). */
+export function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return Math.sign(am - bm || as - bs);
+}
+
+function approvalView(record: ApprovalRecord): ApprovalView {
+  return {
+    id: record.id,
+    status: record.status,
+    expires_at: record.expires_at,
+    probabilities: record.decision.probabilities ?? [],
+  };
+}
+
+export function approvalItem(
+  id: string,
+  record: ApprovalRecord,
+  mode: 'post' | 'update',
+  history: readonly HistoryPoint[],
+  now: Date,
+): FeedItem {
+  return {
+    id,
+    at: id ? streamTime(id) : now.toISOString(),
+    type: mode === 'post' ? 'approval.requested' : 'approval.decided',
+    host: record.host,
+    card: `approval:${record.id}`,
+    aliases: record.incident_ids.map((i) => `incident:${i}`),
+    mode,
+    doc: approvalDoc(record, history, now),
+    approval: approvalView(record),
+  };
+}
+
+/** The host an event is about: what a history is read for. */
+export function eventHost(e: HealgateEvent): string {
+  return 'host' in e ? e.host : e.approval.host;
+}
+
+/** An event as a feed item; `history` is the host's, for the trends the documents draw. */
+export function feedItem(
+  id: string,
+  e: HealgateEvent,
+  history: readonly HistoryPoint[],
+  policy: Policy,
+  now: Date,
+): FeedItem {
+  const base = { id, at: streamTime(id), type: e.type, host: eventHost(e), aliases: [] as string[] };
+  switch (e.type) {
+    case 'incident.opened':
+      return {
+        ...base,
+        card: `incident:${e.incident_ids[0] ?? id}`,
+        aliases: e.incident_ids.slice(1).map((i) => `incident:${i}`),
+        mode: 'post',
+        doc: incidentNotice(e, history),
+      };
+    case 'incident.resolved': {
+      const threshold = policy.signals[e.signal as keyof Policy['signals']]?.threshold;
+      return { ...base, card: `incident:${e.incident_id}`, mode: 'resolve', doc: resolvedReply(e, threshold) };
+    }
+    case 'approval.requested':
+      return approvalItem(id, e.approval, 'post', history, now);
+    case 'approval.decided':
+      return approvalItem(id, e.approval, 'update', history, now);
+    case 'action.result':
+      return {
+        ...base,
+        card: e.approval_id ? `approval:${e.approval_id}` : `incident:${e.incident_ids[0] ?? id}`,
+        mode: 'reply',
+        doc: resultReply(e),
+      };
+    case 'breaker.tripped':
+      return { ...base, card: `breaker:${id}`, mode: 'post', doc: breakerNotice(e) };
+  }
+}

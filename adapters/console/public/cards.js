@@ -1,0 +1,295 @@
+// MessageDocs (the same facts every chat shows) drawn as cards.
+import { api, ApiError } from './api.js';
+import { probabilityBar, sparkline, SIGNALS } from './charts.js';
+import { $, clear, clock, countdown, h, num, s, serverNow } from './dom.js';
+
+const STATUS_BADGE = { pending: 'Approval needed', approved: 'Approved', rejected: 'Rejected', expired: 'Expired' };
+const TYPE_BADGE = {
+  'incident.opened': (doc) => (doc.tone === 'warning' ? 'Auto-heal' : 'Needs a human'),
+  'breaker.tripped': () => 'Breaker',
+  'action.result': () => 'Result',
+  'incident.resolved': () => 'Resolved',
+};
+
+function badgeOf(item) {
+  if (item.approval) return STATUS_BADGE[item.approval.status] ?? item.approval.status;
+  return TYPE_BADGE[item.type]?.(item.doc) ?? item.doc.tone;
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+const TRAILING_BARS = new RegExp(`^(.*?)\\s*([${BARS}]{2,})$`, 's');
+
+/** The documents' text trends ("▁▂▅█", for chat) drawn as a small bar chart. */
+function barChart(bars) {
+  const width = 3;
+  const svg = s('svg', {
+    class: 'bars',
+    viewBox: `0 0 ${bars.length * width} 16`,
+    width: bars.length * width,
+    height: 16,
+  });
+  svg.append(s('title', null, 'recent trend'));
+  [...bars].forEach((c, i) => {
+    const level = (BARS.indexOf(c) + 1) / BARS.length;
+    svg.append(s('rect', { x: i * width, y: 16 - level * 16, width: width - 1, height: level * 16 }));
+  });
+  return svg;
+}
+
+function fieldValue(value) {
+  const m = TRAILING_BARS.exec(value);
+  return m ? [m[1], ' ', barChart(m[2])] : [value];
+}
+
+function fields(doc, skip) {
+  return h(
+    'dl',
+    { class: 'fields' },
+    doc.fields
+      .filter((f) => !skip.has(f.label))
+      .map((f) => h('div', { class: 'field' }, h('dt', null, f.label), h('dd', null, fieldValue(f.value)))),
+  );
+}
+
+/** The body of any document: fields, lines and footer. */
+export function docBody(doc, skip = new Set()) {
+  return [
+    doc.fields.length > 0 ? fields(doc, skip) : null,
+    doc.lines.length > 0
+      ? h(
+          'ul',
+          { class: 'lines' },
+          doc.lines.map((l) => h('li', null, l)),
+        )
+      : null,
+    doc.footer ? h('footer', { class: 'small' }, doc.footer) : null,
+  ];
+}
+
+/** A standalone document (command answers, audit summary, verify result). */
+export function docCard(doc, badge) {
+  return h(
+    'article',
+    { class: `card tone-${doc.tone}` },
+    h('div', { class: 'banner' }, h('span', { class: 'badge' }, badge ?? doc.tone), h('h3', null, doc.title)),
+    docBody(doc),
+  );
+}
+
+/** The host's metrics right now, from the hosts table the page keeps. */
+function metricsNow(row, thresholds) {
+  if (!row?.snapshot) return null;
+  return h(
+    'div',
+    { class: 'metrics-now' },
+    h('span', { class: 'small' }, 'Now on host'),
+    SIGNALS.map((sig) => {
+      const v = row.snapshot[sig.key];
+      const t = thresholds[sig.key];
+      return h(
+        'span',
+        { class: v > t ? 'metric over' : 'metric' },
+        `${sig.label} ${num(v)}${sig.unit}`,
+        sparkline(sig, row.history, t),
+      );
+    }),
+  );
+}
+
+/**
+ * Cards by name, so that a decision, a result or a resolution finds the card
+ * it belongs to whatever order the page learnt of them.
+ */
+export class Cards {
+  constructor({ approvals, feed, state, onDecide }) {
+    this.approvals = approvals;
+    this.feed = feed;
+    this.state = state;
+    this.onDecide = onDecide;
+    this.cards = new Map();
+    setInterval(() => this.tick(), 1000);
+  }
+
+  apply(item) {
+    const key = this.cards.has(item.card) ? item.card : (item.aliases.find((a) => this.cards.has(a)) ?? item.card);
+    let card = this.cards.get(key);
+    if (item.mode === 'reply' || item.mode === 'resolve') {
+      // Its card is gone from the page (or was never on it): the reply stands alone.
+      if (!card) return void this.create(item);
+      card.thread.append(this.reply(item));
+      if (item.mode === 'resolve' && !card.item.approval) {
+        card.el.classList.replace(`tone-${card.item.doc.tone}`, 'tone-ok');
+        card.el.classList.add('resolved');
+        card.el.querySelector('.badge').textContent = 'Resolved';
+      }
+      return;
+    }
+    if (!card) card = this.create(item);
+    // A post for a card already shown (a backlog replay) must not undo a later update.
+    else if (item.mode === 'update') this.redraw(card, item);
+    for (const alias of item.aliases) this.cards.set(alias, card);
+    if (item.approval) this.countPending();
+  }
+
+  /** Approval cards show their host's metrics now: refresh just that strip (not the buttons under a pointer). */
+  hostsChanged(hosts) {
+    for (const card of new Set(this.cards.values())) {
+      if (card.item.approval?.status !== 'pending' || !hosts.has(card.item.host)) continue;
+      const strip = metricsNow(this.state.hosts.get(card.item.host), this.state.thresholds);
+      const old = card.el.querySelector('.metrics-now');
+      if (old && strip) old.replaceWith(strip);
+      else if (strip) card.el.firstElementChild.after(strip);
+    }
+  }
+
+  create(item) {
+    const el = h('article', { class: 'card', dataset: { card: item.card } });
+    const thread = h('div', { class: 'thread' });
+    const card = { el, thread, item };
+    this.cards.set(item.card, card);
+    this.redraw(card, item);
+    this.trim();
+    return card;
+  }
+
+  /** Requests waiting for a human stay on top; once decided they join the feed, as news. */
+  place(card) {
+    const container = card.item.approval?.status === 'pending' ? this.approvals : this.feed;
+    if (card.el.parentElement !== container) container.prepend(card.el);
+  }
+
+  redraw(card, item) {
+    card.item = item;
+    const { doc, approval } = item;
+    const pending = approval?.status === 'pending';
+    card.el.className = `card tone-${doc.tone}${approval ? ` approval status-${approval.status}` : ''}`;
+    if (approval) card.el.dataset.status = approval.status;
+    const banner = h(
+      'div',
+      { class: 'banner' },
+      h('span', { class: 'badge' }, badgeOf(item)),
+      h('h3', null, doc.title),
+      pending
+        ? h(
+            'span',
+            { class: 'countdown', dataset: { expires: approval.expires_at } },
+            countdown(Date.parse(approval.expires_at) - serverNow()),
+          )
+        : null,
+      h('time', { class: 'small', datetime: item.at }, clock(item.at)),
+    );
+    // On a card the title names the host and the bar the model's view: those fields would repeat them.
+    const skip = new Set(approval ? ['Host', 'Model', pending ? 'Expires' : 'Decision'] : []);
+    const [fieldList, lines, footer] = docBody(doc, skip);
+    const bar = approval?.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null;
+    const decision = doc.fields.find((f) => f.label === 'Decision');
+    const body = !approval
+      ? [fieldList, lines, footer]
+      : pending
+        ? [
+            metricsNow(this.state.hosts.get(item.host), this.state.thresholds),
+            fieldList,
+            lines,
+            h('div', { class: 'card-bottom' }, bar, doc.decide ? this.buttons(item) : null),
+            footer,
+          ]
+        : // A decided request folds to its verdict, so the ones still waiting stay in view.
+          [
+            h('p', { class: 'verdict' }, decision?.value ?? ''),
+            h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
+          ];
+    clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
+    this.place(card);
+  }
+
+  buttons(item) {
+    return h(
+      'div',
+      { class: 'decide' },
+      h('button', { class: 'approve', type: 'button', onclick: () => this.onDecide(item, 'approve') }, 'Approve…'),
+      h('button', { class: 'reject', type: 'button', onclick: () => this.onDecide(item, 'reject') }, 'Reject…'),
+    );
+  }
+
+  reply(item) {
+    return h(
+      'div',
+      { class: `reply tone-${item.doc.tone}` },
+      h(
+        'div',
+        { class: 'reply-title' },
+        h('strong', null, item.doc.title),
+        h('time', { class: 'small' }, clock(item.at)),
+      ),
+      docBody(item.doc),
+    );
+  }
+
+  countPending() {
+    this.state.onPending(this.approvals.children.length);
+  }
+
+  /** Keep the page light: the newest 150 feed cards (pending approvals all stay). */
+  trim() {
+    for (const el of [...this.feed.children].slice(150)) {
+      el.remove();
+      for (const [key, card] of this.cards) if (card.el === el) this.cards.delete(key);
+    }
+  }
+
+  tick() {
+    for (const el of document.querySelectorAll('.countdown[data-expires]')) {
+      const left = Date.parse(el.dataset.expires) - serverNow();
+      el.textContent = countdown(left);
+      el.classList.toggle('soon', left < 5 * 60_000);
+    }
+  }
+}
+
+/** The Approve / Reject dialog: notes, required to reject; the server's refusal shown as it says it. */
+export function decideDialog(onDecided) {
+  const dialog = $('#decide-dialog');
+  const notes = $('#decide-notes');
+  const error = $('#decide-error');
+  const confirm = $('#decide-confirm');
+  let current;
+
+  $('#decide-cancel').addEventListener('click', () => dialog.close());
+  $('#decide-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { item, verdict } = current;
+    const text = notes.value.trim();
+    if (verdict === 'reject' && text === '') {
+      error.textContent = 'A rejection needs notes: say why.';
+      notes.focus();
+      return;
+    }
+    confirm.disabled = true;
+    error.textContent = '';
+    try {
+      const result = await api.post(`/approvals/${encodeURIComponent(item.approval.id)}/${verdict}`, { notes: text });
+      dialog.close();
+      if (result.item) onDecided(result.item);
+    } catch (err) {
+      error.textContent = err instanceof ApiError ? err.message : 'The console could not reach the bot.';
+      if (err instanceof ApiError && err.body?.item) onDecided(err.body.item);
+    } finally {
+      confirm.disabled = false;
+    }
+  });
+
+  return (item, verdict) => {
+    current = { item, verdict };
+    $('#decide-title').textContent = `${verdict === 'approve' ? 'Approve' : 'Reject'} the request on ${item.host}?`;
+    $('#decide-who').textContent = `Recorded in the audit log as ${$('#who').textContent}.`;
+    clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
+    notes.value = '';
+    notes.placeholder =
+      verdict === 'approve' ? 'Notes for the audit log (optional)' : 'Why is this rejected? (required)';
+    error.textContent = '';
+    confirm.textContent = verdict === 'approve' ? 'Approve' : 'Reject';
+    confirm.className = verdict;
+    dialog.showModal();
+    notes.focus();
+  };
+}

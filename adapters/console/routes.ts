@@ -1,0 +1,202 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AUDIT_TYPES } from '../../src/audit/index.js';
+import type { Refusal } from '../../src/approvals/service.js';
+import type { ChatServices } from '../../src/chat/services.js';
+import { auditDoc, verifyDoc } from '../../src/chat/view/commands.js';
+import { commandDoc, thresholds } from '../../src/chat/view/reply.js';
+import { principalId, type Principal } from '../../src/core/policy/approvers.js';
+import { hostSchema } from '../../src/core/snapshot/schema.js';
+import { formatIssues } from '../../src/core/snapshot/validate.js';
+import { auditQuerySchema, readAudit } from '../../src/http/routes/audit.js';
+import { unavailable } from '../../src/http/routes/ingest.js';
+import { readHost } from '../../src/pipeline/host-read.js';
+import type { Redis } from 'ioredis';
+import type { ConsoleFeed } from './feed.js';
+import { agentViews, hostRows } from './hosts.js';
+import { identify, type ConsoleMode } from './identity.js';
+import { approvalItem } from './items.js';
+import { SseStream } from './sse.js';
+import { SECURITY_HEADERS, type StaticFile } from './static.js';
+
+const API = '/console/api';
+
+export interface ConsoleRouteDeps {
+  readonly mode: ConsoleMode;
+  readonly services: ChatServices;
+  readonly redis: Redis;
+  readonly feed: ConsoleFeed;
+  readonly files: ReadonlyMap<string, StaticFile>;
+}
+
+const commandBody = z.strictObject({
+  text: z
+    .string()
+    .trim()
+    .regex(/^\/[a-z]+(\s.*)?$/s, { error: 'type a command such as /diagnose host-1, /audit 24h or /audit verify' })
+    .max(500),
+});
+const decideParams = z.strictObject({
+  id: z.string().regex(/^apr-[0-9a-f]{16}$/, { error: 'not an approval id' }),
+  verdict: z.enum(['approve', 'reject']),
+});
+const decideBody = z.strictObject({ notes: z.string().max(3000).default('') });
+
+const REFUSAL_STATUS: Record<Refusal, 400 | 403 | 404 | 409> = {
+  not_found: 404,
+  not_approver: 403,
+  four_eyes: 403,
+  notes_required: 400,
+  expired: 409,
+  already_decided: 409,
+};
+
+/** The console: its page at `/`, its API (JSON and one SSE stream) under `/console/api`. */
+export function consoleRoutes(deps: ConsoleRouteDeps): FastifyPluginAsync {
+  return (app) => {
+    const streams = new Set<SseStream>();
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      reply.headers(SECURITY_HEADERS);
+      done(null, payload);
+    });
+    // Open streams would keep the server from closing.
+    app.addHook('preClose', (done) => {
+      for (const s of streams) s.end();
+      done();
+    });
+    // A page polls and streams all day: per-request log lines only for warnings and worse.
+    void app.register(
+      (quiet, _opts, done) => {
+        staticRoutes(quiet, deps.files);
+        void quiet.register(
+          (api, _o, ready) => {
+            apiRoutes(api, deps, streams);
+            ready();
+          },
+          { prefix: API },
+        );
+        done();
+      },
+      { logLevel: 'warn' },
+    );
+    return Promise.resolve();
+  };
+}
+
+function staticRoutes(app: FastifyInstance, files: ReadonlyMap<string, StaticFile>): void {
+  const serve = (name: string) => files.get(name);
+  app.get('/', async (_request, reply) => {
+    const page = serve('index.html');
+    return page ? reply.type(page.type).send(page.body) : reply.code(404).send();
+  });
+  app.get<{ Params: { file: string } }>('/console/:file', async (request, reply) => {
+    const file = /^[a-z-]+\.(js|css|svg)$/.test(request.params.file) ? serve(request.params.file) : undefined;
+    return file ? reply.type(file.type).send(file.body) : reply.code(404).send({ error: 'no such file' });
+  });
+}
+
+function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<SseStream>): void {
+  const { services, redis, feed } = deps;
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const who = (request: FastifyRequest): Principal => principals.get(request)!;
+
+  api.addHook('onRequest', async (request, reply) => {
+    const identity = identify(deps.mode, { method: request.method, headers: request.headers });
+    if (!identity.ok) return reply.code(identity.status).send({ error: identity.error, mode: deps.mode.kind });
+    principals.set(request, identity.principal);
+  });
+  api.addHook('preHandler', async (_request, reply) => {
+    if (redis.status !== 'ready') await unavailable(reply);
+  });
+
+  api.get('/session', (request, reply) => {
+    const p = who(request);
+    return reply.send({
+      mode: deps.mode.kind,
+      principal: { id: principalId(p), name: p.displayName ?? p.userId, local_operator: p.localOperator === true },
+      local_operator_approves: services.policy.approval.local_console_operator_approves,
+      execution_mode: services.executionMode,
+      policy: services.policy.id,
+      thresholds: thresholds(services.policy),
+      now: services.now().toISOString(),
+      audit_types: AUDIT_TYPES,
+    });
+  });
+
+  api.get('/hosts', async () => {
+    const now = services.now().getTime();
+    return { now: new Date(now).toISOString(), hosts: await hostRows(redis, now) };
+  });
+
+  api.get('/hosts/:host', async (request, reply) => {
+    const parsed = z.object({ host: hostSchema }).safeParse(request.params);
+    if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
+    const detail = await readHost(redis, parsed.data.host);
+    if (!detail) return reply.code(404).send({ error: `unknown host ${parsed.data.host}` });
+    const [agent] = await agentViews(redis, [detail.host], services.now().getTime());
+    return { ...detail, agent: agent ?? null };
+  });
+
+  api.get('/events', async (request, reply) => {
+    const last = request.headers['last-event-id'];
+    let unsubscribe: (() => void) | undefined;
+    const stream = new SseStream(reply, SECURITY_HEADERS, () => {
+      streams.delete(stream);
+      unsubscribe?.();
+    });
+    streams.add(stream);
+    try {
+      unsubscribe = await feed.subscribe(
+        {
+          item: (item) => stream.send('item', item, item.id || undefined),
+          hosts: (rows) => stream.send('hosts', rows),
+        },
+        Array.isArray(last) ? last[0] : last,
+      );
+      if (stream.isClosed) unsubscribe();
+      stream.send('ready', { at: services.now().toISOString() });
+    } catch (err) {
+      request.log.warn({ err }, 'console feed: could not send the backlog');
+      stream.end();
+    }
+  });
+
+  api.get('/audit', async (request, reply) => {
+    const parsed = auditQuerySchema.safeParse(request.query);
+    if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
+    const { window, summary, entries } = await readAudit(services.audit, services.now(), parsed.data);
+    return { window, summary: auditDoc(window, summary), entries };
+  });
+
+  api.get('/audit/verify', async () => ({ doc: verifyDoc(await services.audit.verify()) }));
+
+  api.post('/command', async (request, reply) => {
+    const parsed = commandBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
+    const [, name = '', text = ''] = /^\/([a-z]+)\s*(.*)$/s.exec(parsed.data.text) ?? [];
+    const answer = await services.command(name, text);
+    return answer.kind === 'usage'
+      ? { ok: false, message: answer.message }
+      : { ok: true, doc: commandDoc(answer, services.policy) };
+  });
+
+  api.post('/approvals/:id/:verdict', async (request, reply) => {
+    const params = decideParams.safeParse(request.params);
+    const body = decideBody.safeParse(request.body ?? {});
+    if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
+    if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
+    const { id, verdict } = params.data;
+    const result =
+      verdict === 'approve'
+        ? await services.approvals.approve(id, who(request), body.data.notes)
+        : await services.approvals.reject(id, who(request), body.data.notes);
+    const record = result.approval;
+    const item = record
+      ? approvalItem('', record, 'update', await services.history(record.host), services.now())
+      : undefined;
+    if (result.ok) return { ok: true, item };
+    return reply
+      .code(REFUSAL_STATUS[result.reason])
+      .send({ ok: false, reason: result.reason, message: result.message, item });
+  });
+}
