@@ -9,6 +9,7 @@ import { LogAdapter } from '../chat/log-adapter.js';
 import { Notifier } from '../chat/notifier.js';
 import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
 import { createChatServices, type ChatServices } from '../chat/services.js';
+import { AgentProbe } from '../diagnose/agent-probe.js';
 import { DiagnoseService } from '../diagnose/service.js';
 import { ApprovalService } from '../approvals/service.js';
 import { AuditLog } from '../audit/index.js';
@@ -17,7 +18,7 @@ import type { Decision } from '../core/decide/types.js';
 import { EventLog } from '../events/log.js';
 import { buildServer } from '../http/server.js';
 import { loadClassifier } from '../io/model-file.js';
-import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE, resolveConfiguredPath } from '../io/paths.js';
+import { configuredPath, DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE } from '../io/paths.js';
 import { loadPolicyFile } from '../io/policy-file.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
@@ -33,13 +34,10 @@ export interface Bot {
   /** What chat adapters call; tests and embedders use it as a platform would. */
   readonly chat: ChatServices;
   readonly connection: RedisConnection;
+  /** Observes an action's run time in this process's /metrics (an agent running beside the bot reports here). */
+  observeAction(action: string, outcome: string, seconds: number): void;
   /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
   close(): Promise<void>;
-}
-
-/** A configured path is relative to the working directory; the default one to the package. */
-function configuredPath(given: string, fallback: string): string {
-  return resolveConfiguredPath(given === fallback ? undefined : given, fallback);
 }
 
 export interface BotOptions {
@@ -49,6 +47,9 @@ export interface BotOptions {
   /** Chat platforms to offer; those configured become adapters beside the log. Default: `adapters/index.ts`. */
   readonly adapterFactories?: readonly AdapterFactory[];
 }
+
+/** How long /diagnose waits for a live agent's fresh snapshot before answering from the last one. */
+export const DIAGNOSE_TIMEOUT_MS = 5000;
 
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
@@ -115,7 +116,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
-  const diagnoser = new DiagnoseService({ redis, classifier, policy, now, timeoutMs: 5000 });
+  const probe = new AgentProbe(redis, bull, policy.agent.heartbeat_multiple, now);
+  const diagnoser = new DiagnoseService({ redis, classifier, policy, now, probe, timeoutMs: DIAGNOSE_TIMEOUT_MS });
   const chat = createChatServices({
     redis,
     approvals,
@@ -172,12 +174,15 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     approvals,
     chat,
     connection,
+    observeAction(action, outcome, seconds) {
+      metrics.actionDuration.observe({ action, outcome }, seconds);
+    },
     async close() {
       await app.close();
       await Promise.all(workers.map((w) => w.close()));
       await notifier.close();
       for (const adapter of adapters) await adapter.close?.();
-      await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
+      await Promise.all([ingestQueue.close(), expiry.close(), actions.close(), probe.close()]);
       await Promise.all([bull.quit(), ingestConnection.quit()]);
       await connection.close();
     },

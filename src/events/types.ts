@@ -58,3 +58,5 @@ export type HealgateEvent =
       detail: string;
     }
   | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string };
+
+export type ActionResultEvent = Extract<HealgateEvent, { type: 'action.result' }>;
