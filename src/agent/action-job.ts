@@ -52,7 +52,10 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
   const state = await deps.runs.claim(job.key, started);
   if (state.state === 'done') {
     if (!state.reported) await report(deps, job, state.result, 0);
-    deps.logger.info({ job: job.key, outcome: state.result.outcome }, 'action job already ran: earlier result reported');
+    deps.logger.info(
+      { job: job.key, outcome: state.result.outcome },
+      'action job already ran: earlier result reported',
+    );
     return state.result;
   }
   if (state.state === 'running') return reportUnknown(deps, job, state);
@@ -126,7 +129,14 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResul
     deps.mode === 'dry-run' ? 'dry_run' : reports.some((r) => r.outcome === 'failure') ? 'failure' : 'success';
   if (outcome === 'dry_run') {
     const n = reports.reduce((sum, r) => sum + r.steps.length, 0);
-    return resultOf(deps, job, outcome, reports, null, `Dry run: would run ${n} command${n === 1 ? '' : 's'}; nothing was run.`);
+    return resultOf(
+      deps,
+      job,
+      outcome,
+      reports,
+      null,
+      `Dry run: would run ${n} command${n === 1 ? '' : 's'}; nothing was run.`,
+    );
   }
   if (outcome === 'failure') return resultOf(deps, job, outcome, reports, null, failureDetail(reports));
 
@@ -136,8 +146,7 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResul
   const after = await deps.collector.snapshot();
   const verify = verifyResult(deps.policy, plan.signal, before, after[plan.signal]);
   await deps.push(after);
-  if (verify.recovered)
-    return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`);
+  if (verify.recovered) return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`);
   if (job.trigger !== 'auto_heal')
     return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: did not recover.`);
   const approval = await escalateNotRecovered(deps, job, verify, after);

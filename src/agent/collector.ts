@@ -32,7 +32,18 @@ export function fullestFilesystem(list: readonly FsEntry[], disk: AgentSettings[
 }
 
 const trimSlash = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
-const NETWORK_TYPES = new Set(['nfs', 'nfs4', 'cifs', 'smbfs', 'smb3', 'sshfs', 'fuse.sshfs', '9p', 'glusterfs', 'ceph']);
+const NETWORK_TYPES = new Set([
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smbfs',
+  'smb3',
+  'sshfs',
+  'fuse.sshfs',
+  '9p',
+  'glusterfs',
+  'ceph',
+]);
 const isNetwork = (f: FsEntry) => NETWORK_TYPES.has(f.type) || /^\/\/|^[^/]+:\//.test(f.fs);
 
 /** Used memory without buffers and page cache: what the kernel could not hand out right now. */
@@ -43,6 +54,8 @@ export function memoryPercent(mem: { total: number; available: number }): number
 /** Snapshots are reported at 0.1 resolution, as the model was trained. */
 const round1 = (v: number) => Math.round(v * 10) / 10;
 const clampPercent = (v: number) => Math.min(100, Math.max(0, v));
+
+const MIN_CPU_WINDOW_MS = 1000;
 
 export class NoFilesystemError extends Error {
   override readonly name = 'NoFilesystemError';
@@ -57,6 +70,7 @@ export class NoFilesystemError extends Error {
 export class SystemCollector implements Collector {
   /** The last DNS probe, for logs and /diagnose. */
   lastDns: DnsProbe | undefined;
+  private cpuReadAt = 0;
 
   constructor(
     private readonly host: string,
@@ -65,6 +79,7 @@ export class SystemCollector implements Collector {
 
   async prime(): Promise<void> {
     await si.currentLoad();
+    this.cpuReadAt = Date.now();
   }
 
   async snapshot(): Promise<Snapshot> {
@@ -101,8 +116,13 @@ export class SystemCollector implements Collector {
     }
   }
 
+  /** The load since the previous reading, over at least a second: a few ticks say nothing. */
   private async cpu(): Promise<number> {
-    return round1(clampPercent((await si.currentLoad()).currentLoad));
+    const wait = this.cpuReadAt + MIN_CPU_WINDOW_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const load = (await si.currentLoad()).currentLoad;
+    this.cpuReadAt = Date.now();
+    return round1(clampPercent(load));
   }
 
   private async memory(): Promise<number> {

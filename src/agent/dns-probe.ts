@@ -17,7 +17,14 @@ export interface DnsProbe {
 }
 
 /** A resolver reply, negative ones included: the resolver did its job, and that is what is timed. */
-const ANSWERED: ReadonlySet<string> = new Set([dns.NOTFOUND, dns.NODATA, dns.SERVFAIL, dns.REFUSED, dns.FORMERR, dns.BADNAME]);
+const ANSWERED: ReadonlySet<string> = new Set([
+  dns.NOTFOUND,
+  dns.NODATA,
+  dns.SERVFAIL,
+  dns.REFUSED,
+  dns.FORMERR,
+  dns.BADNAME,
+]);
 
 /**
  * Times real A lookups of the policy's names against its resolvers (the

@@ -19,7 +19,9 @@ export const CLEAN_ENV: Readonly<Record<string, string>> = {
 };
 
 export function capOutput(text: string): string {
-  return text.length <= OUTPUT_CAP ? text : `${text.slice(0, OUTPUT_CAP)}\n…[${text.length - OUTPUT_CAP} more characters cut]`;
+  return text.length <= OUTPUT_CAP
+    ? text
+    : `${text.slice(0, OUTPUT_CAP)}\n…[${text.length - OUTPUT_CAP} more characters cut]`;
 }
 
 /** One argv with execFile (never a shell), a deadline, a clean environment and capped output. */
@@ -30,7 +32,14 @@ export function runStep(argv: readonly string[], timeoutMs: number): Promise<Ste
     execFile(
       program ?? '',
       args,
-      { timeout: Math.max(1, timeoutMs), killSignal: 'SIGKILL', maxBuffer: MAX_BUFFER, env: CLEAN_ENV, cwd: '/', shell: false },
+      {
+        timeout: Math.max(1, timeoutMs),
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_BUFFER,
+        env: CLEAN_ENV,
+        cwd: '/',
+        shell: false,
+      },
       (error, stdout, stderr) => {
         const duration_ms = Math.round(performance.now() - start);
         const output = capOutput(`${stdout}${stderr}`.trim());

@@ -114,6 +114,13 @@ describe('action parameters', () => {
       { scratch_dirs: ['/tmp/a b'] },
       'scratch_dirs[0]: expected an absolute path',
     ],
+    [
+      // Once a catastrophic backtrack: the agent hung on it instead of refusing.
+      'a long path followed by a newline',
+      'disk_cleanup',
+      { scratch_dirs: ['/tmp/healgate-sandbox-0123456789abcdef/scratch\n/etc'] },
+      'scratch_dirs[0]: expected an absolute path',
+    ],
     ['a bad size', 'disk_cleanup', { journal_max_size: '1G; reboot' }, 'journal_max_size: expected a size'],
     ['an out-of-range integer', 'disk_cleanup', { older_than_days: 0 }, 'older_than_days'],
     ['an enum outsider', 'firewall_port_change', { rule: 'delete', port: 22 }, 'rule: expected one of: allow, deny'],

@@ -12,7 +12,9 @@ const EXIT_UNKNOWN_HOST = 1;
 export function registerDiagnose(program: Command, connect: () => Promise<RedisConnection>): void {
   program
     .command('diagnose')
-    .summary("a host's diagnosis as JSON: fresh snapshot from its agent (or the last one), model, decision, incidents, trend")
+    .summary(
+      "a host's diagnosis as JSON: fresh snapshot from its agent (or the last one), model, decision, incidents, trend",
+    )
     .argument('<host>', 'the host, as its agent names it (HOST_ID)')
     .description(
       `Asks the host's agent for a fresh snapshot (at most ${DIAGNOSE_TIMEOUT_MS / 1000}s; at once from the last snapshot when the agent is silent). Exit 1 for a host that never reported.`,

@@ -87,9 +87,9 @@ export function registerRun(program: Command): void {
     .action(() => runBot(false));
   program
     .command('agent')
-    .summary("run the host agent: poll this host, run its action jobs, answer /diagnose (one per host)")
+    .summary('run the host agent: poll this host, run its action jobs, answer /diagnose (one per host)')
     .description(
-      'HOST_ID names the host (default: os.hostname()), POLL_INTERVAL the period, EXECUTION_MODE=live lets it run remediation commands; it needs only Redis (REDIS_URL), not the bot\'s HTTP API.',
+      "HOST_ID names the host (default: os.hostname()), POLL_INTERVAL the period, EXECUTION_MODE=live lets it run remediation commands; it needs only Redis (REDIS_URL), not the bot's HTTP API.",
     )
     .action(() => runAgent());
 }
