@@ -39,6 +39,10 @@ export async function readBeat(redis: Redis, host: string): Promise<AgentBeat | 
 }
 
 /** Silent: no heartbeat within `multiple` of the agent's own poll interval (or never one at all). */
-export function isSilent(b: AgentBeat | undefined, now: number, multiple: number): boolean {
+export function isSilent(
+  b: Pick<AgentBeat, 'last_seen' | 'interval_ms'> | undefined,
+  now: number,
+  multiple: number,
+): boolean {
   return !b || now - b.last_seen > multiple * b.interval_ms;
 }

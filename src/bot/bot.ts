@@ -9,6 +9,7 @@ import { LogAdapter } from '../chat/log-adapter.js';
 import { Notifier } from '../chat/notifier.js';
 import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
 import { createChatServices, type ChatServices } from '../chat/services.js';
+import { LivenessWatch } from '../agent/liveness.js';
 import { AgentProbe } from '../diagnose/agent-probe.js';
 import { DiagnoseService } from '../diagnose/service.js';
 import { ApprovalService } from '../approvals/service.js';
@@ -46,6 +47,8 @@ export interface BotOptions {
   readonly onDecision?: (decision: Decision) => void;
   /** Chat platforms to offer; those configured become adapters beside the log. Default: `adapters/index.ts`. */
   readonly adapterFactories?: readonly AdapterFactory[];
+  /** How often agents' heartbeats are checked (default 5 s). */
+  readonly livenessCheckMs?: number;
 }
 
 /** How long /diagnose waits for a live agent's fresh snapshot before answering from the last one. */
@@ -163,6 +166,11 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const url = await app.listen({ host: config.httpHost, port: config.httpPort });
   for (const adapter of adapters) await adapter.start?.();
   await notifier.start();
+  const liveness = new LivenessWatch(
+    { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
+    options.livenessCheckMs ?? 5000,
+  );
+  liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
     'healgate bot ready',
@@ -179,6 +187,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     },
     async close() {
       await app.close();
+      await liveness.close();
       await Promise.all(workers.map((w) => w.close()));
       await notifier.close();
       for (const adapter of adapters) await adapter.close?.();

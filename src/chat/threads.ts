@@ -5,7 +5,14 @@ import type { Notification } from './port.js';
 import type { ChatServices } from './services.js';
 import { approvalDoc } from './view/approval.js';
 import { markResolved, type MessageDoc } from './view/doc.js';
-import { breakerNotice, digestNotice, incidentNotice, resolvedReply, resolvedText } from './view/incident.js';
+import {
+  agentSilentNotice,
+  breakerNotice,
+  digestNotice,
+  incidentNotice,
+  resolvedReply,
+  resolvedText,
+} from './view/incident.js';
 import { resultReply } from './view/result.js';
 
 /** A chat platform reduced to what threads need: post (maybe in a thread) and edit. */
@@ -62,6 +69,9 @@ export class ThreadedDelivery<Ref> {
       case 'breaker.tripped':
         await this.post(breakerNotice(e), []);
         return;
+      case 'agent.silent':
+        await this.remember(incidentSubject(e.incident_id), await this.post(agentSilentNotice(e), []));
+        return;
     }
   }
 
@@ -71,6 +81,7 @@ export class ThreadedDelivery<Ref> {
     for (const e of events) {
       if (e.type === 'incident.opened')
         for (const id of e.incident_ids) await this.remember(incidentSubject(id), shown);
+      if (e.type === 'agent.silent') await this.remember(incidentSubject(e.incident_id), shown);
     }
   }
 
