@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
 import type { Collector } from './collector.js';
 import { runSteps } from './executor.js';
-import { RunRecords, type OrphanRun } from './runs.js';
+import type { OrphanRun, RunRecords } from './runs.js';
 import {
   describeVerify,
   escalateNotRecovered,
@@ -90,7 +90,7 @@ export async function reportOrphans(deps: ActionJobDeps, readJob: (key: string) 
   const orphans = await deps.runs.orphans();
   for (const orphan of orphans) {
     const parsed = actionJobSchema.safeParse(await readJob(orphan.key));
-    if (parsed.success) await reportUnknown(deps, parsed.data as ActionJob, orphan);
+    if (parsed.success) await reportUnknown(deps, parsed.data, orphan);
     else deps.logger.error({ job: orphan.key }, 'unfinished run whose job is gone: cannot report it');
   }
   return orphans.length;

@@ -71,7 +71,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   const { redis } = connection;
   const bull = redis.duplicate();
   const ingest = new Queue<IngestJob>(queues.ingest, { connection: bull });
-  const actionQueue = new Queue(queues.actions(host), { connection: bull });
+  const actionQueue = new Queue<unknown>(queues.actions(host), { connection: bull });
   const actions = new ActionQueues(bull, redis);
   const expiry = expiryQueue(bull);
   const audit = new AuditLog(redis);
@@ -125,7 +125,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   };
 
   await heartbeat();
-  const orphans = await reportOrphans(deps, async (key) => (await actionQueue.getJob(key))?.data);
+  const orphans = await reportOrphans(deps, async (key): Promise<unknown> => (await actionQueue.getJob(key))?.data);
   if (orphans > 0) logger.warn({ orphans }, 'a previous agent died during actions: reported as unknown, not re-run');
 
   const actionWorker = new Worker(queues.actions(host), (job) => handleActionJob(deps, job.data), {

@@ -33,7 +33,9 @@ describe('one step', () => {
     process.env.HEALGATE_TEST_SECRET = 'do-not-leak';
     const step = await runStep(['env'], 5000);
     delete process.env.HEALGATE_TEST_SECRET;
-    const env = Object.fromEntries(step.output.split('\n').map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+    const env: Record<string, string> = Object.fromEntries(
+      step.output.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(env).toEqual(CLEAN_ENV);
   });
 
