@@ -11,7 +11,7 @@ import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
 import { createChatServices, type ChatServices } from '../chat/services.js';
 import { LivenessWatch } from '../agent/liveness.js';
 import { AgentProbe } from '../diagnose/agent-probe.js';
-import { DiagnoseService } from '../diagnose/service.js';
+import { DIAGNOSE_TIMEOUT_MS, DiagnoseService } from '../diagnose/service.js';
 import { ApprovalService } from '../approvals/service.js';
 import { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/types.js';
@@ -50,9 +50,6 @@ export interface BotOptions {
   /** How often agents' heartbeats are checked (default 5 s). */
   readonly livenessCheckMs?: number;
 }
-
-/** How long /diagnose waits for a live agent's fresh snapshot before answering from the last one. */
-export const DIAGNOSE_TIMEOUT_MS = 5000;
 
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {

@@ -29,6 +29,9 @@ export interface DiagnoseDeps {
   readonly timeoutMs: number;
 }
 
+/** How long /diagnose waits for a live agent's fresh snapshot before answering from the last one. */
+export const DIAGNOSE_TIMEOUT_MS = 5000;
+
 export const ago = (ms: number) =>
   ms < 90_000
     ? `${Math.round(ms / 1000)}s`

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { DIAGNOSE_TIMEOUT_MS } from '../../bot/bot.js';
 import { AgentProbe } from '../../diagnose/agent-probe.js';
-import { DiagnoseService } from '../../diagnose/service.js';
+import { DIAGNOSE_TIMEOUT_MS, DiagnoseService } from '../../diagnose/service.js';
 import type { RedisConnection } from '../../redis/connect.js';
 import { EXIT_CANNOT_RUN } from '../errors.js';
 import { loadModelAndPolicy } from '../options.js';

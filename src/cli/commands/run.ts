@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startAgent } from '../../agent/agent.js';
-import { startBot } from '../../bot/bot.js';
 import { loadConfig } from '../../config/env.js';
 import type { Config } from '../../config/types.js';
 import { destination } from 'pino';
@@ -43,11 +41,14 @@ export async function connectForCommand() {
   return connectRedis({ ...(config.redisUrl ? { url: config.redisUrl } : {}), dataDir: config.redisDataDir, logger });
 }
 
+// Each process loads only its own part: an agent on every host should not carry the bot's HTTP and chat stack.
 async function runBot(withAgent: boolean): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
+  const { startBot } = await import('../../bot/bot.js');
   const bot = await startBot(config, logger);
   if (!withAgent) return closeOnSignals(bot, logger);
+  const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent(config, logger.child({ part: 'agent' }), {
     connection: bot.connection,
     onResult: (result, ms) => {
@@ -69,6 +70,7 @@ async function runBot(withAgent: boolean): Promise<void> {
 async function runAgent(): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
+  const { startAgent } = await import('../../agent/agent.js');
   closeOnSignals(await startAgent(config, logger), logger);
 }
 
