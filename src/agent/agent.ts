@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { ActionQueues } from '../actions/queues.js';
-import { expiryQueue } from '../approvals/expiry.js';
-import { ApprovalService } from '../approvals/service.js';
-import { AuditLog } from '../audit/index.js';
+import { approvalParts } from '../approvals/assembly.js';
 import type { Config } from '../config/types.js';
+import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
-import { EventLog } from '../events/log.js';
 import type { ActionResultEvent } from '../events/types.js';
-import { loadClassifier } from '../io/model-file.js';
-import { configuredPath, DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE } from '../io/paths.js';
-import { loadPolicyFile } from '../io/policy-file.js';
 import type { Logger } from '../log.js';
 import type { IngestJob } from '../pipeline/ingest.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
@@ -57,10 +51,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   const now = options.now ?? (() => new Date());
   const host = config.hostId;
   const instance = `${host}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const [policy, classifier] = await Promise.all([
-    loadPolicyFile(configuredPath(config.policyFile, DEFAULT_POLICY_FILE)),
-    loadClassifier(configuredPath(config.modelFile, DEFAULT_MODEL_FILE)),
-  ]);
+  const { policy, classifier } = await loadPolicyAndModel(config);
   const connection =
     options.connection ??
     (await connectRedis({
@@ -72,20 +63,8 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   const bull = redis.duplicate();
   const ingest = new Queue<IngestJob>(queues.ingest, { connection: bull });
   const actionQueue = new Queue<unknown>(queues.actions(host), { connection: bull });
-  const actions = new ActionQueues(bull, redis);
-  const expiry = expiryQueue(bull);
-  const audit = new AuditLog(redis);
-  const events = new EventLog(redis);
-  const approvals = new ApprovalService({
-    redis,
-    policy,
-    extraApprovers: config.approvers,
-    audit,
-    events,
-    actions,
-    expiry,
-    now,
-  });
+  const parts = approvalParts(redis, bull, policy, config.approvers, now);
+  const { approvals, audit, events } = parts;
   const system = options.collector ? undefined : new SystemCollector(host, policy.agent);
   await system?.prime();
   const collector = options.collector ?? system!;
@@ -174,7 +153,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
       clearTimeout(timer);
       await polling;
       await Promise.all([actionWorker.close(), diagnoseWorker.close()]);
-      await Promise.all([ingest.close(), actionQueue.close(), actions.close(), expiry.close()]);
+      await Promise.all([ingest.close(), actionQueue.close(), parts.close()]);
       await bull.quit();
       if (!options.connection) await connection.close();
     },

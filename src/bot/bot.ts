@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { ActionQueues } from '../actions/queues.js';
-import { expiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { approvalParts } from '../approvals/assembly.js';
+import { startExpiryWorker } from '../approvals/expiry.js';
 import { adapterFactories } from '../../adapters/index.js';
 import { LogAdapter } from '../chat/log-adapter.js';
 import { Notifier } from '../chat/notifier.js';
@@ -12,15 +12,11 @@ import { createChatServices, type ChatServices } from '../chat/services.js';
 import { LivenessWatch } from '../agent/liveness.js';
 import { AgentProbe } from '../diagnose/agent-probe.js';
 import { DIAGNOSE_TIMEOUT_MS, DiagnoseService } from '../diagnose/service.js';
-import { ApprovalService } from '../approvals/service.js';
-import { AuditLog } from '../audit/index.js';
+import type { ApprovalService } from '../approvals/service.js';
 import type { Config } from '../config/types.js';
 import type { Decision } from '../core/decide/types.js';
-import { EventLog } from '../events/log.js';
 import { buildServer } from '../http/server.js';
-import { loadClassifier } from '../io/model-file.js';
-import { configuredPath, DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE } from '../io/paths.js';
-import { loadPolicyFile } from '../io/policy-file.js';
+import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
@@ -54,10 +50,7 @@ export interface BotOptions {
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
   const now = options.now ?? (() => new Date());
-  const [policy, classifier] = await Promise.all([
-    loadPolicyFile(configuredPath(config.policyFile, DEFAULT_POLICY_FILE)),
-    loadClassifier(configuredPath(config.modelFile, DEFAULT_MODEL_FILE)),
-  ]);
+  const { policy, classifier } = await loadPolicyAndModel(config);
   const connection = await connectRedis({
     ...(config.redisUrl ? { url: config.redisUrl } : {}),
     dataDir: config.redisDataDir,
@@ -70,21 +63,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // ingest one of its own so that a 202 never waits behind the workers.
   const bull = redis.duplicate();
   const ingestConnection = redis.duplicate();
-  const audit = new AuditLog(redis);
-  const events = new EventLog(redis);
-  const actions = new ActionQueues(bull, redis);
-  const expiry = expiryQueue(bull);
+  const parts = approvalParts(redis, bull, policy, config.approvers, now);
+  const { audit, events, actions, approvals } = parts;
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
-  const approvals = new ApprovalService({
-    redis,
-    policy,
-    extraApprovers: config.approvers,
-    audit,
-    events,
-    actions,
-    expiry,
-    now,
-  });
   const metrics = createMetrics({
     ingestDepth: () => ingestQueue.count(),
     pendingApprovals: () => redis.zcard(keys.approvalsPending),
@@ -188,7 +169,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
       await Promise.all(workers.map((w) => w.close()));
       await notifier.close();
       for (const adapter of adapters) await adapter.close?.();
-      await Promise.all([ingestQueue.close(), expiry.close(), actions.close(), probe.close()]);
+      await Promise.all([ingestQueue.close(), parts.close(), probe.close()]);
       await Promise.all([bull.quit(), ingestConnection.quit()]);
       await connection.close();
     },
