@@ -60,7 +60,15 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
   }
   if (state.state === 'running') return reportUnknown(deps, job, state);
 
-  const result = await execute(deps, job);
+  const result = await execute(deps, job).catch((err: unknown) => {
+    // Whatever ran may have had its effect: say so, rather than leave the run unreported until a restart.
+    deps.logger.error({ err, job: job.key }, 'action job broke off');
+    return unknownResult(
+      deps,
+      job,
+      `The agent broke off ${names(job)} (${err instanceof Error ? err.message : String(err)}): its effect is unknown. Check ${job.host}.`,
+    );
+  });
   await deps.runs.finish(job.key, result);
   await report(deps, job, result, deps.now().getTime() - started);
   return result;
@@ -72,12 +80,9 @@ async function reportUnknown(
   job: ActionJob,
   run: Pick<OrphanRun, 'started_at'>,
 ): Promise<ActionResultEvent> {
-  const result = resultOf(
+  const result = unknownResult(
     deps,
     job,
-    'unknown',
-    job.actions.map((a) => ({ id: a.id, outcome: 'unknown', steps: [] })),
-    null,
     `The agent stopped while ${job.actions.map((a) => a.id).join(', ')} was running (started ${new Date(run.started_at).toISOString()}): it was not run again, so its effect is unknown. Check ${job.host}.`,
   );
   await deps.runs.finish(job.key, result);
@@ -176,6 +181,11 @@ function failureDetail(reports: readonly ActionReport[]): string {
       ? `could not run (${step.output.split('\n').at(-1) ?? 'error'})`
       : `exited ${step.exit_code}`;
   return `${failed.id} failed: ${step.argv[0] ?? ''} ${how}; later steps were not run.`;
+}
+
+function unknownResult(deps: ActionJobDeps, job: ActionJob, detail: string): ActionResultEvent {
+  const actions = job.actions.map((a): ActionReport => ({ id: a.id, outcome: 'unknown', steps: [] }));
+  return resultOf(deps, job, 'unknown', actions, null, detail);
 }
 
 function resultOf(

@@ -19,8 +19,11 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
  */
 class DialCollector implements Collector {
   disk = 40;
+  /** Set: measuring fails, as when a filesystem went away. */
+  broken: string | undefined;
   constructor(private readonly host: string) {}
   snapshot(): Promise<Snapshot> {
+    if (this.broken) return Promise.reject(new Error(this.broken));
     return Promise.resolve(snapshot({ host: this.host, disk_usage: this.disk, cpu_usage: 10, dns_latency_ms: 5 }));
   }
   async signal(signal: Signal): Promise<number> {
@@ -115,6 +118,29 @@ describe('verify after heal', () => {
     // The re-measured snapshot went to the bot: the incident is resolved.
     await eventually(async () => ((await redis.hget(keys.hostIncidents('dial-1'), 'disk_usage')) ? undefined : true));
     expect(observed).toEqual([`${incident}.disk_cleanup:success`, `${approvalId}:success`]);
+  });
+});
+
+describe('an action that breaks off', () => {
+  it('is reported as unknown at once, not left for a restart', async () => {
+    await bot.request('/v1/metrics', { body: snapshot({ host: 'dial-1', disk_usage: 40, dns_latency_ms: 5 }) });
+    await eventually(async () => ((await redis.hget(keys.hostIncidents('dial-1'), 'disk_usage')) ? undefined : true));
+    await fillScratch(box.scratch, 1, 0);
+    // The sandbox's disk_cleanup cooldown (1s) since the first test's auto-heal must be over, or this goes to a human.
+    await new Promise((r) => setTimeout(r, 1100));
+    await bot.request('/v1/metrics', { body: snapshot({ host: 'dial-1', disk_usage: 93, dns_latency_ms: 5 }) });
+    dial.broken = 'no / found to measure disk_usage';
+    const incident = await eventually(
+      async () => (await redis.hget(keys.hostIncidents('dial-1'), 'disk_usage')) ?? undefined,
+    );
+    const result = await eventually(() => resultOf(redis, `${incident}.disk_cleanup`), 20_000);
+    dial.broken = undefined;
+    expect(result).toMatchObject({ outcome: 'unknown', verify: null });
+    expect(result.detail).toBe(
+      'The agent broke off disk_cleanup (no / found to measure disk_usage): its effect is unknown. Check dial-1.',
+    );
+    // The cleanup itself had run.
+    expect(await files(box.scratch)).toEqual(['new-0.log']);
   });
 });
 
