@@ -152,17 +152,16 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResul
   const verify = verifyResult(deps.policy, plan.signal, before, after[plan.signal]);
   await deps.push(after);
   if (verify.recovered) return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`);
-  if (job.trigger !== 'auto_heal')
-    return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: did not recover.`);
-  const approval = await escalateNotRecovered(deps, job, verify, after);
-  return resultOf(
-    deps,
-    job,
-    outcome,
-    reports,
-    verify,
-    `${describeVerify(verify)}: auto-heal did not help; a human is asked to decide (${approval}).`,
-  );
+  const detail =
+    job.trigger === 'auto_heal'
+      ? `${describeVerify(verify)}: auto-heal did not help; a human is asked to decide.`
+      : `${describeVerify(verify)}: did not recover.`;
+  return resultOf(deps, job, outcome, reports, verify, detail);
+}
+
+/** An auto-heal that ran and left its signal where it was goes to humans (after its result, so chat shows them in order). */
+function needsHuman(result: ActionResultEvent): result is ActionResultEvent & { verify: VerifyResult } {
+  return result.trigger === 'auto_heal' && result.outcome === 'success' && result.verify?.recovered === false;
 }
 
 const names = (job: ActionJob) => job.actions.map((a) => a.id).join(', ');
@@ -211,7 +210,11 @@ function resultOf(
   };
 }
 
-/** Audit entry, event, and the host's auto-heal no longer in flight; then the run counts as reported. */
+/**
+ * Audit entry, event, the host's auto-heal no longer in flight, and the
+ * escalation of a heal that did not help; only then does the run count as
+ * reported, so a crash in between reports (and escalates, idempotently) again.
+ */
 async function report(deps: ActionJobDeps, job: ActionJob, result: ActionResultEvent, durationMs: number) {
   const at = deps.now();
   await deps.audit.append(
@@ -240,6 +243,7 @@ async function report(deps: ActionJobDeps, job: ActionJob, result: ActionResultE
   );
   await deps.events.publish(result);
   if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, job.host);
+  if (needsHuman(result)) await escalateNotRecovered(deps, job, result.verify, await deps.collector.snapshot());
   await deps.runs.reported(job.key);
   deps.onResult?.(result, durationMs);
 }

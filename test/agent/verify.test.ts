@@ -4,6 +4,9 @@ import { startAgent, type Agent } from '../../src/agent/agent.js';
 import type { Collector } from '../../src/agent/collector.js';
 import { loadConfig } from '../../src/config/env.js';
 import type { Signal, Snapshot } from '../../src/core/snapshot/schema.js';
+import type { AdapterFactory } from '../../src/chat/port.js';
+import { ThreadedDelivery } from '../../src/chat/threads.js';
+import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { createLogger } from '../../src/log.js';
 import { keys } from '../../src/redis/keys.js';
 import { fillScratch, files, sandbox, type Sandbox } from '../helpers/agent.js';
@@ -31,6 +34,31 @@ class DialCollector implements Collector {
   }
 }
 
+/** A threaded chat platform in memory: what a channel would show, post by post. */
+interface Post {
+  readonly id: number;
+  readonly doc: MessageDoc;
+  readonly thread: number | undefined;
+}
+const channel: Post[] = [];
+const memoryChat: AdapterFactory = {
+  name: 'memory',
+  create({ services }) {
+    const delivery = new ThreadedDelivery<number>(
+      'memory',
+      {
+        post: (doc, thread) => {
+          channel.push({ id: channel.length + 1, doc, thread });
+          return Promise.resolve(channel.length);
+        },
+        update: () => Promise.resolve(),
+      },
+      services,
+    );
+    return { name: 'memory', deliver: (n) => delivery.deliver(n) };
+  },
+};
+
 let server: TestRedis;
 let redis: Redis;
 let box: Sandbox;
@@ -43,7 +71,11 @@ beforeAll(async () => {
   server = await startRedis();
   redis = server.client();
   box = await sandbox(9); // the dial collector asks no resolver
-  bot = await startTestBot(server, { POLICY_FILE: box.policyFile }, { livenessCheckMs: 100 });
+  bot = await startTestBot(
+    server,
+    { POLICY_FILE: box.policyFile },
+    { livenessCheckMs: 100, adapterFactories: [memoryChat] },
+  );
   const config = loadConfig({
     REDIS_URL: server.url,
     HOST_ID: 'dial-1',
@@ -79,12 +111,12 @@ describe('verify after heal', () => {
       verify: { signal: 'disk_usage', before: 91, after: 90, threshold: 85, recovered: false },
     });
     expect(await files(box.scratch)).toEqual(['new-0.log']);
-    const approvalId = /\((apr-[0-9a-f]{16})\)/.exec(result.detail)?.[1];
-    expect(result.detail).toBe(
-      `disk_usage 91 → 90: auto-heal did not help; a human is asked to decide (${approvalId}).`,
+    expect(result.detail).toBe('disk_usage 91 → 90: auto-heal did not help; a human is asked to decide.');
+    const approvalId = await eventually(
+      async () => (await redis.hget(keys.incident(incident), 'approval_id')) ?? undefined,
     );
 
-    const approval = await bot.approvals.get(approvalId!);
+    const approval = await bot.approvals.get(approvalId);
     expect(approval).toMatchObject({
       status: 'pending',
       host: 'dial-1',
@@ -101,13 +133,26 @@ describe('verify after heal', () => {
     expect(await redis.hget(keys.incident(incident), 'approval_id')).toBe(approvalId);
     const announced = (await allEvents(redis)).filter((e) => e.type === 'approval.requested');
     expect(announced.map((e) => e.approval.id)).toEqual([approvalId]);
+    // In chat: the auto-heal notice, its result in the thread, the request, and the escalation in the same thread.
+    const escalated = await eventually(() => channel.find((p) => p.doc.title.startsWith('Escalated to a human')));
+    const notice = channel.find((p) => p.doc.title === 'Auto-heal on dial-1: disk_cleanup');
+    expect(notice?.thread).toBeUndefined();
+    expect(escalated.thread).toBe(notice!.id);
+    expect(escalated.doc.lines[0]).toBe('auto-heal did not help: disk_usage 91 → 90');
+    expect(
+      channel.find((p) => p.thread === notice!.id && p.doc.title.startsWith('disk_cleanup on dial-1'))?.doc.fields,
+    ).toContainEqual({
+      label: 'Disk',
+      value: '91% → 90% (did not recover)',
+    });
+    expect(channel.find((p) => p.doc.decide?.approvalId === approvalId)?.thread).toBeUndefined();
 
     // A human approves; this time the disk comes down.
     await fillScratch(box.scratch, 1, 0);
     dial.disk = 60;
-    const approved = await bot.approvals.approve(approvalId!, { platform: 'console', userId: 'alice' }, 'try again');
+    const approved = await bot.approvals.approve(approvalId, { platform: 'console', userId: 'alice' }, 'try again');
     expect(approved.ok).toBe(true);
-    const rerun = await eventually(() => resultOf(redis, approvalId!), 20_000);
+    const rerun = await eventually(() => resultOf(redis, approvalId), 20_000);
     expect(rerun).toMatchObject({
       trigger: 'approval',
       approval_id: approvalId,
