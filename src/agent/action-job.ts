@@ -58,6 +58,9 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
     );
     return state.result;
   }
+  // Redelivered while this very process still runs it (its lock lapsed in a stall): that run will report.
+  if (state.state === 'running' && state.instance === deps.runs.instance)
+    throw new Error(`${job.key} is still running in this agent`);
   if (state.state === 'running') return reportUnknown(deps, job, state);
 
   const result = await execute(deps, job).catch((err: unknown) => {

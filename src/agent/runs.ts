@@ -26,7 +26,7 @@ export class RunRecords {
   constructor(
     private readonly redis: Redis,
     private readonly host: string,
-    private readonly instance: string,
+    readonly instance: string,
   ) {}
 
   async claim(key: string, at: number): Promise<RunState> {
