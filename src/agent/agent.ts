@@ -129,6 +129,8 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
     try {
       await heartbeat();
       await push(await collector.snapshot());
+      const dns = system?.lastDns;
+      if (dns?.timed_out) logger.warn({ lookups: dns.lookups }, 'DNS lookups went unanswered: counted as the timeout');
     } catch (err) {
       logger.warn({ err }, 'poll failed; next one in POLL_INTERVAL');
     }

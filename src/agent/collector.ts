@@ -68,7 +68,7 @@ export class NoFilesystemError extends Error {
  * and service lists are never read on a poll.
  */
 export class SystemCollector implements Collector {
-  /** The last DNS probe, for logs and /diagnose. */
+  /** The last poll's DNS probe, for the log. */
   lastDns: DnsProbe | undefined;
   private cpuReadAt = 0;
 
