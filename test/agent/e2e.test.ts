@@ -10,7 +10,8 @@ import { startDns, type TestDns } from '../helpers/dns.js';
 import { actionResults, allEvents, resultOf } from '../helpers/events.js';
 import type { RunningProcess } from '../helpers/process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 let server: TestRedis;
@@ -21,6 +22,8 @@ let bot: TestBot;
 let queues: ActionQueues;
 const agents: RunningProcess[] = [];
 const live = {} as Record<'a' | 'dry' | 'k', RunningProcess>;
+/** Processes the sandbox's restart_service started for the test. */
+const services: number[] = [];
 
 beforeAll(async () => {
   [server, dns] = await Promise.all([startRedis(), startDns()]);
@@ -38,6 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.stop('SIGKILL')));
+  for (const pid of services) process.kill(pid, 'SIGTERM');
   await queues?.close();
   await bot?.close();
   await dns?.close();
@@ -124,6 +128,35 @@ describe('a real agent with the sandbox policy', () => {
     expect(audit.summary.auto_heal.success).toBeGreaterThanOrEqual(1);
     // No longer counted as healing fleet-wide.
     expect(await redis.zscore(keys.autoHealing, 'e2e-a')).toBeNull();
+  });
+
+  it('restarts the service a CPU breach points at: a process the test started', async () => {
+    const service = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' });
+    const stopped = new Promise<string | null>((r) => service.once('exit', (_, signal) => r(signal)));
+    await writeFile(box.pidfile, String(service.pid));
+    // This machine may be busy: a CPU incident from the agent's own first snapshot is closed first.
+    await bot.request('/v1/metrics', { body: snapshot({ host: 'e2e-a', dns_latency_ms: 5 }) });
+    await eventually(async () => ((await redis.hget(keys.hostIncidents('e2e-a'), 'cpu_usage')) ? undefined : true));
+    await new Promise((r) => setTimeout(r, 1100)); // and the sandbox's 1s cooldown of any restart it caused
+    await bot.request('/v1/metrics', { body: snapshot({ host: 'e2e-a', cpu_usage: 97, dns_latency_ms: 5 }) });
+    const incident = await eventually(
+      async () => (await redis.hget(keys.hostIncidents('e2e-a'), 'cpu_usage')) ?? undefined,
+    );
+
+    const result = await eventually(() => resultOf(redis, `${incident}.restart_service`), 20_000);
+    expect(result).toMatchObject({ outcome: 'success', detail: 'restart_service ran successfully.' });
+    expect(await stopped).toBe('SIGTERM');
+    const restarted = Number(await readFile(box.pidfile, 'utf8'));
+    services.push(restarted);
+    // Agents started later may see this busy machine's real CPU: with no pid file their restarts do nothing.
+    await rm(box.pidfile);
+    expect(restarted).not.toBe(service.pid);
+    expect(() => process.kill(restarted, 0)).not.toThrow();
+    expect(result.actions[0]!.steps[0]).toMatchObject({
+      argv: [process.execPath, expect.stringMatching(/test\/fixtures\/restart-service\.mjs$/), box.pidfile],
+      exit_code: 0,
+      output: `restarted: ${service.pid} → ${restarted}`,
+    });
   });
 
   it('runs an action job delivered twice once, and answers the replay with the earlier result', async () => {

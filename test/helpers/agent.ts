@@ -13,6 +13,8 @@ export interface Sandbox {
   readonly scratch: string;
   /** slow_marker leaves one file here per run. */
   readonly runs: string;
+  /** restart_service restarts the process whose pid is here. */
+  readonly pidfile: string;
   readonly policyFile: string;
 }
 
@@ -23,12 +25,16 @@ export async function sandbox(dnsPort: number): Promise<Sandbox> {
   const runs = join(dir, 'runs');
   await Promise.all([mkdir(scratch), mkdir(runs)]);
   const policyFile = join(dir, 'policy.yaml');
+  const pidfile = join(dir, 'service.pid');
   const text = (await readFile(SANDBOX_POLICY, 'utf8'))
+    .replaceAll('@NODE@', process.execPath)
+    .replaceAll('@FIXTURES@', join(REPO_ROOT, 'test/fixtures'))
+    .replaceAll('@PIDFILE@', pidfile)
     .replaceAll('@SCRATCH@', scratch)
     .replaceAll('@RUNS@', runs)
     .replaceAll('@DNS_PORT@', String(dnsPort));
   await writeFile(policyFile, text);
-  return { dir, scratch, runs, policyFile };
+  return { dir, scratch, runs, pidfile, policyFile };
 }
 
 /** Files in the scratch directory: `old-*` 30 days old, `new-*` just written. */
