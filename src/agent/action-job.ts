@@ -52,10 +52,7 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
   const state = await deps.runs.claim(job.key, started);
   if (state.state === 'done') {
     if (!state.reported) await report(deps, job, state.result, 0);
-    deps.logger.info(
-      { job: job.key, outcome: state.result.outcome },
-      'action job already ran: earlier result reported',
-    );
+    deps.logger.info({ job: job.key, outcome: state.result.outcome }, 'action job already ran: not run again');
     return state.result;
   }
   // Redelivered while this very process still runs it (its lock lapsed in a stall): that run will report.
