@@ -210,6 +210,11 @@ describe('agent liveness', () => {
       (await allEvents(redis)).find((e) => e.type === 'incident.resolved' && e.incident_id === silent.incident_id),
     );
     expect(back).toMatchObject({ host: 'quiet-1', signal: 'agent_heartbeat' });
+    // In chat: a notice, and its resolution in the notice's thread.
+    const notice = await eventually(() => channel.find((p) => p.doc.title === 'The agent on quiet-1 is silent'));
+    const resolved = await eventually(() => channel.find((p) => p.doc.title === 'Resolved on quiet-1'));
+    expect(resolved.thread).toBe(notice.id);
+    expect(resolved.doc.lines[0]).toMatch(/^Agent heartbeat back to \d+s$/);
     const audit = (await bot.request(`/v1/audit?window=1h&host=quiet-1`)).body as {
       entries: { type: string; incident_id: string }[];
     };
