@@ -3,7 +3,7 @@ import type { HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
-import { breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
+import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
 import { resultReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
 
@@ -119,5 +119,7 @@ export function feedItem(
       };
     case 'breaker.tripped':
       return { ...base, card: `breaker:${id}`, mode: 'post', doc: breakerNotice(e) };
+    case 'agent.silent':
+      return { ...base, card: `incident:${e.incident_id}`, mode: 'post', doc: agentSilentNotice(e) };
   }
 }

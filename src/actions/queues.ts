@@ -1,7 +1,9 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { keys, queues } from '../redis/keys.js';
+import { z } from 'zod';
 import type { ParamValue } from '../core/policy/params.js';
+import { hostSchema } from '../core/snapshot/schema.js';
 
 export interface ActionJob {
   /** Idempotency key: the approval id, or incident + action for an auto-heal. */
@@ -13,6 +15,25 @@ export interface ActionJob {
   readonly actions: readonly { readonly id: string; readonly params: Readonly<Record<string, ParamValue>> }[];
   readonly enqueued_at: string;
 }
+
+/** An action job as read back from Redis: checked again, since the agent acts on it. */
+export const actionJobSchema = z.strictObject({
+  key: z.string().min(1).max(200),
+  host: hostSchema,
+  trigger: z.enum(['auto_heal', 'approval']),
+  approval_id: z.string().min(1).max(200).nullable(),
+  incident_ids: z.array(z.string().min(1).max(200)).max(32),
+  actions: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1).max(64),
+        params: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])),
+      }),
+    )
+    .min(1)
+    .max(16),
+  enqueued_at: z.string(),
+});
 
 /**
  * The per-host action queues. The job id is the idempotency key, so a

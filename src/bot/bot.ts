@@ -2,23 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { ActionQueues } from '../actions/queues.js';
-import { expiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { approvalParts } from '../approvals/assembly.js';
+import { startExpiryWorker } from '../approvals/expiry.js';
 import { adapterFactories } from '../../adapters/index.js';
 import { LogAdapter } from '../chat/log-adapter.js';
 import { Notifier } from '../chat/notifier.js';
 import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
 import { createChatServices, type ChatServices } from '../chat/services.js';
-import { DiagnoseService } from '../diagnose/service.js';
-import { ApprovalService } from '../approvals/service.js';
-import { AuditLog } from '../audit/index.js';
+import { LivenessWatch } from '../agent/liveness.js';
+import { AgentProbe } from '../diagnose/agent-probe.js';
+import { DIAGNOSE_TIMEOUT_MS, DiagnoseService } from '../diagnose/service.js';
+import type { ApprovalService } from '../approvals/service.js';
 import type { Config } from '../config/types.js';
 import type { Decision } from '../core/decide/types.js';
-import { EventLog } from '../events/log.js';
 import { buildServer } from '../http/server.js';
-import { loadClassifier } from '../io/model-file.js';
-import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE, resolveConfiguredPath } from '../io/paths.js';
-import { loadPolicyFile } from '../io/policy-file.js';
+import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
@@ -33,13 +31,10 @@ export interface Bot {
   /** What chat adapters call; tests and embedders use it as a platform would. */
   readonly chat: ChatServices;
   readonly connection: RedisConnection;
+  /** Observes an action's run time in this process's /metrics (an agent running beside the bot reports here). */
+  observeAction(action: string, outcome: string, seconds: number): void;
   /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
   close(): Promise<void>;
-}
-
-/** A configured path is relative to the working directory; the default one to the package. */
-function configuredPath(given: string, fallback: string): string {
-  return resolveConfiguredPath(given === fallback ? undefined : given, fallback);
 }
 
 export interface BotOptions {
@@ -48,15 +43,14 @@ export interface BotOptions {
   readonly onDecision?: (decision: Decision) => void;
   /** Chat platforms to offer; those configured become adapters beside the log. Default: `adapters/index.ts`. */
   readonly adapterFactories?: readonly AdapterFactory[];
+  /** How often agents' heartbeats are checked (default 5 s). */
+  readonly livenessCheckMs?: number;
 }
 
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
   const now = options.now ?? (() => new Date());
-  const [policy, classifier] = await Promise.all([
-    loadPolicyFile(configuredPath(config.policyFile, DEFAULT_POLICY_FILE)),
-    loadClassifier(configuredPath(config.modelFile, DEFAULT_MODEL_FILE)),
-  ]);
+  const { policy, classifier } = await loadPolicyAndModel(config);
   const connection = await connectRedis({
     ...(config.redisUrl ? { url: config.redisUrl } : {}),
     dataDir: config.redisDataDir,
@@ -69,21 +63,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // ingest one of its own so that a 202 never waits behind the workers.
   const bull = redis.duplicate();
   const ingestConnection = redis.duplicate();
-  const audit = new AuditLog(redis);
-  const events = new EventLog(redis);
-  const actions = new ActionQueues(bull, redis);
-  const expiry = expiryQueue(bull);
+  const parts = approvalParts(redis, bull, policy, config.approvers, now);
+  const { audit, events, actions, approvals } = parts;
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
-  const approvals = new ApprovalService({
-    redis,
-    policy,
-    extraApprovers: config.approvers,
-    audit,
-    events,
-    actions,
-    expiry,
-    now,
-  });
   const metrics = createMetrics({
     ingestDepth: () => ingestQueue.count(),
     pendingApprovals: () => redis.zcard(keys.approvalsPending),
@@ -115,7 +97,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
-  const diagnoser = new DiagnoseService({ redis, classifier, policy, now, timeoutMs: 5000 });
+  const probe = new AgentProbe(redis, bull, policy.agent.heartbeat_multiple, now);
+  const diagnoser = new DiagnoseService({ redis, classifier, policy, now, probe, timeoutMs: DIAGNOSE_TIMEOUT_MS });
   const chat = createChatServices({
     redis,
     approvals,
@@ -158,12 +141,15 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     now,
     plugins: adapters.flatMap((a) => (a.routes ? [a.routes] : [])),
   });
+  // Set once the liveness watch runs: a start that fails before it has nothing to stop.
+  let liveness: LivenessWatch | undefined;
   const close = async () => {
     await app.close();
+    await liveness?.close();
     await Promise.all(workers.map((w) => w.close()));
     await notifier.close();
     for (const adapter of adapters) await adapter.close?.();
-    await Promise.all([ingestQueue.close(), expiry.close(), actions.close()]);
+    await Promise.all([ingestQueue.close(), parts.close(), probe.close()]);
     await Promise.all([bull.quit(), ingestConnection.quit()]);
     await connection.close();
   };
@@ -176,10 +162,25 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   await notifier.start();
+  liveness = new LivenessWatch(
+    { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
+    options.livenessCheckMs ?? 5000,
+  );
+  liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
     'healgate bot ready',
   );
 
-  return { app, url, approvals, chat, connection, close };
+  return {
+    app,
+    url,
+    approvals,
+    chat,
+    connection,
+    observeAction(action, outcome, seconds) {
+      metrics.actionDuration.observe({ action, outcome }, seconds);
+    },
+    close,
+  };
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { ChatServices } from './services.js';
 
 /** Event types that a burst folds into one digest per channel. */
-export const DIGESTIBLE = ['incident.opened', 'incident.resolved', 'breaker.tripped'] as const;
+export const DIGESTIBLE = ['incident.opened', 'incident.resolved', 'breaker.tripped', 'agent.silent'] as const;
 export type DigestibleType = (typeof DIGESTIBLE)[number];
 
 export type Notification =

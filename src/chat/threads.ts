@@ -3,9 +3,16 @@ import type { HealgateEvent } from '../events/types.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 import type { Notification } from './port.js';
 import type { ChatServices } from './services.js';
-import { approvalDoc } from './view/approval.js';
+import { approvalDoc, escalatedReply } from './view/approval.js';
 import { markResolved, type MessageDoc } from './view/doc.js';
-import { breakerNotice, digestNotice, incidentNotice, resolvedReply, resolvedText } from './view/incident.js';
+import {
+  agentSilentNotice,
+  breakerNotice,
+  digestNotice,
+  incidentNotice,
+  resolvedReply,
+  resolvedText,
+} from './view/incident.js';
 import { resultReply } from './view/result.js';
 
 /** A chat platform reduced to what threads need: post (maybe in a thread) and edit. */
@@ -62,6 +69,9 @@ export class ThreadedDelivery<Ref> {
       case 'breaker.tripped':
         await this.post(breakerNotice(e), []);
         return;
+      case 'agent.silent':
+        await this.remember(incidentSubject(e.incident_id), await this.post(agentSilentNotice(e), []));
+        return;
     }
   }
 
@@ -71,6 +81,7 @@ export class ThreadedDelivery<Ref> {
     for (const e of events) {
       if (e.type === 'incident.opened')
         for (const id of e.incident_ids) await this.remember(incidentSubject(id), shown);
+      if (e.type === 'agent.silent') await this.remember(incidentSubject(e.incident_id), shown);
     }
   }
 
@@ -86,11 +97,18 @@ export class ThreadedDelivery<Ref> {
   }
 
   private async requested(record: ApprovalRecord): Promise<void> {
+    // Incidents already shown (an auto-heal notice, an expired request) hear of the escalation in their thread.
+    const earlier = new Map<string, Shown<Ref>>();
+    for (const id of record.incident_ids) {
+      const known = await this.recall(incidentSubject(id));
+      if (known) earlier.set(JSON.stringify(known.ref), known);
+    }
     const history = await this.services.history(record.host);
     const shown = await this.post(approvalDoc(record, history, this.services.now()), history);
     await this.remember(approvalSubject(record.id), shown);
     for (const id of record.incident_ids) await this.remember(incidentSubject(id), shown);
     await this.services.approvals.setMessageRef(record.id, this.platform, shown.ref);
+    for (const known of earlier.values()) await this.surface.post(escalatedReply(record), known.ref);
   }
 
   private async decided(record: ApprovalRecord): Promise<void> {

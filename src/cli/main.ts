@@ -6,6 +6,7 @@ import { registerDecide } from './commands/decide.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerModel } from './commands/model.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDiagnose } from './commands/diagnose.js';
 import { connectForCommand, registerRun } from './commands/run.js';
 import { registerTrain } from './commands/train.js';
 import { EXIT_CANNOT_RUN, UsageError } from './errors.js';
@@ -21,6 +22,7 @@ registerTrain(program);
 registerEvaluate(program);
 registerModel(program);
 registerAudit(program, connectForCommand);
+registerDiagnose(program, connectForCommand);
 
 // `healgate decide < big.jsonl | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -8,9 +8,14 @@ import { incidentRecords } from '../pipeline/incidents.js';
 import { keys } from '../redis/keys.js';
 import type { DiagnoseOutcome, Diagnoser, OpenIncident } from './types.js';
 
-/** Asks a host's agent for a fresh measurement; undefined when it did not answer in time. */
+/** A fresh measurement, or why there is none (in words for humans, without a final full stop). */
+export type ProbeAnswer =
+  | { readonly ok: true; readonly snapshot: Snapshot; readonly at: number }
+  | { readonly ok: false; readonly why: string };
+
+/** Asks a host's agent for a fresh measurement, waiting at most `timeoutMs`. */
 export interface FreshProbe {
-  measure(host: string, timeoutMs: number): Promise<{ snapshot: Snapshot; at: number } | undefined>;
+  measure(host: string, timeoutMs: number): Promise<ProbeAnswer>;
 }
 
 export interface DiagnoseDeps {
@@ -24,7 +29,10 @@ export interface DiagnoseDeps {
   readonly timeoutMs: number;
 }
 
-const ago = (ms: number) =>
+/** How long /diagnose waits for a live agent's fresh snapshot before answering from the last one. */
+export const DIAGNOSE_TIMEOUT_MS = 5000;
+
+export const ago = (ms: number) =>
   ms < 90_000
     ? `${Math.round(ms / 1000)}s`
     : ms < 5_400_000
@@ -51,7 +59,8 @@ export class DiagnoseService implements Diagnoser {
       redis.lrange(keys.history(host), 0, -1),
       redis.hgetall(keys.hostIncidents(host)),
     ]);
-    const probed = this.deps.probe ? await this.deps.probe.measure(host, this.deps.timeoutMs) : undefined;
+    const answer = this.deps.probe ? await this.deps.probe.measure(host, this.deps.timeoutMs) : undefined;
+    const probed = answer?.ok ? answer : undefined;
     if (!probed && !state.snapshot)
       return { ok: false, reason: 'unknown_host', message: `No snapshot of ${host} has ever arrived.` };
 
@@ -61,8 +70,8 @@ export class DiagnoseService implements Diagnoser {
     const age = Math.max(0, now - measuredAt);
     const note = probed
       ? null
-      : this.deps.probe
-        ? `The agent on ${host} did not answer within ${ago(this.deps.timeoutMs)}: this is its last snapshot, ${ago(age)} old.`
+      : answer && !answer.ok
+        ? `${answer.why}: this is its last snapshot, ${ago(age)} old.`
         : `No agent was asked: this is the last snapshot of ${host}, ${ago(age)} old.`;
     const context = await readContext(redis, host, now);
     const decision = decide(snapshot, this.deps.classifier, this.deps.policy, context);

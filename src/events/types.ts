@@ -57,4 +57,8 @@ export type HealgateEvent =
       /** One human sentence: what happened, e.g. "disk_usage 91.5 → 62.0: recovered". */
       detail: string;
     }
-  | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string };
+  | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string }
+  /** A host's agent stopped sending heartbeats; its return is an `incident.resolved` of signal `agent_heartbeat`. */
+  | { type: 'agent.silent'; host: string; incident_id: string; last_seen: string; silent_ms: number };
+
+export type ActionResultEvent = Extract<HealgateEvent, { type: 'action.result' }>;

@@ -11,3 +11,8 @@ export const DEFAULT_POLICY_FILE = 'policies/default.yaml';
 export function resolveConfiguredPath(given: string | undefined, fallback: string): string {
   return given ? resolve(given) : resolve(PACKAGE_ROOT, fallback);
 }
+
+/** A path from the configuration (POLICY_FILE, MODEL_FILE): relative to the working directory, unless it is still the default. */
+export function configuredPath(given: string, fallback: string): string {
+  return resolveConfiguredPath(given === fallback ? undefined : given, fallback);
+}

@@ -18,7 +18,7 @@ export interface OpenedIncident {
 export async function openIncident(
   redis: Redis,
   host: string,
-  condition: SignalState,
+  condition: Pick<SignalState, 'value' | 'threshold' | 'class'> & { readonly signal: string },
   at: Date,
 ): Promise<OpenedIncident> {
   const id = `inc-${randomBytes(8).toString('hex')}`;

@@ -30,6 +30,12 @@ export const keys = {
   agent: (host: string) => `${P}:agent:${host}`,
   /** Every agent by its last heartbeat (ms). */
   agents: `${P}:agents`,
+  /** One execution of an action job, by its idempotency key: state, instance, result. */
+  run: (jobKey: string) => `${P}:run:${jobKey}`,
+  /** Keys of the runs an agent of this host started and has not finished. */
+  runsActive: (host: string) => `${P}:host:${host}:runs`,
+  /** Where an agent puts the fresh snapshot a /diagnose asked for. */
+  diagnoseReply: (requestId: string) => `${P}:diagnose:${requestId}`,
 } as const;
 
 /** BullMQ queue names (BullMQ adds its own `bull:` prefix). */
@@ -38,4 +44,6 @@ export const queues = {
   approvals: 'healgate-approvals',
   /** One queue per host: an agent consumes only its own. */
   actions: (host: string) => `healgate-actions-${host}`,
+  /** Fresh-snapshot requests from /diagnose: their own queue, so a slow action never delays them. */
+  diagnose: (host: string) => `healgate-diagnose-${host}`,
 } as const;

@@ -58,6 +58,17 @@ describe('default policy', () => {
     expect(policy.actions.disk_cleanup?.cooldown).toBe(30 * 60_000);
   });
 
+  it('tells the agent what to measure, and a policy without an agent section gets the same defaults', () => {
+    expect(policy.agent).toMatchObject({
+      disk: { mounts: [] },
+      dns: { names: ['localhost'], resolvers: [], timeout: 1000 },
+      heartbeat_multiple: 3,
+    });
+    expect(policy.agent.disk.exclude_types).toContain('tmpfs');
+    const without = variant((d) => delete d.agent);
+    expect(without.ok && without.value.agent).toEqual(policy.agent);
+  });
+
   it('renders real Linux commands as argv arrays', () => {
     const disk = buildCommand(policy, 'disk_cleanup', {});
     expect(disk).toMatchObject({
@@ -112,6 +123,13 @@ describe('action parameters', () => {
       'a path with spaces',
       'disk_cleanup',
       { scratch_dirs: ['/tmp/a b'] },
+      'scratch_dirs[0]: expected an absolute path',
+    ],
+    [
+      // Once a catastrophic backtrack: the agent hung on it instead of refusing.
+      'a long path followed by a newline',
+      'disk_cleanup',
+      { scratch_dirs: ['/tmp/healgate-sandbox-0123456789abcdef/scratch\n/etc'] },
       'scratch_dirs[0]: expected an absolute path',
     ],
     ['a bad size', 'disk_cleanup', { journal_max_size: '1G; reboot' }, 'journal_max_size: expected a size'],
@@ -184,6 +202,14 @@ describe('bad policy files', () => {
     ],
     ['a bad approver', (d: any) => (d.approvers.global = ['alice']), 'approvers.global[0]: expected platform:userId'],
     ['a confidence above 1', (d: any) => (d.decision.min_confidence = 1.5), 'decision.min_confidence'],
+    ['a misspelt agent key', (d: any) => (d.agent.dns.resolver = ['9.9.9.9']), 'agent.dns.resolver: unknown key'],
+    [
+      'a resolver that is not an address',
+      (d: any) => (d.agent.dns.resolvers = ['dns.example; rm']),
+      'agent.dns.resolvers[0]: expected an IP address',
+    ],
+    ['a relative mount point', (d: any) => (d.agent.disk.mounts = ['var']), 'agent.disk.mounts[0]'],
+    ['a heartbeat multiple of 1', (d: any) => (d.agent.heartbeat_multiple = 1), 'agent.heartbeat_multiple'],
   ])('reports %s with the path of the offending key', (_, change, message) => {
     expect(errorOf(variant(change))).toContain(message);
   });

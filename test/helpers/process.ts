@@ -12,8 +12,12 @@ export interface RunningProcess {
 }
 
 /** A long-running `healgate` process (bot, start), as an operator would run it. */
-export function spawnHealgate(args: readonly string[], env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function spawnHealgate(
+  args: readonly string[],
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): RunningProcess {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

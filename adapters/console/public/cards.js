@@ -7,6 +7,7 @@ const STATUS_BADGE = { pending: 'Approval needed', approved: 'Approved', rejecte
 const TYPE_BADGE = {
   'incident.opened': (doc) => (doc.tone === 'warning' ? 'Auto-heal' : 'Needs a human'),
   'breaker.tripped': () => 'Breaker',
+  'agent.silent': () => 'Agent silent',
   'action.result': () => 'Result',
   'incident.resolved': () => 'Resolved',
 };

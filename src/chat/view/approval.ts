@@ -46,6 +46,18 @@ const TONE: Record<ApprovalRecord['status'], Tone> = {
   expired: 'muted',
 };
 
+/** In an incident's thread, when the incident goes to humans later (an auto-heal that did not help). */
+export function escalatedReply(record: ApprovalRecord): MessageDoc {
+  const title = `Escalated to a human — ${record.actions.map((a) => a.id).join(', ')} on ${record.host}`;
+  return {
+    text: `${title}: ${record.reasons[0] ?? 'approval needed'}`,
+    title,
+    tone: 'danger',
+    fields: [],
+    lines: [...record.reasons.slice(0, 3), `Approve or reject in the request ${record.id}.`],
+  };
+}
+
 /**
  * A HITL request in any state: pending shows the buttons; decided or
  * expired shows who decided and their notes instead. Updating a message is

@@ -1,4 +1,5 @@
 import type { HealgateEvent } from '../../events/types.js';
+import type { DigestibleType } from '../port.js';
 import type { HistoryPoint } from '../../pipeline/host-state.js';
 import { modeLabel } from './actions.js';
 import { num, type MessageDoc } from './doc.js';
@@ -58,17 +59,33 @@ export function breakerNotice(event: Of<'breaker.tripped'>): MessageDoc {
   };
 }
 
-const DIGEST_TITLE: Record<'incident.opened' | 'incident.resolved' | 'breaker.tripped', string> = {
+/** A host whose agent stopped reporting: nothing about it is measured or healed until it is back. */
+export function agentSilentNotice(event: Of<'agent.silent'>): MessageDoc {
+  const title = `The agent on ${event.host} is silent`;
+  return {
+    text: `${title}: no heartbeat since ${event.last_seen}`,
+    title,
+    tone: 'danger',
+    fields: [
+      { label: 'Host', value: event.host },
+      { label: 'Last heartbeat', value: event.last_seen },
+    ],
+    lines: [
+      `No heartbeat for ${Math.round(event.silent_ms / 1000)}s: ${event.host} is not being measured, and actions queued for it wait.`,
+      'Check the host and its healgate agent; this resolves when the agent reports again.',
+    ],
+  };
+}
+
+const DIGEST_TITLE: Record<DigestibleType, string> = {
   'incident.opened': 'new incidents',
   'incident.resolved': 'incidents resolved',
   'breaker.tripped': 'circuit breakers tripped',
+  'agent.silent': 'agents silent',
 };
 
 /** A burst folded into one message: which hosts, and what about each. */
-export function digestNotice(
-  type: 'incident.opened' | 'incident.resolved' | 'breaker.tripped',
-  events: readonly HealgateEvent[],
-): MessageDoc {
+export function digestNotice(type: DigestibleType, events: readonly HealgateEvent[]): MessageDoc {
   const hosts = [...new Set(events.map((e) => ('host' in e ? e.host : e.approval.host)))];
   const lines = events.slice(0, 25).map((e) => {
     if (e.type === 'incident.opened')
@@ -76,6 +93,7 @@ export function digestNotice(
     if (e.type === 'incident.resolved')
       return `${e.host}: ${signalLabel(e.signal)} back to ${signalValue(e.signal, e.value)}`;
     if (e.type === 'breaker.tripped') return `${e.host}: ${e.reason}`;
+    if (e.type === 'agent.silent') return `${e.host}: agent silent since ${e.last_seen}`;
     return e.type;
   });
   if (events.length > lines.length) lines.push(`…and ${events.length - lines.length} more`);
@@ -83,7 +101,7 @@ export function digestNotice(
   return {
     text: title,
     title,
-    tone: type === 'incident.resolved' ? 'ok' : type === 'breaker.tripped' ? 'danger' : 'warning',
+    tone: type === 'incident.resolved' ? 'ok' : type === 'incident.opened' ? 'warning' : 'danger',
     fields: [],
     lines,
   };

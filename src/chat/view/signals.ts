@@ -22,12 +22,16 @@ const UNIT: Record<Signal, string> = {
 /** How many recent points a trend shows: enough to see a climb, short enough for a chat line. */
 const TREND_POINTS = 20;
 
+/** Incident "signals" beside the five: a silent agent (value: seconds since its last heartbeat). */
+const OTHER_LABEL: Record<string, string> = { agent_heartbeat: 'Agent heartbeat' };
+const OTHER_UNIT: Record<string, string> = { agent_heartbeat: 's' };
+
 export function signalLabel(signal: string): string {
-  return (LABEL as Record<string, string>)[signal] ?? signal;
+  return (LABEL as Record<string, string>)[signal] ?? OTHER_LABEL[signal] ?? signal;
 }
 
 export function signalValue(signal: string, value: number): string {
-  return `${num(value)}${(UNIT as Record<string, string>)[signal] ?? ''}`;
+  return `${num(value)}${(UNIT as Record<string, string>)[signal] ?? OTHER_UNIT[signal] ?? ''}`;
 }
 
 /** The recent values of one signal, oldest first. */

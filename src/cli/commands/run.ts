@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startBot, type Bot } from '../../bot/bot.js';
 import { loadConfig } from '../../config/env.js';
 import type { Config } from '../../config/types.js';
 import { destination } from 'pino';
@@ -14,7 +13,7 @@ export function configFromEnv(): Config {
 }
 
 /** SIGTERM/SIGINT: drain and close; a second signal stops at once. */
-function closeOnSignals(bot: Bot, logger: Logger): void {
+function closeOnSignals(running: { close(): Promise<void> }, logger: Logger): void {
   let closing = false;
   const stop = (signal: NodeJS.Signals) => {
     if (closing) {
@@ -23,7 +22,7 @@ function closeOnSignals(bot: Bot, logger: Logger): void {
     }
     closing = true;
     logger.info({ signal }, 'draining in-flight jobs, then exiting');
-    bot.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'error while closing');
@@ -42,12 +41,37 @@ export async function connectForCommand() {
   return connectRedis({ ...(config.redisUrl ? { url: config.redisUrl } : {}), dataDir: config.redisDataDir, logger });
 }
 
+// Each process loads only its own part: an agent on every host should not carry the bot's HTTP and chat stack.
 async function runBot(withAgent: boolean): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
+  const { startBot } = await import('../../bot/bot.js');
   const bot = await startBot(config, logger);
-  if (withAgent) logger.info('the local agent is not part of this build yet: running the bot alone');
-  closeOnSignals(bot, logger);
+  if (!withAgent) return closeOnSignals(bot, logger);
+  const { startAgent } = await import('../../agent/agent.js');
+  const agent = await startAgent(config, logger.child({ part: 'agent' }), {
+    connection: bot.connection,
+    onResult: (result, ms) => {
+      for (const action of result.actions) bot.observeAction(action.id, action.outcome, ms / 1000);
+    },
+  });
+  // The agent first: its running action finishes and reports while the bot's Redis is still there.
+  closeOnSignals(
+    {
+      async close() {
+        await agent.close();
+        await bot.close();
+      },
+    },
+    logger,
+  );
+}
+
+async function runAgent(): Promise<void> {
+  const config = configFromEnv();
+  const logger = createLogger(config.logLevel);
+  const { startAgent } = await import('../../agent/agent.js');
+  closeOnSignals(await startAgent(config, logger), logger);
 }
 
 export function registerRun(program: Command): void {
@@ -63,4 +87,11 @@ export function registerRun(program: Command): void {
     .summary('run the bot alone: HTTP API, decision worker, approvals (for a fleet)')
     .description('Configuration comes from the environment (see .env.example).')
     .action(() => runBot(false));
+  program
+    .command('agent')
+    .summary('run the host agent: poll this host, run its action jobs, answer /diagnose (one per host)')
+    .description(
+      "HOST_ID names the host (default: os.hostname()), POLL_INTERVAL the period, EXECUTION_MODE=live lets it run remediation commands; it needs only Redis (REDIS_URL), not the bot's HTTP API.",
+    )
+    .action(() => runAgent());
 }

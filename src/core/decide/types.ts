@@ -48,7 +48,9 @@ export type DecisionRule =
   | 'breaker_fleet'
   | 'cooldown'
   | 'auto_heal'
-  | 'healthy';
+  | 'healthy'
+  /** Set by the agent, not the table: an auto-heal ran and its signal did not recover. */
+  | 'not_recovered';
 
 export interface Decision {
   readonly host: string;

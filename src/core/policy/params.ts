@@ -5,7 +5,9 @@ import { z } from 'zod';
  * against one of these; the patterns also keep values from being mistaken
  * for options (none can start with "-") or from carrying control characters.
  */
-const PATH = /^\/(?:[A-Za-z0-9._@+-]+\/?)*$/;
+// Each segment ends at a mandatory slash, so a near-miss is rejected in linear time (an optional
+// slash inside the repetition backtracks exponentially on a long segment followed by a bad character).
+const PATH = /^\/(?:[A-Za-z0-9._@+-]+\/)*[A-Za-z0-9._@+-]*$/;
 const SIZE = /^[1-9][0-9]{0,9}[KMGT]?$/;
 const UNIT = /^[A-Za-z0-9][A-Za-z0-9@._:-]{0,240}\.(?:service|socket|timer|target|mount)$/;
 const INTERFACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/;

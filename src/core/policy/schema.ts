@@ -28,6 +28,56 @@ const binaryCondition = z.strictObject({
 
 const signalSchema = z.enum(SIGNALS);
 
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
+/** `9.9.9.9`, `127.0.0.1:5353`, `[::1]:53` or `::1`, as node:dns `setServers` takes them. */
+const RESOLVER =
+  /^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+const MOUNT = /^\/(?:[A-Za-z0-9._@+-]+\/)*[A-Za-z0-9._@+-]*$/;
+
+/** Filesystem types that hold no data of their own: never the "disk" of a host. */
+export const VIRTUAL_FS_TYPES = [
+  'tmpfs',
+  'devtmpfs',
+  'overlay',
+  'squashfs',
+  'proc',
+  'sysfs',
+  'cgroup',
+  'cgroup2',
+  'devpts',
+  'autofs',
+  'fuse.lxcfs',
+  'nsfs',
+  'ramfs',
+  'iso9660',
+] as const;
+
+/** What the host agent measures and how it reports liveness. */
+const agentSchema = z.strictObject({
+  disk: z
+    .strictObject({
+      mounts: z.array(z.string().regex(MOUNT, { error: 'expected an absolute mount point such as /var' })).default([]),
+      exclude_types: z.array(z.string().regex(/^[a-z0-9._-]{1,32}$/)).default([...VIRTUAL_FS_TYPES]),
+    })
+    .prefault({}),
+  dns: z
+    .strictObject({
+      names: z
+        .array(z.string().regex(DNS_NAME, { error: 'expected a DNS name such as example.com' }))
+        .min(1)
+        .max(8)
+        .default(['localhost']),
+      resolvers: z
+        .array(z.string().regex(RESOLVER, { error: 'expected an IP address, optionally with :port' }))
+        .max(4)
+        .default([]),
+      timeout: durationSchema.prefault('1s'),
+    })
+    .prefault({}),
+  heartbeat_multiple: z.number().int().min(2).max(100).default(3),
+});
+
 const actionSchema = z
   .strictObject({
     description: z.string().min(1),
@@ -98,6 +148,7 @@ export const policyDocumentSchema = z
         ),
       })
       .default({ host_label: 'instance', alerts: {} }),
+    agent: agentSchema.prefault({}),
     actions: z.record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'action ids are lower_snake_case' }),
       actionSchema,
@@ -132,4 +183,5 @@ export const policyDocumentSchema = z
   });
 
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
+export type AgentSettings = PolicyDocument['agent'];
 export type SignalCondition = PolicyDocument['signals'][Signal];

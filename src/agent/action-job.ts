@@ -1,0 +1,249 @@
+import { actionJobSchema, type ActionJob } from '../actions/queues.js';
+import type { AuditLog } from '../audit/index.js';
+import type { ExecutionMode } from '../config/types.js';
+import { buildCommand } from '../core/policy/command.js';
+import type { Snapshot } from '../core/snapshot/schema.js';
+import type { EventLog } from '../events/log.js';
+import type { ActionOutcome, ActionResultEvent, StepResult, VerifyResult } from '../events/types.js';
+import type { Logger } from '../log.js';
+import { keys } from '../redis/keys.js';
+import type { Collector } from './collector.js';
+import { runSteps } from './executor.js';
+import type { OrphanRun, RunRecords } from './runs.js';
+import {
+  describeVerify,
+  escalateNotRecovered,
+  valueBefore,
+  verifyPlan,
+  verifyResult,
+  type EscalationDeps,
+} from './verify.js';
+
+export interface ActionJobDeps extends EscalationDeps {
+  readonly host: string;
+  readonly mode: ExecutionMode;
+  readonly collector: Collector;
+  readonly runs: RunRecords;
+  readonly events: EventLog;
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+  /** The re-measured snapshot after a heal goes to the bot like any poll, so a recovery resolves the incident. */
+  readonly push: (snapshot: Snapshot) => Promise<void>;
+  /** Called with every result this agent reports (metrics). */
+  readonly onResult?: (result: ActionResultEvent, durationMs: number) => void;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+type ActionReport = ActionResultEvent['actions'][number];
+
+/**
+ * One action job, exactly once: validated, claimed by its idempotency key,
+ * run (or, in dry-run, described), verified, and reported as an
+ * `action.result` event and audit entry. A delivery of a key that already
+ * ran reports nothing new and returns the earlier result.
+ */
+export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promise<ActionResultEvent> {
+  const parsed = actionJobSchema.safeParse(data);
+  if (!parsed.success) throw new Error(`malformed action job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const job = parsed.data as ActionJob;
+  if (job.host !== deps.host) throw new Error(`action job for ${job.host} reached the agent of ${deps.host}`);
+
+  const started = deps.now().getTime();
+  const state = await deps.runs.claim(job.key, started);
+  if (state.state === 'done') {
+    if (!state.reported) await report(deps, job, state.result, 0);
+    deps.logger.info({ job: job.key, outcome: state.result.outcome }, 'action job already ran: not run again');
+    return state.result;
+  }
+  // Redelivered while this very process still runs it (its lock lapsed in a stall): that run will report.
+  if (state.state === 'running' && state.instance === deps.runs.instance)
+    throw new Error(`${job.key} is still running in this agent`);
+  if (state.state === 'running') return reportUnknown(deps, job, state);
+
+  const result = await execute(deps, job).catch((err: unknown) => {
+    // Whatever ran may have had its effect: say so, rather than leave the run unreported until a restart.
+    deps.logger.error({ err, job: job.key }, 'action job broke off');
+    return unknownResult(
+      deps,
+      job,
+      `The agent broke off ${names(job)} (${err instanceof Error ? err.message : String(err)}): its effect is unknown. Check ${job.host}.`,
+    );
+  });
+  await deps.runs.finish(job.key, result);
+  await report(deps, job, result, deps.now().getTime() - started);
+  return result;
+}
+
+/** A run this host's agent started and never finished: its effect is unknown, and it is not run again. */
+async function reportUnknown(
+  deps: ActionJobDeps,
+  job: ActionJob,
+  run: Pick<OrphanRun, 'started_at'>,
+): Promise<ActionResultEvent> {
+  const result = unknownResult(
+    deps,
+    job,
+    `The agent stopped while ${job.actions.map((a) => a.id).join(', ')} was running (started ${new Date(run.started_at).toISOString()}): it was not run again, so its effect is unknown. Check ${job.host}.`,
+  );
+  await deps.runs.finish(job.key, result);
+  await report(deps, job, result, 0);
+  return result;
+}
+
+/** At start: runs a previous agent of this host left unfinished, reported as unknown before any job is taken. */
+export async function reportOrphans(deps: ActionJobDeps, readJob: (key: string) => Promise<unknown>): Promise<number> {
+  const orphans = await deps.runs.orphans();
+  for (const orphan of orphans) {
+    const parsed = actionJobSchema.safeParse(await readJob(orphan.key));
+    if (parsed.success) await reportUnknown(deps, parsed.data, orphan);
+    else deps.logger.error({ job: orphan.key }, 'unfinished run whose job is gone: cannot report it');
+  }
+  return orphans.length;
+}
+
+async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResultEvent> {
+  // Every parameter is validated against the policy before anything runs: one bad action refuses the job.
+  const commands = job.actions.map((a) => ({ id: a.id, command: buildCommand(deps.policy, a.id, a.params) }));
+  const refused = commands.flatMap((c) => (c.command.ok ? [] : [c.command.error]));
+  if (refused.length > 0) {
+    deps.logger.warn({ job: job.key, refused }, 'action job refused before execution');
+    return resultOf(
+      deps,
+      job,
+      'failure',
+      commands.map((c) => ({ id: c.id, outcome: 'failure', steps: [] })),
+      null,
+      `Refused before running anything: ${refused.join('; ')}.`,
+    );
+  }
+  const plan = deps.mode === 'live' ? verifyPlan(deps.policy, job) : undefined;
+  const before = plan
+    ? ((await valueBefore(deps.redis, job, plan.signal)) ?? (await deps.collector.signal(plan.signal)))
+    : undefined;
+
+  const reports: ActionReport[] = [];
+  for (const { id, command } of commands) {
+    if (!command.ok) continue;
+    const failedEarlier = reports.some((r) => r.outcome === 'failure');
+    const ran = failedEarlier
+      ? { outcome: 'failure' as const, steps: notRunSteps(command.value.steps) }
+      : await runSteps(command.value.steps, command.value.timeoutMs, deps.mode);
+    reports.push({ id, outcome: ran.outcome, steps: ran.steps });
+  }
+  const outcome: ActionOutcome =
+    deps.mode === 'dry-run' ? 'dry_run' : reports.some((r) => r.outcome === 'failure') ? 'failure' : 'success';
+  if (outcome === 'dry_run') {
+    const n = reports.reduce((sum, r) => sum + r.steps.length, 0);
+    return resultOf(
+      deps,
+      job,
+      outcome,
+      reports,
+      null,
+      `Dry run: would run ${n} command${n === 1 ? '' : 's'}; nothing was run.`,
+    );
+  }
+  if (outcome === 'failure') return resultOf(deps, job, outcome, reports, null, failureDetail(reports));
+
+  if (!plan || before === undefined)
+    return resultOf(deps, job, outcome, reports, null, `${names(job)} ran successfully.`);
+  await deps.sleep(plan.afterMs);
+  const after = await deps.collector.snapshot();
+  const verify = verifyResult(deps.policy, plan.signal, before, after[plan.signal]);
+  await deps.push(after);
+  if (verify.recovered) return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`);
+  const detail =
+    job.trigger === 'auto_heal'
+      ? `${describeVerify(verify)}: auto-heal did not help; a human is asked to decide.`
+      : `${describeVerify(verify)}: did not recover.`;
+  return resultOf(deps, job, outcome, reports, verify, detail);
+}
+
+/** An auto-heal that ran and left its signal where it was goes to humans (after its result, so chat shows them in order). */
+function needsHuman(result: ActionResultEvent): result is ActionResultEvent & { verify: VerifyResult } {
+  return result.trigger === 'auto_heal' && result.outcome === 'success' && result.verify?.recovered === false;
+}
+
+const names = (job: ActionJob) => job.actions.map((a) => a.id).join(', ');
+
+function notRunSteps(steps: readonly (readonly string[])[]): StepResult[] {
+  return steps.map((argv) => ({ argv, exit_code: null, timed_out: false, duration_ms: 0, output: '' }));
+}
+
+function failureDetail(reports: readonly ActionReport[]): string {
+  const failed = reports.find((r) => r.outcome === 'failure');
+  const step = failed?.steps.find((s) => s.exit_code !== 0);
+  if (!failed || !step) return 'The action failed.';
+  const how = step.timed_out
+    ? `timed out after ${Math.round(step.duration_ms / 1000)}s`
+    : step.exit_code === null
+      ? `could not run (${step.output.split('\n').at(-1) ?? 'error'})`
+      : `exited ${step.exit_code}`;
+  return `${failed.id} failed: ${step.argv[0] ?? ''} ${how}; later steps were not run.`;
+}
+
+function unknownResult(deps: ActionJobDeps, job: ActionJob, detail: string): ActionResultEvent {
+  const actions = job.actions.map((a): ActionReport => ({ id: a.id, outcome: 'unknown', steps: [] }));
+  return resultOf(deps, job, 'unknown', actions, null, detail);
+}
+
+function resultOf(
+  deps: ActionJobDeps,
+  job: ActionJob,
+  outcome: ActionOutcome,
+  actions: ActionReport[],
+  verify: VerifyResult | null,
+  detail: string,
+): ActionResultEvent {
+  return {
+    type: 'action.result',
+    host: job.host,
+    job_id: job.key,
+    trigger: job.trigger,
+    approval_id: job.approval_id,
+    incident_ids: [...job.incident_ids],
+    outcome,
+    dry_run: deps.mode === 'dry-run',
+    actions,
+    verify,
+    detail,
+  };
+}
+
+/**
+ * Audit entry, event, the host's auto-heal no longer in flight, and the
+ * escalation of a heal that did not help; only then does the run count as
+ * reported, so a crash in between reports (and escalates, idempotently) again.
+ */
+async function report(deps: ActionJobDeps, job: ActionJob, result: ActionResultEvent, durationMs: number) {
+  const at = deps.now();
+  await deps.audit.append(
+    {
+      type: 'action.result',
+      host: job.host,
+      trigger: job.trigger,
+      outcome: result.outcome,
+      action: names(job),
+      ...(job.approval_id ? { approval_id: job.approval_id } : {}),
+      ...(job.incident_ids[0] ? { incident_id: job.incident_ids[0] } : {}),
+      duration_ms: durationMs,
+      notes: result.detail.slice(0, 4000),
+      data: {
+        job_id: job.key,
+        dry_run: result.dry_run,
+        verify: result.verify ? { ...result.verify } : null,
+        actions: result.actions.map((a) => ({
+          id: a.id,
+          outcome: a.outcome,
+          steps: a.steps.map((s) => ({ ...s, argv: [...s.argv] })),
+        })),
+      },
+    },
+    at,
+  );
+  await deps.events.publish(result);
+  if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, job.host);
+  if (needsHuman(result)) await escalateNotRecovered(deps, job, result.verify, await deps.collector.snapshot());
+  await deps.runs.reported(job.key);
+  deps.onResult?.(result, durationMs);
+}

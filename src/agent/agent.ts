@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import { approvalParts } from '../approvals/assembly.js';
+import type { Config } from '../config/types.js';
+import { loadPolicyAndModel } from '../io/config-files.js';
+import type { Snapshot } from '../core/snapshot/schema.js';
+import type { ActionResultEvent } from '../events/types.js';
+import type { Logger } from '../log.js';
+import type { IngestJob } from '../pipeline/ingest.js';
+import { connectRedis, type RedisConnection } from '../redis/connect.js';
+import { queues } from '../redis/keys.js';
+import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job.js';
+import { SystemCollector, type Collector } from './collector.js';
+import { answerDiagnose, type DiagnoseRequest } from './diagnose-worker.js';
+import { beat } from './heartbeat.js';
+import { RunRecords } from './runs.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+/**
+ * An action job's lock: renewed every half of it while the job runs. When
+ * an agent dies mid-command, its job is redelivered once this lapses (and a
+ * stalled check sees it), and then reported as unknown rather than re-run.
+ */
+const ACTION_LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+
+export interface AgentOptions {
+  /** The Redis of the bot it runs beside (`healgate start`); otherwise its own from the configuration. */
+  readonly connection?: RedisConnection;
+  /** What it measures; the real host by default. */
+  readonly collector?: Collector;
+  readonly now?: () => Date;
+  readonly onResult?: (result: ActionResultEvent, durationMs: number) => void;
+}
+
+export interface Agent {
+  readonly host: string;
+  readonly instance: string;
+  /** Stops polling, lets a running action finish, then closes its queues (and Redis, if its own). */
+  close(): Promise<void>;
+}
+
+/**
+ * The host agent: polls this host every POLL_INTERVAL and pushes the
+ * snapshot to the bot's ingest queue, records its heartbeat, runs the
+ * action jobs of its own host's queue, and answers /diagnose requests with
+ * a fresh snapshot.
+ */
+export async function startAgent(config: Config, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
+  const now = options.now ?? (() => new Date());
+  const host = config.hostId;
+  const instance = `${host}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const { policy, classifier } = await loadPolicyAndModel(config);
+  const connection =
+    options.connection ??
+    (await connectRedis({
+      ...(config.redisUrl ? { url: config.redisUrl } : {}),
+      dataDir: config.redisDataDir,
+      logger,
+    }));
+  const { redis } = connection;
+  const bull = redis.duplicate();
+  const ingest = new Queue<IngestJob>(queues.ingest, { connection: bull });
+  const actionQueue = new Queue<unknown>(queues.actions(host), { connection: bull });
+  const parts = approvalParts(redis, bull, policy, config.approvers, now);
+  const { approvals, audit, events } = parts;
+  const system = options.collector ? undefined : new SystemCollector(host, policy.agent);
+  await system?.prime();
+  const collector = options.collector ?? system!;
+  const push = async (snapshot: Snapshot) => {
+    await ingest.add(
+      'batch',
+      { snapshots: [snapshot], received_at: now().toISOString() },
+      { removeOnComplete: 1000, removeOnFail: 5000 },
+    );
+  };
+  const heartbeat = () =>
+    beat(redis, {
+      host,
+      last_seen: now().getTime(),
+      interval_ms: config.pollIntervalMs,
+      instance,
+      pid: process.pid,
+      version: AGENT_VERSION,
+    });
+
+  const deps: ActionJobDeps = {
+    redis,
+    policy,
+    classifier,
+    approvals,
+    now,
+    host,
+    mode: config.executionMode,
+    collector,
+    runs: new RunRecords(redis, host, instance),
+    events,
+    audit,
+    logger,
+    push,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    ...(options.onResult ? { onResult: options.onResult } : {}),
+  };
+
+  await heartbeat();
+  const orphans = await reportOrphans(deps, async (key): Promise<unknown> => (await actionQueue.getJob(key))?.data);
+  if (orphans > 0) logger.warn({ orphans }, 'a previous agent died during actions: reported as unknown, not re-run');
+
+  const actionWorker = new Worker(queues.actions(host), (job) => handleActionJob(deps, job.data), {
+    connection: bull,
+    concurrency: 1,
+    lockDuration: ACTION_LOCK_MS,
+    stalledInterval: STALLED_CHECK_MS,
+    maxStalledCount: 1,
+  });
+  const diagnoseWorker = new Worker<DiagnoseRequest>(
+    queues.diagnose(host),
+    (job) => answerDiagnose(redis, collector, job.data, now),
+    { connection: bull, concurrency: 4, skipStalledCheck: true },
+  );
+  for (const w of [actionWorker, diagnoseWorker])
+    w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'agent job failed'));
+
+  let timer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let closing = false;
+  const poll = async () => {
+    try {
+      await heartbeat();
+      await push(await collector.snapshot());
+      const dns = system?.lastDns;
+      if (dns?.timed_out) logger.warn({ lookups: dns.lookups }, 'DNS lookups went unanswered: counted as the timeout');
+    } catch (err) {
+      logger.warn({ err }, 'poll failed; next one in POLL_INTERVAL');
+    }
+  };
+  const schedule = () => {
+    if (closing) return;
+    timer = setTimeout(() => {
+      polling = poll().finally(schedule);
+    }, config.pollIntervalMs);
+  };
+  polling = poll().finally(schedule);
+  logger.info(
+    { host, instance, interval_ms: config.pollIntervalMs, mode: config.executionMode, policy: policy.id },
+    'healgate agent ready',
+  );
+
+  return {
+    host,
+    instance,
+    async close() {
+      closing = true;
+      clearTimeout(timer);
+      await polling;
+      await Promise.all([actionWorker.close(), diagnoseWorker.close()]);
+      await Promise.all([ingest.close(), actionQueue.close(), parts.close()]);
+      await bull.quit();
+      if (!options.connection) await connection.close();
+    },
+  };
+}

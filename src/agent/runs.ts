@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import type { ActionResultEvent } from '../events/types.js';
+import { keys } from '../redis/keys.js';
+
+/** As long as the queues keep finished jobs: a replay within that time still finds its run. */
+const RUN_TTL_S = 30 * 86_400;
+
+export type RunState =
+  | { readonly state: 'claimed' }
+  | { readonly state: 'running'; readonly instance: string; readonly started_at: number }
+  | { readonly state: 'done'; readonly result: ActionResultEvent; readonly reported: boolean };
+
+export interface OrphanRun {
+  readonly key: string;
+  readonly instance: string;
+  readonly started_at: number;
+}
+
+/**
+ * Exactly-once bookkeeping for action jobs, by idempotency key. The first
+ * delivery claims the key before anything runs; a later delivery finds it
+ * running (the agent died mid-command: the outcome is unknown, and it is not
+ * run again) or done (the earlier result is the answer).
+ */
+export class RunRecords {
+  constructor(
+    private readonly redis: Redis,
+    private readonly host: string,
+    readonly instance: string,
+  ) {}
+
+  async claim(key: string, at: number): Promise<RunState> {
+    const run = keys.run(key);
+    if ((await this.redis.hsetnx(run, 'state', 'running')) === 1) {
+      await this.redis
+        .multi()
+        .hset(run, 'instance', this.instance, 'started_at', String(at), 'host', this.host)
+        .expire(run, RUN_TTL_S)
+        .sadd(keys.runsActive(this.host), key)
+        .exec();
+      return { state: 'claimed' };
+    }
+    return this.read(key);
+  }
+
+  async read(key: string): Promise<RunState> {
+    const h = await this.redis.hgetall(keys.run(key));
+    if (h.state === 'done' && h.result)
+      return { state: 'done', result: JSON.parse(h.result) as ActionResultEvent, reported: h.reported === '1' };
+    // A claim cut short before its details were written counts as a run of an instance that is gone.
+    return { state: 'running', instance: h.instance ?? '', started_at: Number(h.started_at ?? 0) };
+  }
+
+  /** The result is stored before it is announced, so a crash in between re-announces rather than re-runs. */
+  async finish(key: string, result: ActionResultEvent): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(keys.run(key), 'state', 'done', 'result', JSON.stringify(result), 'reported', '0')
+      .expire(keys.run(key), RUN_TTL_S)
+      .srem(keys.runsActive(this.host), key)
+      .exec();
+  }
+
+  async reported(key: string): Promise<void> {
+    await this.redis.hset(keys.run(key), 'reported', '1');
+  }
+
+  /** Runs this host's agents started but never finished, other than this instance's own. */
+  async orphans(): Promise<OrphanRun[]> {
+    const out: OrphanRun[] = [];
+    for (const key of await this.redis.smembers(keys.runsActive(this.host))) {
+      const state = await this.read(key);
+      if (state.state === 'running' && state.instance !== this.instance)
+        out.push({ key, instance: state.instance, started_at: state.started_at });
+      if (state.state === 'done') await this.redis.srem(keys.runsActive(this.host), key);
+    }
+    return out;
+  }
+}

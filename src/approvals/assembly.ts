@@ -1,0 +1,36 @@
+import type { Redis } from 'ioredis';
+import { ActionQueues } from '../actions/queues.js';
+import { AuditLog } from '../audit/index.js';
+import type { Policy } from '../core/policy/policy.js';
+import { EventLog } from '../events/log.js';
+import { expiryQueue } from './expiry.js';
+import { ApprovalService } from './service.js';
+
+/**
+ * The approval service with what it writes to (audit, events, action and
+ * expiry queues), as every process that may ask humans builds it: the bot,
+ * and an agent whose heal did not help. `bull` carries the queues.
+ */
+export function approvalParts(
+  redis: Redis,
+  bull: Redis,
+  policy: Policy,
+  extraApprovers: readonly string[],
+  now: () => Date,
+) {
+  const audit = new AuditLog(redis);
+  const events = new EventLog(redis);
+  const actions = new ActionQueues(bull, redis);
+  const expiry = expiryQueue(bull);
+  const approvals = new ApprovalService({ redis, policy, extraApprovers, audit, events, actions, expiry, now });
+  return {
+    audit,
+    events,
+    actions,
+    expiry,
+    approvals,
+    close: async () => {
+      await Promise.all([actions.close(), expiry.close()]);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { mkdir, mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './cli.js';
+import { spawnHealgate, type RunningProcess } from './process.js';
+import type { TestRedis } from './redis.js';
+
+export const SANDBOX_POLICY = join(REPO_ROOT, 'test/fixtures/sandbox-policy.yaml');
+
+export interface Sandbox {
+  readonly dir: string;
+  /** disk_cleanup's scratch directory. */
+  readonly scratch: string;
+  /** slow_marker leaves one file here per run. */
+  readonly runs: string;
+  /** restart_service restarts the process whose pid is here. */
+  readonly pidfile: string;
+  readonly policyFile: string;
+}
+
+/** A temp directory with the sandbox policy pointed at it and at a loopback resolver. */
+export async function sandbox(dnsPort: number): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), 'healgate-sandbox-'));
+  const scratch = join(dir, 'scratch');
+  const runs = join(dir, 'runs');
+  await Promise.all([mkdir(scratch), mkdir(runs)]);
+  const policyFile = join(dir, 'policy.yaml');
+  const pidfile = join(dir, 'service.pid');
+  const text = (await readFile(SANDBOX_POLICY, 'utf8'))
+    .replaceAll('@NODE@', process.execPath)
+    .replaceAll('@FIXTURES@', join(REPO_ROOT, 'test/fixtures'))
+    .replaceAll('@PIDFILE@', pidfile)
+    .replaceAll('@SCRATCH@', scratch)
+    .replaceAll('@RUNS@', runs)
+    .replaceAll('@DNS_PORT@', String(dnsPort));
+  await writeFile(policyFile, text);
+  return { dir, scratch, runs, pidfile, policyFile };
+}
+
+/** Files in the scratch directory: `old-*` 30 days old, `new-*` just written. */
+export async function fillScratch(scratch: string, old: number, fresh: number): Promise<void> {
+  const month = new Date(Date.now() - 30 * 86_400_000);
+  for (let i = 0; i < old; i++) {
+    const path = join(scratch, `old-${i}.log`);
+    await writeFile(path, 'x'.repeat(1024));
+    await utimes(path, month, month);
+  }
+  for (let i = 0; i < fresh; i++) await writeFile(join(scratch, `new-${i}.log`), 'y');
+}
+
+export const files = async (dir: string) => (await readdir(dir)).sort();
+
+/** A real `healgate agent` process for `host` on the test's Redis. */
+export function spawnAgent(
+  redis: TestRedis,
+  host: string,
+  policyFile: string,
+  env: Record<string, string> = {},
+): RunningProcess {
+  return spawnHealgate(['agent'], {
+    REDIS_URL: redis.url,
+    HOST_ID: host,
+    POLICY_FILE: policyFile,
+    POLL_INTERVAL: '1h',
+    EXECUTION_MODE: 'live',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+}
