@@ -141,11 +141,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     now,
     plugins: adapters.flatMap((a) => (a.routes ? [a.routes] : [])),
   });
-  // Set once the liveness watch runs: a start that fails before it has nothing to stop.
-  let liveness: LivenessWatch | undefined;
+  const liveness = new LivenessWatch(
+    { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
+    options.livenessCheckMs ?? 5000,
+  );
   const close = async () => {
     await app.close();
-    await liveness?.close();
+    await liveness.close();
     await Promise.all(workers.map((w) => w.close()));
     await notifier.close();
     for (const adapter of adapters) await adapter.close?.();
@@ -162,10 +164,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   await notifier.start();
-  liveness = new LivenessWatch(
-    { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
-    options.livenessCheckMs ?? 5000,
-  );
   liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
