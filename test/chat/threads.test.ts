@@ -92,7 +92,7 @@ describe('chat commands', () => {
     expect(reply.diagnosis.snapshot.disk_usage).toBe(41);
     expect(reply.diagnosis.history.map((p) => p[1])).toEqual([60, 70, 80, 93.5, 41]);
     expect(reply.diagnosis.fresh).toBe(false);
-    expect(reply.diagnosis.note).toMatch(/last snapshot of web-1, \d+s old/);
+    expect(reply.diagnosis.note).toMatch(/^No agent runs on web-1: this is its last snapshot, \d+s old\.$/);
     expect(reply.diagnosis.decision.decision).toBe('NO_ACTION');
   });
 
