@@ -259,6 +259,9 @@ interface LatencyResult {
   /** event-loop delay while sending, ms */
   loopP99: number;
   loopMax: number;
+  /** event-loop utilisation of the bot's thread and of the sender's, while sending */
+  botBusy: number;
+  senderBusy: number;
   usage: Usage;
 }
 
@@ -270,6 +273,7 @@ async function steady(bot: Bot, ingestQueue: Queue, admin: Redis, seconds: numbe
       latencies.push(performance.timeOrigin + performance.now() - Date.parse(d.ts));
   };
   const loop = monitorEventLoopDelay({ resolution: 1 });
+  const elu0 = performance.eventLoopUtilization();
   const stop = await usage(admin);
   loop.enable();
   const job: SenderJob = { url: bot.url, rate: LAT_RATE, seconds, hosts: LAT_HOSTS, seed, breachRate: BREACH_RATE };
@@ -282,6 +286,7 @@ async function steady(bot: Bot, ingestQueue: Queue, admin: Redis, seconds: numbe
     thread.once('error', reject);
   });
   loop.disable();
+  const botBusy = performance.eventLoopUtilization(elu0).utilization;
   await until('latency decisions', () => latencies.length + report.failures >= report.sent, 30_000).catch((e: Error) =>
     console.warn(`warning: ${e.message} (${latencies.length}/${report.sent} decided)`),
   );
@@ -302,6 +307,8 @@ async function steady(bot: Bot, ingestQueue: Queue, admin: Redis, seconds: numbe
     postP50: percentile(postMs, 50),
     postP99: percentile(postMs, 99),
     loopP99: loop.percentile(99) / 1e6,
+    botBusy,
+    senderBusy: report.busy,
     loopMax: loop.max / 1e6,
     usage: used,
   };
@@ -360,7 +367,8 @@ try {
   );
   console.log(
     `    POST→202: p50 ${round(lat.postP50, 2)} ms, p99 ${round(lat.postP99, 2)} ms;` +
-      ` bot event-loop delay p99 ${round(lat.loopP99, 1)} ms, max ${round(lat.loopMax, 1)} ms`,
+      ` bot event-loop delay p99 ${round(lat.loopP99, 1)} ms, max ${round(lat.loopMax, 1)} ms;` +
+      ` busy: bot thread ${round(lat.botBusy * 100)}%, sender thread ${round(lat.senderBusy * 100)}%`,
   );
   console.log(`    ${describeUsage(lat.usage, 'snapshots')}`);
 

@@ -25,6 +25,8 @@ export interface SenderReport {
   /** ms from write to the complete 202 response */
   readonly postMs: number[];
   readonly sendSeconds: number;
+  /** Share of the sender thread's time spent busy (event-loop utilisation). */
+  readonly busy: number;
 }
 
 const job = workerData as SenderJob;
@@ -35,6 +37,7 @@ let sent = 0;
 let failures = 0;
 let pending = 0;
 const start = performance.now();
+const elu0 = performance.eventLoopUtilization();
 let lastSend = start;
 while (performance.now() - start < job.seconds * 1000) {
   const due = Math.floor(((performance.now() - start) * job.rate) / 1000) + 1;
@@ -59,5 +62,11 @@ while (performance.now() - start < job.seconds * 1000) {
 }
 while (pending > 0) await new Promise((r) => setTimeout(r, 5));
 agent.destroy();
-const report: SenderReport = { sent, failures, postMs, sendSeconds: (lastSend - start) / 1000 };
+const report: SenderReport = {
+  sent,
+  failures,
+  postMs,
+  sendSeconds: (lastSend - start) / 1000,
+  busy: performance.eventLoopUtilization(elu0).utilization,
+};
 parentPort?.postMessage(report);

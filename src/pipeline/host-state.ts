@@ -1,7 +1,8 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Decision, DecisionContext } from '../core/decide/types.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
+import { LuaScript } from '../redis/lua.js';
 
 /** How many past snapshots each host keeps for trends. */
 export const HISTORY_LENGTH = 60;
@@ -19,45 +20,50 @@ export function historyPoint(s: Snapshot, at: number): HistoryPoint {
   return [at, s.disk_usage, s.memory_usage, s.cpu_usage, s.dns_latency_ms, s.firewall_change_requested];
 }
 
-function queueContextReads(pipeline: ChainableCommander, host: string, now: number): void {
-  pipeline
-    .hgetall(keys.hostIncidents(host))
-    .zrangebyscore(keys.autoHeals(host), now - DAY_MS, '+inf', 'WITHSCORES')
-    .lrange(keys.firewallRequests(host), 0, -1);
-}
-
-const READS_PER_HOST = 3;
-
-function contextFrom(replies: readonly [Error | null, unknown][], healing: string[], now: number): HostContext {
-  for (const [err] of replies) if (err) throw err;
-  const incidents = (replies[0]?.[1] ?? {}) as Record<string, string>;
-  const heals = (replies[1]?.[1] ?? []) as string[];
-  const firewallRequests = (replies[2]?.[1] ?? []) as string[];
+function contextFrom(
+  incidents: readonly string[],
+  heals: readonly string[],
+  firewallRequests: readonly string[],
+  healing: string[],
+  now: number,
+): HostContext {
+  const open = new Set<string>();
+  for (let i = 0; i < incidents.length; i += 2) open.add(incidents[i]!);
   const recentAutoHeals: { action: string; at: number }[] = [];
   for (let i = 0; i + 1 < heals.length; i += 2)
     recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
-  const open = SIGNALS.filter((s) => incidents[s] !== undefined);
-  return { now, openIncidents: open, recentAutoHeals, hostsAutoHealing: healing, firewallRequests };
+  return {
+    now,
+    openIncidents: SIGNALS.filter((s) => open.has(s)),
+    recentAutoHeals,
+    hostsAutoHealing: healing,
+    firewallRequests,
+  };
 }
 
 /**
  * What the decision needs to know about each host (open incidents, recent
  * auto-heals, hosts healing fleet-wide, pending firewall requests), for a
- * whole batch of hosts in one round trip.
+ * whole batch of hosts in one script call.
  */
 export async function readContexts(
   redis: Redis,
   hosts: readonly string[],
   now: number,
 ): Promise<Map<string, HostContext>> {
-  // The fleet-wide part once for the whole batch, then each host's own.
-  const pipeline = redis.pipeline().zrangebyscore(keys.autoHealing, now, '+inf');
-  for (const host of hosts) queueContextReads(pipeline, host, now);
-  const replies = (await pipeline.exec()) ?? [];
-  const [healingError, healing] = replies[0] ?? [null, []];
-  if (healingError) throw healingError;
-  const perHost = (i: number) => replies.slice(1 + i * READS_PER_HOST, 1 + (i + 1) * READS_PER_HOST);
-  return new Map(hosts.map((host, i) => [host, contextFrom(perHost(i), healing as string[], now)]));
+  const script = await LuaScript.load('host-context-read');
+  const reply = (await script.run(
+    redis,
+    [keys.autoHealing, ...hosts.flatMap((h) => [keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)])],
+    [now, now - DAY_MS],
+  )) as string[][];
+  const healing = reply[0] ?? [];
+  return new Map(
+    hosts.map((host, i) => [
+      host,
+      contextFrom(reply[1 + 3 * i] ?? [], reply[2 + 3 * i] ?? [], reply[3 + 3 * i] ?? [], healing, now),
+    ]),
+  );
 }
 
 export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
@@ -84,27 +90,18 @@ export class StateWrites {
     this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
   }
 
+  /** One script call for the whole batch: its client-side cost does not grow with a command per host. */
   async flush(redis: Redis): Promise<void> {
     if (this.latest.size === 0) return;
-    const pipeline = redis.pipeline();
+    const stateKeys: string[] = [keys.hosts, keys.stats];
+    const args: (string | number)[] = [HISTORY_LENGTH, this.latest.size];
     for (const [host, { snapshot, decision, at }] of this.latest) {
-      pipeline
-        .hset(
-          keys.host(host),
-          'snapshot',
-          JSON.stringify(snapshot),
-          'decision',
-          JSON.stringify(decision),
-          'updated_at',
-          String(at),
-        )
-        .lpush(keys.history(host), ...(this.points.get(host) ?? []))
-        .ltrim(keys.history(host), 0, HISTORY_LENGTH - 1)
-        .zadd(keys.hosts, at, host);
+      const points = this.points.get(host) ?? [];
+      stateKeys.push(keys.host(host), keys.history(host));
+      args.push(host, JSON.stringify(snapshot), JSON.stringify(decision), at, points.length, ...points);
     }
-    for (const [field, n] of this.counts) pipeline.hincrby(keys.stats, field, n);
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
+    for (const [field, n] of this.counts) args.push(field, n);
+    await (await LuaScript.load('host-state-write')).run(redis, stateKeys, args);
   }
 }
 
