@@ -1,10 +1,10 @@
+import { publishFirewallDryRun } from '../helpers/events.js';
 import { copyFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionJobs, useBot } from '../helpers/bot.js';
-import { EventLog } from '../../src/events/log.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { snapshot } from '../helpers/core.js';
 import { launchBrowser, outputPath, type TestBrowser } from './browser.js';
@@ -83,27 +83,7 @@ describe('the web console', () => {
     const jobs = await actionJobs(t.redis, host);
     expect(jobs.map((j) => j.id)).toEqual([id]);
     // …and the result an agent reports joins the card's thread.
-    await new EventLog(t.redis.client()).publish({
-      type: 'action.result',
-      host,
-      job_id: id,
-      trigger: 'approval',
-      approval_id: id,
-      incident_ids: [],
-      outcome: 'dry_run',
-      dry_run: true,
-      actions: [
-        {
-          id: 'firewall_port_change',
-          outcome: 'dry_run',
-          steps: [
-            { argv: ['ufw', 'allow', '8443/tcp'], exit_code: null, timed_out: false, duration_ms: 0, output: '' },
-          ],
-        },
-      ],
-      verify: null,
-      detail: 'dry-run: nothing was changed',
-    });
+    await publishFirewallDryRun(t.redis.client(), host, id);
     const reply = card(id).locator('.thread .reply', { hasText: `firewall_port_change on ${host}: dry-run` });
     await reply.waitFor();
     expect(await reply.textContent()).toContain('would run: ufw allow 8443/tcp');

@@ -1,5 +1,5 @@
+import { publishFirewallDryRun } from '../helpers/events.js';
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../src/events/log.js';
 import { snapshot } from '../helpers/core.js';
 import { actionJobs, eventually } from '../helpers/bot.js';
 import {
@@ -57,27 +57,7 @@ describe('Discord approvals', () => {
     ]);
 
     // The agent's result lands under the request.
-    await new EventLog(t.redis.client()).publish({
-      type: 'action.result',
-      host,
-      job_id: id,
-      trigger: 'approval',
-      approval_id: id,
-      incident_ids: [],
-      outcome: 'dry_run',
-      dry_run: true,
-      actions: [
-        {
-          id: 'firewall_port_change',
-          outcome: 'dry_run',
-          steps: [
-            { argv: ['ufw', 'allow', '8443/tcp'], exit_code: null, timed_out: false, duration_ms: 0, output: '' },
-          ],
-        },
-      ],
-      verify: null,
-      detail: 'dry-run: nothing was changed',
-    });
+    await publishFirewallDryRun(t.redis.client(), host, id);
     const result = await eventually(() =>
       [...t.fake.messages.values()].find((m) => m.message_reference?.message_id === message.id),
     );
