@@ -20,6 +20,19 @@ export async function autoHeal(
     // verify-after-heal decide what happens when it persists.
     if (!incident?.isNew) continue;
     const key = `${incident.id}.${action.id}`;
+    const timeout = deps.policy.actions[action.id]?.timeout ?? 0;
+    // Recorded before the job exists: an agent that finishes first clears the
+    // in-flight mark, and a mark written after that would hold for the whole
+    // timeout and could trip the fleet breaker. A replayed batch does not get
+    // here (its incident is not new), so recording early counts nothing twice.
+    await recordAutoHeal(
+      deps.redis,
+      decision.host,
+      action.id,
+      key,
+      at.getTime(),
+      at.getTime() + timeout + IN_FLIGHT_MARGIN_MS,
+    );
     const claimed = await deps.actions.enqueue({
       key,
       host: decision.host,
@@ -30,15 +43,6 @@ export async function autoHeal(
       enqueued_at: at.toISOString(),
     });
     if (!claimed) continue;
-    const timeout = deps.policy.actions[action.id]?.timeout ?? 0;
-    await recordAutoHeal(
-      deps.redis,
-      decision.host,
-      action.id,
-      key,
-      at.getTime(),
-      at.getTime() + timeout + IN_FLIGHT_MARGIN_MS,
-    );
     await deps.audit.append(
       {
         type: 'action.enqueued',
