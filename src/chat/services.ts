@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { ExecutionMode } from '../config/types.js';
 import type { Policy } from '../core/policy/policy.js';
 import type { Diagnoser } from '../diagnose/types.js';
+import { readHistory } from '../pipeline/host-read.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 import { keys } from '../redis/keys.js';
 import { runCommand, type CommandReply } from './commands.js';
@@ -47,10 +48,7 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     executionMode: deps.executionMode,
     now: deps.now,
     hosts: () => redis.zrevrange(keys.hosts, 0, 999),
-    async history(host) {
-      const raw = await redis.lrange(keys.history(host), 0, -1);
-      return raw.map((h) => JSON.parse(h) as HistoryPoint).reverse();
-    },
+    history: (host) => readHistory(redis, host),
     command: (name, text) => runCommand(deps, name, text),
   };
 }

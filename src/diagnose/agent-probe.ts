@@ -6,7 +6,8 @@ import { isSilent, readBeat } from '../agent/heartbeat.js';
 import type { DiagnoseRequest } from '../agent/diagnose-worker.js';
 import { snapshotSchema } from '../core/snapshot/schema.js';
 import { keys, queues } from '../redis/keys.js';
-import { ago, type FreshProbe, type ProbeAnswer } from './service.js';
+import { formatDuration } from '../core/policy/duration.js';
+import type { FreshProbe, ProbeAnswer } from './service.js';
 
 const replySchema = z.object({ snapshot: snapshotSchema, at: z.number() });
 
@@ -33,7 +34,7 @@ export class AgentProbe implements FreshProbe {
       return {
         ok: false,
         why: heartbeat
-          ? `The agent on ${host} is silent (last heartbeat ${ago(at - heartbeat.last_seen)} ago)`
+          ? `The agent on ${host} is silent (last heartbeat ${formatDuration(at - heartbeat.last_seen)} ago)`
           : `No agent runs on ${host}`,
       };
     const id = randomUUID();
@@ -48,7 +49,7 @@ export class AgentProbe implements FreshProbe {
       const reply = await waiter.blpop(keys.diagnoseReply(id), Math.max(0.1, timeoutMs / 1000));
       const parsed = reply ? replySchema.safeParse(JSON.parse(reply[1])) : undefined;
       if (parsed?.success) return { ok: true, snapshot: parsed.data.snapshot, at: parsed.data.at };
-      return { ok: false, why: `The agent on ${host} did not answer within ${ago(timeoutMs)}` };
+      return { ok: false, why: `The agent on ${host} did not answer within ${formatDuration(timeoutMs)}` };
     } finally {
       waiter.disconnect();
     }

@@ -55,11 +55,16 @@ function pairs(flat: readonly string[]): (readonly [string, string])[] {
   return out;
 }
 
+/** A host's recent history, oldest first (the list keeps the newest first). */
+export async function readHistory(redis: Redis, host: string): Promise<HistoryPoint[]> {
+  return (await redis.lrange(keys.history(host), 0, -1)).map((h) => JSON.parse(h) as HistoryPoint).reverse();
+}
+
 /** Latest snapshot and decision, history and open incidents; undefined for a host never seen. */
 export async function readHost(redis: Redis, host: string): Promise<HostDetail | undefined> {
   const [state, history, open] = await Promise.all([
     redis.hgetall(keys.host(host)),
-    redis.lrange(keys.history(host), 0, -1),
+    readHistory(redis, host),
     redis.hgetall(keys.hostIncidents(host)),
   ]);
   if (!state.snapshot) return undefined;
@@ -68,7 +73,7 @@ export async function readHost(redis: Redis, host: string): Promise<HostDetail |
     updated_at: new Date(Number(state.updated_at)).toISOString(),
     snapshot: JSON.parse(state.snapshot) as Snapshot,
     decision: parseJson<Decision>(state.decision),
-    history: history.map((h) => JSON.parse(h) as HistoryPoint).reverse(),
+    history,
     incidents: await incidentRecords(redis, Object.values(open)),
   };
 }

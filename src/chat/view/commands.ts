@@ -1,4 +1,5 @@
 import type { AuditSummary, VerifyResult } from '../../audit/index.js';
+import { formatDuration } from '../../core/policy/duration.js';
 import type { Signal } from '../../core/snapshot/schema.js';
 import type { Diagnosis } from '../../diagnose/types.js';
 import { describeAction } from './actions.js';
@@ -46,9 +47,6 @@ export function diagnosisDoc(d: Diagnosis, thresholds: Record<Signal, number>): 
   };
 }
 
-const ms = (v: number | null) =>
-  v === null ? '—' : v < 90_000 ? `${Math.round(v / 1000)}s` : `${Math.round(v / 60_000)}m`;
-
 /** The answer to /audit: counts from the rollups for the window (and host). */
 export function auditDoc(window: string, s: AuditSummary): MessageDoc {
   const scope = s.host ? ` for ${s.host}` : '';
@@ -75,7 +73,10 @@ export function auditDoc(window: string, s: AuditSummary): MessageDoc {
         label: 'Approvals',
         value: `${s.approvals.requested} requested · ${s.approvals.approved} approved · ${s.approvals.rejected} rejected · ${s.approvals.expired} expired · ${s.approvals.refused} refused`,
       },
-      { label: 'Mean time to decide', value: ms(s.mean_time_to_decide_ms) },
+      {
+        label: 'Mean time to decide',
+        value: s.mean_time_to_decide_ms === null ? '—' : formatDuration(s.mean_time_to_decide_ms),
+      },
       {
         label: 'Auto-heal',
         value: `${heal.success} ok · ${heal.failure} failed · ${heal.unknown} unknown · ${heal.other} dry-run/other${heal.success_rate === null ? '' : ` · success ${pct(heal.success_rate)}`}`,

@@ -1,3 +1,5 @@
+import { formatDuration } from '../../core/policy/duration.js';
+
 /**
  * A platform-neutral message: every adapter renders the same facts (Slack
  * as Block Kit, Discord as an embed, the console as a card), so what a
@@ -46,14 +48,7 @@ export function pct(p: number): string {
 
 /** "in 29m", "12s ago": for expiries and snapshot ages. */
 export function relative(ms: number): string {
-  const abs = Math.abs(ms);
-  const text =
-    abs < 90_000
-      ? `${Math.round(abs / 1000)}s`
-      : abs < 5_400_000
-        ? `${Math.round(abs / 60_000)}m`
-        : `${Math.round(abs / 3_600_000)}h`;
-  return ms >= 0 ? `in ${text}` : `${text} ago`;
+  return ms >= 0 ? `in ${formatDuration(ms)}` : `${formatDuration(ms)} ago`;
 }
 
 /** The same document marked resolved: the notice stays, its banner says the condition is gone. */

@@ -10,6 +10,14 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
+/** 12s, 29m, 3h: a span in words short enough for a chat line, rounded to its largest unit. */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 90_000) return `${Math.round(abs / 1000)}s`;
+  if (abs < 5_400_000) return `${Math.round(abs / 60_000)}m`;
+  return `${Math.round(abs / 3_600_000)}h`;
+}
+
 export const durationSchema = z
   .string({ error: 'expected a duration such as 30s, 5m or 1h' })
   .transform((text, ctx) => {
