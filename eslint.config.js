@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'var/', 'coverage/', 'test-output/', 'tmp-scratch/'] },
+  { ignores: ['node_modules/', 'dist/', 'var/', 'coverage/', 'test-output/', 'tmp-scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -40,5 +40,10 @@ export default tseslint.config(
         ].map((name) => [name, 'readonly']),
       ),
     },
+  },
+  {
+    // The launcher and build: plain Node modules that run before any TypeScript loader.
+    files: ['bin/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -3,8 +3,10 @@
  * this machine every 15 s (systeminformation CPU, memory, disk; a DNS
  * lookup against a loopback resolver; snapshot pushed to Redis; heartbeat),
  * dry-run, idle action and diagnose queues. CPU from /proc/<pid>/stat over
- * the measured window (from a few seconds after start-up, which compiles the TypeScript), RSS
- * sampled every second from /proc/<pid>/status. Baseline, same run: a bare
+ * the measured window (from a few seconds after start-up), RSS sampled every
+ * second from /proc/<pid>/status. The agent runs as deployed: the compiled
+ * build (built first by `npm run bench:agent`) in V8's lite mode, which the
+ * launcher sets for `healgate agent`. Baseline, same run: a bare
  * `node` process that does nothing, for what Node itself costs.
  * Goal: <= 0.5% of one core, RSS <= 80 MB.
  * Run: npm run bench:agent   (BENCH_AGENT_SECONDS=150 by default; Linux only)
@@ -20,7 +22,7 @@ import { spawnHealgate } from '../test/helpers/process.js';
 import { startRedis } from '../test/helpers/redis.js';
 
 const SECONDS = Number(process.env.BENCH_AGENT_SECONDS ?? 150);
-/** After both agents are ready (heartbeat written), let start-up work settle. */
+/** After the agent is ready (heartbeat written), let start-up work settle. */
 const SETTLE_S = 5;
 /** Linux's USER_HZ: /proc times are in 1/100 s on every architecture node runs on. */
 const TICKS_PER_S = 100;
@@ -62,52 +64,39 @@ const fmt = (u: Usage) =>
 const [redis, dns] = await Promise.all([startRedis(), startDns()]);
 const box = await sandbox(dns.port);
 const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
-/** The agent as `healgate agent` runs it, and with `node --lite-mode` (no optimising compiler: polling needs none). */
-const spawnAgent = (host: string, nodeFlags: string[]) =>
-  spawnHealgate(
-    ['agent'],
-    {
-      REDIS_URL: redis.url,
-      HOST_ID: host,
-      POLICY_FILE: box.policyFile,
-      POLL_INTERVAL: '15s',
-      EXECUTION_MODE: 'dry-run',
-      LOG_LEVEL: 'warn',
-    },
-    nodeFlags,
-  );
-const agent = spawnAgent('bench-agent', []);
-const lite = spawnAgent('bench-agent-lite', ['--lite-mode']);
+const HOST = 'bench-agent';
+const agent = spawnHealgate(['agent'], {
+  REDIS_URL: redis.url,
+  HOST_ID: HOST,
+  POLICY_FILE: box.policyFile,
+  POLL_INTERVAL: '15s',
+  EXECUTION_MODE: 'dry-run',
+  LOG_LEVEL: 'warn',
+});
 try {
   const load = () =>
     loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
   console.log(
-    `bench:agent: ${SECONDS}s at POLL_INTERVAL=15s from ${SETTLE_S}s after both are ready; ${cpus().length}× ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${load()}`,
+    `bench:agent: ${SECONDS}s at POLL_INTERVAL=15s from ${SETTLE_S}s after it is ready; ${cpus().length}× ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${load()}`,
   );
   const admin = redis.client();
-  for (const host of ['bench-agent', 'bench-agent-lite'])
-    while (!(await admin.exists(keys.agent(host)))) await new Promise((r) => setTimeout(r, 200));
+  while (!(await admin.exists(keys.agent(HOST)))) await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
   const ingest = new Queue(queues.ingest, { connection: admin });
   const before = await ingest.count();
-  const [agentUsage, liteUsage, idleUsage] = await Promise.all([
-    measure(agent.child.pid!, SECONDS),
-    measure(lite.child.pid!, SECONDS),
-    measure(idle.pid!, SECONDS),
-  ]);
+  const [agentUsage, idleUsage] = await Promise.all([measure(agent.child.pid!, SECONDS), measure(idle.pid!, SECONDS)]);
   const polls = (await ingest.count()) - before;
   await ingest.close();
   const goal = (u: Usage) => (u.cpuPercent <= 0.5 && u.rssMax <= 80 ? 'goal met' : 'goal NOT met');
-  console.log(`  healgate agent:               ${fmt(agentUsage)}: ${goal(agentUsage)}`);
-  console.log(`  node --lite-mode … agent:     ${fmt(liteUsage)}: ${goal(liteUsage)}`);
-  console.log(`  bare node (baseline):         ${fmt(idleUsage)}`);
+  console.log(`  healgate agent:        ${fmt(agentUsage)}: ${goal(agentUsage)}`);
+  console.log(`  bare node (baseline):  ${fmt(idleUsage)}`);
   console.log(
-    `  ${polls} snapshots pushed by the two agents; goal <= 0.5% CPU, <= 80 MB RSS; load average now ${load()}`,
+    `  agent / bare node RSS: ${(agentUsage.rssMax / idleUsage.rssMax).toFixed(2)}x; ${polls} snapshots pushed; goal <= 0.5% CPU, <= 80 MB RSS; load average now ${load()}`,
   );
 } finally {
-  await Promise.all([agent.stop(), lite.stop()]);
+  await agent.stop();
   idle.kill();
   await dns.close();
   await redis.stop();

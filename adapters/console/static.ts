@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/io/paths.js';
 
-const PUBLIC = fileURLToPath(new URL('./public/', import.meta.url));
+const PUBLIC = resolve(PACKAGE_ROOT, 'adapters/console/public');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ChainableCommander, Redis } from 'ioredis';
+import { PACKAGE_ROOT } from '../io/paths.js';
 
 type Arg = string | number;
 
@@ -21,8 +23,7 @@ export class LuaScript {
   static load(name: string): Promise<LuaScript> {
     let script = LuaScript.loaded.get(name);
     if (!script) {
-      const url = new URL(`./scripts/${name}.lua`, import.meta.url);
-      script = readFile(url, 'utf8').then(
+      script = readFile(resolve(PACKAGE_ROOT, 'src/redis/scripts', `${name}.lua`), 'utf8').then(
         (source) => new LuaScript(name, source, createHash('sha1').update(source).digest('hex')),
       );
       // A failed read is not cached, so a fixed deployment does not need a restart.
