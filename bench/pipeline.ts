@@ -26,7 +26,7 @@ import { DEFAULT_AUDIT_KEY } from '../src/audit/index.js';
 import { queues } from '../src/redis/keys.js';
 import { mulberry32, type Rng } from '../model/training/prng.js';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis.js';
-import { agent, post } from './lib/http.js';
+import { HttpClient } from './lib/http.js';
 import { healthy } from './lib/snapshots.js';
 
 const BASELINE_N = 20_000;
@@ -197,7 +197,7 @@ async function batched(
   decisions: Record<string, number>;
   usage: Usage;
 }> {
-  const url = new URL(bot.url);
+  const http = new HttpClient(new URL(bot.url));
   const requests = Math.ceil(n / BATCH_SIZE);
   // Bodies are built before the clock starts: the clients should cost the bot as little CPU as possible.
   let hostIndex = 0;
@@ -221,13 +221,14 @@ async function batched(
   const start = performance.now();
   const client = async () => {
     while (next < bodies.length) {
-      const r = await post(url, bodies[next++]!);
+      const r = await http.post('/v1/metrics', bodies[next++]!);
       if (r.status !== 202) throw new Error(`POST /v1/metrics answered ${r.status}`);
       postMs.push(r.ms);
     }
   };
   await Promise.all(Array.from({ length: BATCH_CLIENTS }, client));
   await until('decisions', () => decided >= total);
+  http.close();
   const seconds = (performance.now() - start) / 1000;
   const used = await stop(total);
   decisionHook = () => undefined;
@@ -385,7 +386,6 @@ try {
   console.log(`\nsummary (${round((performance.now() - runStart) / 1000, 1)} s total)`);
   for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
 } finally {
-  agent.destroy();
   await ingestQueue?.close();
   await bot?.close();
   await redis.stop();

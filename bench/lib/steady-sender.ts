@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { mulberry32 } from '../../model/training/prng.js';
-import { agent, post } from './http.js';
+import { HttpClient } from './http.js';
 import { healthy } from './snapshots.js';
 
 export interface SenderJob {
@@ -30,7 +30,7 @@ export interface SenderReport {
 }
 
 const job = workerData as SenderJob;
-const url = new URL(job.url);
+const client = new HttpClient(new URL(job.url));
 const rng = mulberry32(job.seed);
 const postMs: number[] = [];
 let sent = 0;
@@ -46,7 +46,8 @@ while (performance.now() - start < job.seconds * 1000) {
       JSON.stringify({ ...healthy(`lat-${sent % job.hosts}`, rng, job.breachRate), ts: new Date().toISOString() }),
     );
     pending++;
-    post(url, body)
+    client
+      .post('/v1/metrics', body)
       .then(
         (r) => {
           if (r.status !== 202) failures++;
@@ -61,7 +62,7 @@ while (performance.now() - start < job.seconds * 1000) {
   await new Promise((r) => setTimeout(r, 1));
 }
 while (pending > 0) await new Promise((r) => setTimeout(r, 5));
-agent.destroy();
+client.close();
 const report: SenderReport = {
   sent,
   failures,
