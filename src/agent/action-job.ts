@@ -6,7 +6,7 @@ import type { Snapshot } from '../core/snapshot/schema.js';
 import type { EventLog } from '../events/log.js';
 import type { ActionOutcome, ActionResultEvent, StepResult, VerifyResult } from '../events/types.js';
 import type { Logger } from '../log.js';
-import { keys } from '../redis/keys.js';
+import { autoHealingMember, keys } from '../redis/keys.js';
 import type { Collector } from './collector.js';
 import { runSteps } from './executor.js';
 import type { OrphanRun, RunRecords } from './runs.js';
@@ -242,7 +242,7 @@ async function report(deps: ActionJobDeps, job: ActionJob, result: ActionResultE
     at,
   );
   await deps.events.publish(result);
-  if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, job.host);
+  if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, autoHealingMember(job.host, job.key));
   if (needsHuman(result)) await escalateNotRecovered(deps, job, result.verify, await deps.collector.snapshot());
   await deps.runs.reported(job.key);
   deps.onResult?.(result, durationMs);

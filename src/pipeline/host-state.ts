@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Decision, DecisionContext } from '../core/decide/types.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
-import { keys } from '../redis/keys.js';
+import { autoHealingMember, hostOfAutoHealing, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 
 /** How many past snapshots each host keeps for trends. */
@@ -57,7 +57,7 @@ export async function readContexts(
     [keys.autoHealing, ...hosts.flatMap((h) => [keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)])],
     [now, now - DAY_MS],
   )) as string[][];
-  const healing = reply[0] ?? [];
+  const healing = (reply[0] ?? []).map(hostOfAutoHealing);
   return new Map(
     hosts.map((host, i) => [
       host,
@@ -118,7 +118,7 @@ export async function recordAutoHeal(
     .pipeline()
     .zadd(keys.autoHeals(host), at, `${action}|${jobKey}`)
     .zremrangebyscore(keys.autoHeals(host), '-inf', at - DAY_MS)
-    .zadd(keys.autoHealing, 'GT', until, host)
+    .zadd(keys.autoHealing, 'GT', until, autoHealingMember(host, jobKey))
     .zremrangebyscore(keys.autoHealing, '-inf', at)
     .exec();
 }

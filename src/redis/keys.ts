@@ -12,6 +12,7 @@ export const keys = {
   hostIncidents: (host: string) => `${P}:host:${host}:incidents`,
   incident: (id: string) => `${P}:incident:${id}`,
   autoHeals: (host: string) => `${P}:host:${host}:autoheals`,
+  /** Auto-heals in flight fleet-wide: zset of `host|job key` -> counts until (ms); see autoHealingMember. */
   autoHealing: `${P}:autoheal:inflight`,
   breakerAnnounced: (scope: string) => `${P}:breaker:${scope}`,
   firewallRequests: (host: string) => `${P}:host:${host}:firewall`,
@@ -47,3 +48,11 @@ export const queues = {
   /** Fresh-snapshot requests from /diagnose: their own queue, so a slow action never delays them. */
   diagnose: (host: string) => `healgate-diagnose-${host}`,
 } as const;
+
+/**
+ * One in-flight auto-heal in `keys.autoHealing`: per job, so that a host
+ * healing two conditions at once still counts as healing until both have
+ * reported. Host names cannot hold `|`.
+ */
+export const autoHealingMember = (host: string, jobKey: string) => `${host}|${jobKey}`;
+export const hostOfAutoHealing = (member: string) => member.split('|', 1)[0]!;

@@ -1,38 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startAgent, type Agent } from '../../src/agent/agent.js';
-import type { Collector } from '../../src/agent/collector.js';
 import { loadConfig } from '../../src/config/env.js';
-import type { Signal, Snapshot } from '../../src/core/snapshot/schema.js';
 import type { AdapterFactory } from '../../src/chat/port.js';
 import { ThreadedDelivery } from '../../src/chat/threads.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { createLogger } from '../../src/log.js';
 import { keys } from '../../src/redis/keys.js';
-import { fillScratch, files, sandbox, type Sandbox } from '../helpers/agent.js';
+import { DialCollector, fillScratch, files, sandbox, type Sandbox } from '../helpers/agent.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { allEvents, resultOf } from '../helpers/events.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-
-/**
- * The host's disk as this test decides it: the sandbox cannot fill a real
- * filesystem past 85%, so what the agent measures comes from here, while
- * the cleanup it runs is real.
- */
-class DialCollector implements Collector {
-  disk = 40;
-  /** Set: measuring fails, as when a filesystem went away. */
-  broken: string | undefined;
-  constructor(private readonly host: string) {}
-  snapshot(): Promise<Snapshot> {
-    if (this.broken) return Promise.reject(new Error(this.broken));
-    return Promise.resolve(snapshot({ host: this.host, disk_usage: this.disk, cpu_usage: 10, dns_latency_ms: 5 }));
-  }
-  async signal(signal: Signal): Promise<number> {
-    return (await this.snapshot())[signal];
-  }
-}
 
 /** A threaded chat platform in memory: what a channel would show, post by post. */
 interface Post {

@@ -1,7 +1,10 @@
 import { mkdir, mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Collector } from '../../src/agent/collector.js';
+import type { Signal, Snapshot } from '../../src/core/snapshot/schema.js';
 import { REPO_ROOT } from './cli.js';
+import { snapshot } from './core.js';
 import { spawnHealgate, type RunningProcess } from './process.js';
 import type { TestRedis } from './redis.js';
 
@@ -66,4 +69,23 @@ export function spawnAgent(
     LOG_LEVEL: 'info',
     ...env,
   });
+}
+
+/**
+ * The host's disk as a test decides it: the sandbox cannot fill a real
+ * filesystem past 85%, so what the agent measures comes from here, while
+ * the cleanup it runs is real.
+ */
+export class DialCollector implements Collector {
+  disk = 40;
+  /** Set: measuring fails, as when a filesystem went away. */
+  broken: string | undefined;
+  constructor(private readonly host: string) {}
+  snapshot(): Promise<Snapshot> {
+    if (this.broken) return Promise.reject(new Error(this.broken));
+    return Promise.resolve(snapshot({ host: this.host, disk_usage: this.disk, cpu_usage: 10, dns_latency_ms: 5 }));
+  }
+  async signal(signal: Signal): Promise<number> {
+    return (await this.snapshot())[signal];
+  }
 }
