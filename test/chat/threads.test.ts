@@ -69,7 +69,12 @@ describe('threaded chat delivery', () => {
     expect(request.doc.fields).toContainEqual({ label: 'Reason', value: 'new API' });
     const id = request.doc.decide?.approvalId;
     expect(id).toMatch(/^apr-[0-9a-f]{16}$/);
-    expect((await ctx.bot.approvals.get(id!))?.messages).toEqual({ channel: request.id });
+    // The platform's message id is recorded once its post has returned.
+    const messages = await eventually(async () => {
+      const recorded = (await ctx.bot.approvals.get(id!))?.messages;
+      return recorded && Object.keys(recorded).length > 0 ? recorded : undefined;
+    });
+    expect(messages).toEqual({ channel: request.id });
 
     const result = await ctx.bot.approvals.approve(
       id!,
