@@ -13,6 +13,7 @@ import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job
 import { SystemCollector, type Collector } from './collector.js';
 import { answerDiagnose, type DiagnoseRequest } from './diagnose-worker.js';
 import { beat } from './heartbeat.js';
+import { HostLease, type HostTakenError } from './host-lease.js';
 import { RunRecords } from './runs.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -32,6 +33,8 @@ export interface AgentOptions {
   readonly collector?: Collector;
   readonly now?: () => Date;
   readonly onResult?: (result: ActionResultEvent, durationMs: number) => void;
+  /** Another agent took this host's lease while this one stalled: it has stopped taking jobs and closed. */
+  readonly onHostTaken?: (error: HostTakenError) => void;
 }
 
 export interface Agent {
@@ -60,6 +63,13 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
       logger,
     }));
   const { redis } = connection;
+  let lease: HostLease;
+  try {
+    lease = await HostLease.acquire(redis, host, instance, now, logger);
+  } catch (err) {
+    if (!options.connection) await connection.close();
+    throw err;
+  }
   const bull = redis.duplicate();
   const ingest = new Queue<IngestJob>(queues.ingest, { connection: bull });
   const actionQueue = new Queue<unknown>(queues.actions(host), { connection: bull });
@@ -147,7 +157,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
     'healgate agent ready',
   );
 
-  return {
+  const agent: Agent = {
     host,
     instance,
     async close() {
@@ -156,8 +166,14 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
       await polling;
       await Promise.all([actionWorker.close(), diagnoseWorker.close()]);
       await Promise.all([ingest.close(), actionQueue.close(), parts.close()]);
+      await lease.release().catch((err: unknown) => logger.warn({ err }, 'could not release the host lease'));
       await bull.quit();
       if (!options.connection) await connection.close();
     },
   };
+  lease.keep((error) => {
+    logger.error({ host, err: error.message }, 'another agent took this host: stopping');
+    void agent.close().finally(() => options.onHostTaken?.(error));
+  }, logger);
+  return agent;
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { LuaScript } from '../redis/lua.js';
+import { Lease } from '../redis/lease.js';
 import { DIGESTIBLE, type ChatAdapter, type DigestibleType, type Notification } from './port.js';
 
 export interface NotifierOptions {
@@ -56,6 +56,7 @@ export class Notifier {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly reader: Redis;
+  private readonly lease: Lease;
 
   constructor(
     redis: Redis,
@@ -67,6 +68,7 @@ export class Notifier {
     this.reader = redis.duplicate();
     // Connection errors surface in the read loop; without a listener ioredis prints each one.
     this.reader.on('error', (err: Error) => logger.debug({ err: err.message }, 'notifier: redis error'));
+    this.lease = new Lease(this.reader, keys.notifierLease, options.consumer, LEASE_MS);
   }
 
   async start(): Promise<void> {
@@ -97,12 +99,7 @@ export class Notifier {
 
   async close(): Promise<void> {
     this.running = false;
-    // Hand the lease on at once rather than after it lapses.
-    await (
-      await LuaScript.load('lock-release')
-    )
-      .run(this.reader, [keys.notifierLease], [this.options.consumer])
-      .catch(() => undefined);
+    await this.lease.release().catch(() => undefined);
     this.reader.disconnect();
     await this.loop?.catch(() => undefined);
   }
@@ -110,7 +107,7 @@ export class Notifier {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (!(await this.holdLease())) {
+        if (!(await this.lease.hold())) {
           await new Promise((r) => setTimeout(r, LEASE_MS / 5));
           continue;
         }
@@ -126,13 +123,6 @@ export class Notifier {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-  }
-
-  private async holdLease(): Promise<boolean> {
-    const held = await (
-      await LuaScript.load('lock-renew')
-    ).run(this.reader, [keys.notifierLease], [this.options.consumer, LEASE_MS]);
-    return held === 1;
   }
 
   private async read(blockMs: number): Promise<[string, HealgateEvent][]> {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ModelFileError } from '../io/model-file.js';
 import { PolicyFileError } from '../io/policy-file.js';
+import { HostTakenError } from '../agent/host-lease.js';
 import { RedisSetupError } from '../redis/errors.js';
 import { registerDecide } from './commands/decide.js';
 import { registerEvaluate } from './commands/evaluate.js';
@@ -39,7 +40,8 @@ try {
     err instanceof UsageError ||
     err instanceof PolicyFileError ||
     err instanceof ModelFileError ||
-    err instanceof RedisSetupError
+    err instanceof RedisSetupError ||
+    err instanceof HostTakenError
   ) {
     console.error(`healgate: ${err.message}`);
     process.exitCode = EXIT_CANNOT_RUN;

@@ -29,6 +29,8 @@ export const keys = {
   chatClaim: (platform: string, what: string) => `${P}:chat:${platform}:claim:${what}`,
   /** An agent's liveness: hash of last_seen (ms), interval_ms, pid, version. */
   agent: (host: string) => `${P}:agent:${host}`,
+  /** Held by the one agent running as this host (see src/agent/host-lease.ts). */
+  agentLease: (host: string) => `${P}:agent:${host}:lease`,
   /** Every agent by its last heartbeat (ms). */
   agents: `${P}:agents`,
   /** One execution of an action job, by its idempotency key: state, instance, result. */

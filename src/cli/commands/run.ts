@@ -54,6 +54,8 @@ async function runBot(withAgent: boolean): Promise<void> {
     onResult: (result, ms) => {
       for (const action of result.actions) bot.observeAction(action.id, action.outcome, ms / 1000);
     },
+    // Another agent runs as this host: a configuration error to fix, not to run alongside.
+    onHostTaken: () => void bot.close().finally(() => process.exit(EXIT_CANNOT_RUN)),
   });
   // The agent first: its running action finishes and reports while the bot's Redis is still there.
   closeOnSignals(
@@ -71,7 +73,8 @@ async function runAgent(): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
   const { startAgent } = await import('../../agent/agent.js');
-  closeOnSignals(await startAgent(config, logger), logger);
+  const agent = await startAgent(config, logger, { onHostTaken: () => process.exit(EXIT_CANNOT_RUN) });
+  closeOnSignals(agent, logger);
 }
 
 export function registerRun(program: Command): void {
