@@ -4,11 +4,11 @@ import type { ExecutionMode } from '../config/types.js';
 import { buildCommand } from '../core/policy/command.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import type { EventLog } from '../events/log.js';
-import type { ActionOutcome, ActionResultEvent, StepResult, VerifyResult } from '../events/types.js';
+import type { ActionOutcome, ActionResultEvent, VerifyResult } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { autoHealingMember, keys } from '../redis/keys.js';
 import type { Collector } from './collector.js';
-import { runSteps } from './executor.js';
+import { notRun, runSteps } from './executor.js';
 import type { OrphanRun, RunRecords } from './runs.js';
 import {
   describeVerify,
@@ -60,17 +60,19 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
     throw new Error(`${job.key} is still running in this agent`);
   if (state.state === 'running') return reportUnknown(deps, job, state);
 
-  const result = await execute(deps, job).catch((err: unknown) => {
+  const { result, after } = await execute(deps, job).catch((err: unknown): Executed => {
     // Whatever ran may have had its effect: say so, rather than leave the run unreported until a restart.
     deps.logger.error({ err, job: job.key }, 'action job broke off');
-    return unknownResult(
-      deps,
-      job,
-      `The agent broke off ${names(job)} (${err instanceof Error ? err.message : String(err)}): its effect is unknown. Check ${job.host}.`,
-    );
+    return {
+      result: unknownResult(
+        deps,
+        job,
+        `The agent broke off ${names(job)} (${err instanceof Error ? err.message : String(err)}): its effect is unknown. Check ${job.host}.`,
+      ),
+    };
   });
   await deps.runs.finish(job.key, result);
-  await report(deps, job, result, deps.now().getTime() - started);
+  await report(deps, job, result, deps.now().getTime() - started, after);
   return result;
 }
 
@@ -83,7 +85,7 @@ async function reportUnknown(
   const result = unknownResult(
     deps,
     job,
-    `The agent stopped while ${job.actions.map((a) => a.id).join(', ')} was running (started ${new Date(run.started_at).toISOString()}): it was not run again, so its effect is unknown. Check ${job.host}.`,
+    `The agent stopped while ${names(job)} was running (started ${new Date(run.started_at).toISOString()}): it was not run again, so its effect is unknown. Check ${job.host}.`,
   );
   await deps.runs.finish(job.key, result);
   await report(deps, job, result, 0);
@@ -101,20 +103,28 @@ export async function reportOrphans(deps: ActionJobDeps, readJob: (key: string) 
   return orphans.length;
 }
 
-async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResultEvent> {
+/** A run's result, and the snapshot its verification measured (the evidence if it goes to humans). */
+interface Executed {
+  readonly result: ActionResultEvent;
+  readonly after?: Snapshot;
+}
+
+async function execute(deps: ActionJobDeps, job: ActionJob): Promise<Executed> {
   // Every parameter is validated against the policy before anything runs: one bad action refuses the job.
   const commands = job.actions.map((a) => ({ id: a.id, command: buildCommand(deps.policy, a.id, a.params) }));
   const refused = commands.flatMap((c) => (c.command.ok ? [] : [c.command.error]));
   if (refused.length > 0) {
     deps.logger.warn({ job: job.key, refused }, 'action job refused before execution');
-    return resultOf(
-      deps,
-      job,
-      'failure',
-      commands.map((c) => ({ id: c.id, outcome: 'failure', steps: [] })),
-      null,
-      `Refused before running anything: ${refused.join('; ')}.`,
-    );
+    return {
+      result: resultOf(
+        deps,
+        job,
+        'failure',
+        commands.map((c) => ({ id: c.id, outcome: 'failure', steps: [] })),
+        null,
+        `Refused before running anything: ${refused.join('; ')}.`,
+      ),
+    };
   }
   const plan = deps.mode === 'live' ? verifyPlan(deps.policy, job) : undefined;
   const before = plan
@@ -126,7 +136,7 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResul
     if (!command.ok) continue;
     const failedEarlier = reports.some((r) => r.outcome === 'failure');
     const ran = failedEarlier
-      ? { outcome: 'failure' as const, steps: notRunSteps(command.value.steps) }
+      ? { outcome: 'failure' as const, steps: command.value.steps.map(notRun) }
       : await runSteps(command.value.steps, command.value.timeoutMs, deps.mode);
     reports.push({ id, outcome: ran.outcome, steps: ran.steps });
   }
@@ -134,29 +144,32 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<ActionResul
     deps.mode === 'dry-run' ? 'dry_run' : reports.some((r) => r.outcome === 'failure') ? 'failure' : 'success';
   if (outcome === 'dry_run') {
     const n = reports.reduce((sum, r) => sum + r.steps.length, 0);
-    return resultOf(
-      deps,
-      job,
-      outcome,
-      reports,
-      null,
-      `Dry run: would run ${n} command${n === 1 ? '' : 's'}; nothing was run.`,
-    );
+    return {
+      result: resultOf(
+        deps,
+        job,
+        outcome,
+        reports,
+        null,
+        `Dry run: would run ${n} command${n === 1 ? '' : 's'}; nothing was run.`,
+      ),
+    };
   }
-  if (outcome === 'failure') return resultOf(deps, job, outcome, reports, null, failureDetail(reports));
+  if (outcome === 'failure') return { result: resultOf(deps, job, outcome, reports, null, failureDetail(reports)) };
 
   if (!plan || before === undefined)
-    return resultOf(deps, job, outcome, reports, null, `${names(job)} ran successfully.`);
+    return { result: resultOf(deps, job, outcome, reports, null, `${names(job)} ran successfully.`) };
   await deps.sleep(plan.afterMs);
   const after = await deps.collector.snapshot();
   const verify = verifyResult(deps.policy, plan.signal, before, after[plan.signal]);
   await deps.push(after);
-  if (verify.recovered) return resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`);
+  if (verify.recovered)
+    return { result: resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`), after };
   const detail =
     job.trigger === 'auto_heal'
       ? `${describeVerify(verify)}: auto-heal did not help; a human is asked to decide.`
       : `${describeVerify(verify)}: did not recover.`;
-  return resultOf(deps, job, outcome, reports, verify, detail);
+  return { result: resultOf(deps, job, outcome, reports, verify, detail), after };
 }
 
 /** An auto-heal that ran and left its signal where it was goes to humans (after its result, so chat shows them in order). */
@@ -165,10 +178,6 @@ function needsHuman(result: ActionResultEvent): result is ActionResultEvent & { 
 }
 
 const names = (job: ActionJob) => job.actions.map((a) => a.id).join(', ');
-
-function notRunSteps(steps: readonly (readonly string[])[]): StepResult[] {
-  return steps.map((argv) => ({ argv, exit_code: null, timed_out: false, duration_ms: 0, output: '' }));
-}
 
 function failureDetail(reports: readonly ActionReport[]): string {
   const failed = reports.find((r) => r.outcome === 'failure');
@@ -215,7 +224,14 @@ function resultOf(
  * escalation of a heal that did not help; only then does the run count as
  * reported, so a crash in between reports (and escalates, idempotently) again.
  */
-async function report(deps: ActionJobDeps, job: ActionJob, result: ActionResultEvent, durationMs: number) {
+/** `after`: what verification measured; a redelivered result that was never reported measures afresh. */
+async function report(
+  deps: ActionJobDeps,
+  job: ActionJob,
+  result: ActionResultEvent,
+  durationMs: number,
+  after?: Snapshot,
+) {
   const at = deps.now();
   await deps.audit.append(
     {
@@ -243,7 +259,8 @@ async function report(deps: ActionJobDeps, job: ActionJob, result: ActionResultE
   );
   await deps.events.publish(result);
   if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, autoHealingMember(job.host, job.key));
-  if (needsHuman(result)) await escalateNotRecovered(deps, job, result.verify, await deps.collector.snapshot());
+  if (needsHuman(result))
+    await escalateNotRecovered(deps, job, result.verify, after ?? (await deps.collector.snapshot()));
   await deps.runs.reported(job.key);
   deps.onResult?.(result, durationMs);
 }

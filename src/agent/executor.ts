@@ -60,7 +60,8 @@ export function runStep(argv: readonly string[], timeoutMs: number): Promise<Ste
   });
 }
 
-const notRun = (argv: readonly string[]): StepResult => ({
+/** A step that was never started: reported with its argv, no exit code. */
+export const notRun = (argv: readonly string[]): StepResult => ({
   argv,
   exit_code: null,
   timed_out: false,
