@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { ChatServices } from '../../src/chat/services.js';
-import type { HealgateEvent } from '../../src/events/types.js';
+import { eventOf } from '../../src/events/log.js';
+import { eventHost } from '../../src/events/types.js';
 import type { Logger } from '../../src/log.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { keys } from '../../src/redis/keys.js';
 import { hostRows, type HostRow } from './hosts.js';
-import { approvalItem, compareIds, eventHost, feedItem, type FeedItem } from './items.js';
+import { approvalItem, compareIds, feedItem, type FeedItem } from './items.js';
 
 /** Where a page's live updates go (one per open SSE stream). */
 export interface FeedClient {
@@ -147,7 +148,7 @@ export class ConsoleFeed {
     const now = this.services.now();
     const items: FeedItem[] = [];
     for (const [id, fields] of entries) {
-      const event = parseEvent(fields);
+      const event = eventOf(fields);
       if (!event) continue;
       items.push(feedItem(id, event, await history(eventHost(event)), this.services.policy, now));
     }
@@ -188,20 +189,10 @@ export class ConsoleFeed {
       this.hostsSince = now - HOSTS_OVERLAP_MS;
       const changed = [...new Set([...hosts, ...agents])];
       if (changed.length === 0) return;
-      const rows = await hostRows(this.redis, now, changed);
+      const rows = await hostRows(this.redis, now, this.services.policy.agent.heartbeat_multiple, changed);
       for (const sub of this.subscribers) sub.client.hosts(rows);
     } catch (err) {
       this.logger.warn({ err }, 'console feed: reading changed hosts failed');
     }
-  }
-}
-
-function parseEvent(fields: readonly string[]): HealgateEvent | undefined {
-  const i = fields.indexOf('event');
-  const raw = i >= 0 ? fields[i + 1] : undefined;
-  try {
-    return raw ? (JSON.parse(raw) as HealgateEvent) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Decision } from '../../src/core/decide/types.js';
 import type { Snapshot } from '../../src/core/snapshot/schema.js';
+import { isSilent } from '../../src/agent/heartbeat.js';
 import { listHosts } from '../../src/pipeline/host-read.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { keys } from '../../src/redis/keys.js';
@@ -9,8 +10,6 @@ import { keys } from '../../src/redis/keys.js';
 const ROW_TREND = 30;
 /** Without a stated interval, the agent's default poll period. */
 const DEFAULT_INTERVAL_MS = 15_000;
-/** An agent that missed this many heartbeats is shown as silent. */
-const MISSED_BEATS = 3;
 
 /** An agent's heartbeat as the console shows it; null on the row when the host has no agent. */
 export interface AgentView {
@@ -31,8 +30,12 @@ export interface HostRow {
   readonly agent: AgentView | null;
 }
 
-/** Liveness from the `healgate:agent:<host>` hash: alive while heartbeats keep coming. */
-export function agentView(hash: Record<string, string>, now: number): AgentView | null {
+/**
+ * Liveness from the `healgate:agent:<host>` hash, by the rule the bot's
+ * liveness watch applies: silent after the policy's `heartbeat_multiple`
+ * of the agent's own interval.
+ */
+export function agentView(hash: Record<string, string>, now: number, multiple: number): AgentView | null {
   const lastSeen = Number(hash.last_seen);
   if (!Number.isFinite(lastSeen) || lastSeen <= 0) return null;
   const interval = Number(hash.interval_ms) > 0 ? Number(hash.interval_ms) : DEFAULT_INTERVAL_MS;
@@ -40,25 +43,35 @@ export function agentView(hash: Record<string, string>, now: number): AgentView 
     last_seen: new Date(lastSeen).toISOString(),
     interval_ms: interval,
     version: hash.version ?? null,
-    alive: now - lastSeen <= MISSED_BEATS * interval,
+    alive: !isSilent({ last_seen: lastSeen, interval_ms: interval }, now, multiple),
   };
 }
 
 /** Agent heartbeats of these hosts, in one round trip. */
-export async function agentViews(redis: Redis, hosts: readonly string[], now: number): Promise<(AgentView | null)[]> {
+export async function agentViews(
+  redis: Redis,
+  hosts: readonly string[],
+  now: number,
+  multiple: number,
+): Promise<(AgentView | null)[]> {
   const m = redis.multi();
   for (const host of hosts) m.hgetall(keys.agent(host));
   const replies = (await m.exec()) ?? [];
-  return hosts.map((_, i) => agentView((replies[i]?.[1] ?? {}) as Record<string, string>, now));
+  return hosts.map((_, i) => agentView((replies[i]?.[1] ?? {}) as Record<string, string>, now, multiple));
 }
 
 /** The hosts table: every known host (or the given ones) with its trend and agent. */
-export async function hostRows(redis: Redis, now: number, only?: readonly string[]): Promise<HostRow[]> {
+export async function hostRows(
+  redis: Redis,
+  now: number,
+  multiple: number,
+  only?: readonly string[],
+): Promise<HostRow[]> {
   const listed = await listHosts(redis, only);
   const names = listed.map((h) => h.host);
   const m = redis.multi();
   for (const host of names) m.lrange(keys.history(host), 0, ROW_TREND - 1);
-  const [histories, agents] = await Promise.all([m.exec(), agentViews(redis, names, now)]);
+  const [histories, agents] = await Promise.all([m.exec(), agentViews(redis, names, now, multiple)]);
   return listed.map((h, i) => ({
     host: h.host,
     last_seen: h.last_seen,

@@ -1,5 +1,5 @@
 import type { ApprovalRecord } from '../../src/approvals/record.js';
-import type { HealgateEvent } from '../../src/events/types.js';
+import { eventHost, type HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
@@ -77,11 +77,6 @@ export function approvalItem(
     doc: approvalDoc(record, history, now),
     approval: approvalView(record),
   };
-}
-
-/** The host an event is about: what a history is read for. */
-export function eventHost(e: HealgateEvent): string {
-  return 'host' in e ? e.host : e.approval.host;
 }
 
 /** An event as a feed item; `history` is the host's, for the trends the documents draw. */

@@ -125,7 +125,10 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
 
   api.get('/hosts', async () => {
     const now = services.now().getTime();
-    return { now: new Date(now).toISOString(), hosts: await hostRows(redis, now) };
+    return {
+      now: new Date(now).toISOString(),
+      hosts: await hostRows(redis, now, services.policy.agent.heartbeat_multiple),
+    };
   });
 
   api.get('/hosts/:host', async (request, reply) => {
@@ -133,7 +136,12 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
     const detail = await readHost(redis, parsed.data.host);
     if (!detail) return reply.code(404).send({ error: `unknown host ${parsed.data.host}` });
-    const [agent] = await agentViews(redis, [detail.host], services.now().getTime());
+    const [agent] = await agentViews(
+      redis,
+      [detail.host],
+      services.now().getTime(),
+      services.policy.agent.heartbeat_multiple,
+    );
     return { ...detail, agent: agent ?? null };
   });
 
@@ -186,10 +194,7 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
     if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
     const { id, verdict } = params.data;
-    const result =
-      verdict === 'approve'
-        ? await services.approvals.approve(id, who(request), body.data.notes)
-        : await services.approvals.reject(id, who(request), body.data.notes);
+    const result = await services.approvals.answer(id, verdict, who(request), body.data.notes);
     const record = result.approval;
     const item = record
       ? approvalItem('', record, 'update', await services.history(record.host), services.now())

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-export type Verb = 'approve' | 'reject';
+import type { Verdict } from '../../src/approvals/service.js';
 
 export interface DecisionTarget {
-  readonly verb: Verb;
+  readonly verb: Verdict;
   readonly approvalId: string;
 }
 
@@ -13,7 +13,7 @@ const PREFIX = 'healgate';
  * The same id names the button and the modal it opens, so the submit knows
  * what it decides without any state kept between the two interactions.
  */
-export function decisionId(verb: Verb, approvalId: string): string {
+export function decisionId(verb: Verdict, approvalId: string): string {
   return `${PREFIX}:${verb}:${approvalId}`;
 }
 
@@ -21,7 +21,7 @@ const decisionIdSchema = z
   .string()
   .regex(/^healgate:(approve|reject):apr-[0-9a-f]{16}$/)
   .transform((id): DecisionTarget => {
-    const [, verb, approvalId] = id.split(':') as [string, Verb, string];
+    const [, verb, approvalId] = id.split(':') as [string, Verdict, string];
     return { verb, approvalId };
   });
 

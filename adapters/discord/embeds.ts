@@ -7,7 +7,7 @@ import {
   type APIEmbed,
   type APIEmbedField,
 } from 'discord.js';
-import type { MessageDoc, Tone } from '../../src/chat/view/doc.js';
+import { cut, type MessageDoc, type Tone } from '../../src/chat/view/doc.js';
 import { decisionId } from './custom-ids.js';
 
 const COLOR: Record<Tone, number> = {
@@ -23,11 +23,6 @@ const LIMIT = { title: 256, description: 4096, fields: 25, name: 256, value: 102
 
 /** Values this short sit side by side; longer ones (trends, reasons) get a row of their own. */
 const INLINE_UP_TO = 40;
-
-export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return max < 1 ? '' : `${text.slice(0, max - 1)}…`;
-}
 
 /**
  * A MessageDoc as one embed: title, colour from its tone, fields, lines as
@@ -57,7 +52,7 @@ export function toEmbed(doc: MessageDoc): APIEmbed {
 }
 
 /** Approve (green) and Reject (red), each carrying the approval id. */
-export function decisionRow(approvalId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+function decisionRow(approvalId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
   return {
     type: ComponentType.ActionRow,
     components: [

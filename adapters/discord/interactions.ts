@@ -16,8 +16,10 @@ import type { Principal } from '../../src/core/policy/approvers.js';
 import type { Logger } from '../../src/log.js';
 import { commandText, hostChoices } from './commands.js';
 import { parseDecisionId } from './custom-ids.js';
-import { cut, toEmbed } from './embeds.js';
-import { NOTES_INPUT, NOTES_MAX, notesModal } from './modal.js';
+import { cut } from '../../src/chat/view/doc.js';
+import { toEmbed } from './embeds.js';
+import { NOTES_MAX } from '../../src/approvals/service.js';
+import { NOTES_INPUT, notesModal } from './modal.js';
 
 /** An interaction token is valid for 15 minutes; a replay after that cannot be answered anyway. */
 const CLAIM_TTL_S = 15 * 60;
@@ -25,7 +27,7 @@ const CLAIM_TTL_S = 15 * 60;
 const notesSchema = z.string().max(NOTES_MAX * 2);
 
 /** Who clicked or typed, as the approval rules know people: user id, name, and role ids in this guild. */
-export function principalOf(i: Interaction): Principal {
+function principalOf(i: Interaction): Principal {
   const member = i.member;
   const roles = member instanceof GuildMember ? [...member.roles.cache.keys()] : member?.roles;
   const nick = member instanceof GuildMember ? member.displayName : member?.nick;
@@ -72,6 +74,8 @@ export class InteractionHandler {
       else if (i.isAutocomplete()) await this.autocomplete(i);
     } catch (err) {
       this.logger.error({ err, interaction: i.id, type: i.type }, 'discord: an interaction failed');
+      // A command that failed after its public "thinking…" placeholder: take the placeholder down too.
+      if (i.isRepliable() && i.deferred) await i.deleteReply().catch(() => {});
       if (i.isRepliable())
         await ephemeral(
           i,
@@ -101,10 +105,7 @@ export class InteractionHandler {
     }
     const who = principalOf(i);
     const { approvals } = this.services;
-    const result =
-      target.verb === 'approve'
-        ? await approvals.approve(target.approvalId, who, notes.data)
-        : await approvals.reject(target.approvalId, who, notes.data);
+    const result = await approvals.answer(target.approvalId, target.verb, who, notes.data);
     if (!result.ok) {
       await ephemeral(i, result.message);
       return;

@@ -6,15 +6,14 @@ import {
 } from 'discord.js';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { describeAction } from '../../src/chat/view/actions.js';
-import { cut } from './embeds.js';
-import { decisionId, type Verb } from './custom-ids.js';
+import { cut } from '../../src/chat/view/doc.js';
+import { decisionId } from './custom-ids.js';
+import { NOTES_MAX, type Verdict } from '../../src/approvals/service.js';
 
 export const NOTES_INPUT = 'notes';
-/** The approval service keeps this much of the notes. */
-export const NOTES_MAX = 3000;
 
 /** The notes dialog a button opens: what is being decided, and a paragraph for why (required to reject). */
-export function notesModal(verb: Verb, record: ApprovalRecord): APIModalInteractionResponseCallbackData {
+export function notesModal(verb: Verdict, record: ApprovalRecord): APIModalInteractionResponseCallbackData {
   const actions = record.actions.map((a) => a.id).join(', ');
   return {
     custom_id: decisionId(verb, record.id),

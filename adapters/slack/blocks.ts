@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { MessageDoc, Tone } from '../../src/chat/view/doc.js';
+import { cut, type MessageDoc, type Tone } from '../../src/chat/view/doc.js';
 
 export const APPROVE_ACTION = 'healgate_approve';
 export const REJECT_ACTION = 'healgate_reject';
@@ -29,10 +29,6 @@ const FIELDS_PER_SECTION = 10;
 /** `&`, `<` and `>` are Slack's markup; everything a doc says is plain text. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 const mrkdwn = (text: string, max = TEXT_MAX): types.MrkdwnElement => ({ type: 'mrkdwn', text: cut(text, max) });

@@ -15,7 +15,8 @@ import { decisionLine } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Logger } from '../../src/log.js';
 import { APPROVE_ACTION, REJECT_ACTION, toSlack } from './blocks.js';
-import { DECISION_CALLBACK, NOTES_BLOCK, decisionModal, metadataSchema, type Choice } from './modal.js';
+import type { Verdict } from '../../src/approvals/service.js';
+import { DECISION_CALLBACK, NOTES_BLOCK, decisionModal, metadataSchema } from './modal.js';
 import { blockActionSchema, notesOf, principal, slashCommandSchema, viewSubmissionSchema } from './payloads.js';
 import type { SlackRef } from './surface.js';
 
@@ -79,7 +80,7 @@ async function refresh(deps: InteractionDeps, approval: ApprovalRecord): Promise
 
 async function onClick(
   deps: InteractionDeps,
-  choice: Choice,
+  choice: Verdict,
   rawBody: unknown,
   ack: () => Promise<void>,
   client: webApi.WebClient,
@@ -145,7 +146,7 @@ async function onSubmit(
   const { approvals } = deps.services;
   let result;
   try {
-    result = choice === 'approve' ? await approvals.approve(id, who, notes) : await approvals.reject(id, who, notes);
+    result = await approvals.answer(id, choice, who, notes);
   } catch (err) {
     deps.logger.error({ err, approval: id }, 'could not record a Slack decision');
     return refuse(

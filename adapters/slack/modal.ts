@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
+import { NOTES_MAX } from '../../src/approvals/service.js';
 import { describeAction } from '../../src/chat/view/actions.js';
 import type { types } from '@slack/bolt';
 import { escapeMrkdwn } from './blocks.js';
@@ -7,10 +8,6 @@ import { escapeMrkdwn } from './blocks.js';
 export const DECISION_CALLBACK = 'healgate_decision';
 export const NOTES_BLOCK = 'notes';
 export const NOTES_ACTION = 'notes';
-/** The approval service keeps this much of the notes; the input says so up front. */
-const NOTES_MAX = 3000;
-
-export type Choice = 'approve' | 'reject';
 
 /** What the modal carries from the click to the submission (a submission has no channel of its own). */
 export const metadataSchema = z.object({

@@ -12,6 +12,11 @@ import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
 
+/** How much of a decision's notes is kept; chat forms cap their input at this. */
+export const NOTES_MAX = 3000;
+
+/** A human's answer to an approval request, as chat buttons name it. */
+export type Verdict = 'approve' | 'reject';
 export interface ApprovalRequest {
   /**
    * What this request is for (a firewall request id, the incidents it
@@ -125,6 +130,11 @@ export class ApprovalService {
     return this.decide(id, 'approved', who, notes);
   }
 
+  /** What a chat button or form asks for, by its verb. */
+  answer(id: string, verdict: Verdict, who: Principal, notes: string): Promise<DecideResult> {
+    return this.decide(id, verdict === 'approve' ? 'approved' : 'rejected', who, notes);
+  }
+
   reject(id: string, who: Principal, notes: string): Promise<DecideResult> {
     return this.decide(id, 'rejected', who, notes);
   }
@@ -149,7 +159,7 @@ export class ApprovalService {
     who: Principal,
     rawNotes: string,
   ): Promise<DecideResult> {
-    const notes = rawNotes.trim().slice(0, 3000);
+    const notes = rawNotes.trim().slice(0, NOTES_MAX);
     const record = await this.get(id);
     if (!record) return { ok: false, reason: 'not_found', message: `There is no approval request ${id}.` };
     if (record.status !== 'pending') return this.alreadyDecided(record);

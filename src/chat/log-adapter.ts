@@ -1,3 +1,4 @@
+import { eventHost } from '../events/types.js';
 import type { Logger } from '../log.js';
 import type { ChatAdapter, Notification } from './port.js';
 
@@ -12,7 +13,7 @@ export class LogAdapter implements ChatAdapter {
 
   deliver(n: Notification): Promise<void> {
     if (n.kind === 'digest') {
-      const hosts = [...new Set(n.events.map((e) => ('host' in e ? e.host : e.approval.host)))];
+      const hosts = [...new Set(n.events.map(eventHost))];
       this.logger.info(
         { notification: n.type, count: n.events.length, hosts },
         `${n.events.length} × ${n.type} on ${hosts.length} hosts`,

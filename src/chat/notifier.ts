@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { eventOf } from '../events/log.js';
 import type { HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
@@ -175,8 +176,9 @@ export class Notifier {
 function parseEntries(entries: readonly [string, string[]][]): [string, HealgateEvent][] {
   const out: [string, HealgateEvent][] = [];
   for (const [id, fields] of entries) {
-    const i = fields.indexOf('event');
-    if (i >= 0 && fields[i + 1]) out.push([id, JSON.parse(fields[i + 1]!) as HealgateEvent]);
+    // An entry that is not an event stays unacknowledged rather than stopping delivery of the rest.
+    const event = eventOf(fields);
+    if (event) out.push([id, event]);
   }
   return out;
 }

@@ -23,3 +23,14 @@ export class EventLog {
     return id ?? '';
   }
 }
+
+/** The event a stream entry holds, as `publish` wrote it; undefined for an entry that holds none or is not JSON. */
+export function eventOf(fields: readonly string[]): HealgateEvent | undefined {
+  const i = fields.indexOf('event');
+  const raw = i >= 0 ? fields[i + 1] : undefined;
+  try {
+    return raw ? (JSON.parse(raw) as HealgateEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -62,3 +62,8 @@ export type HealgateEvent =
   | { type: 'agent.silent'; host: string; incident_id: string; last_seen: string; silent_ms: number };
 
 export type ActionResultEvent = Extract<HealgateEvent, { type: 'action.result' }>;
+
+/** The host an event is about. */
+export function eventHost(e: HealgateEvent): string {
+  return 'host' in e ? e.host : e.approval.host;
+}

@@ -52,13 +52,16 @@ describe('console feed helpers', () => {
     expect(compareIds('5-5', '5-5')).toBe(0);
   });
 
-  it('shows an agent alive until it misses three heartbeats, and none without one', () => {
+  it("shows an agent alive until it misses the policy's multiple of heartbeats, and none without one", () => {
     const now = 1_000_000;
-    expect(agentView({}, now)).toBeNull();
-    expect(agentView({ last_seen: String(now - 40_000), interval_ms: '15000', version: '0.1.0' }, now)).toMatchObject({
-      alive: true,
-      version: '0.1.0',
+    expect(agentView({}, now, 3)).toBeNull();
+    expect(
+      agentView({ last_seen: String(now - 40_000), interval_ms: '15000', version: '0.1.0' }, now, 3),
+    ).toMatchObject({ alive: true, version: '0.1.0' });
+    expect(agentView({ last_seen: String(now - 50_000), interval_ms: '15000' }, now, 3)).toMatchObject({
+      alive: false,
     });
-    expect(agentView({ last_seen: String(now - 50_000), interval_ms: '15000' }, now)).toMatchObject({ alive: false });
+    // A policy that allows five missed beats: the same agent is still alive.
+    expect(agentView({ last_seen: String(now - 50_000), interval_ms: '15000' }, now, 5)).toMatchObject({ alive: true });
   });
 });

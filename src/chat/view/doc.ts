@@ -38,6 +38,12 @@ export function sparkline(values: readonly number[], min: number, max: number): 
 }
 
 /** 91.5 → "91.5", 91 → "91", and never "91.50000001". */
+/** At most `max` characters, an ellipsis marking a cut: platforms refuse longer texts. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return max < 1 ? '' : `${text.slice(0, max - 1)}…`;
+}
+
 export function num(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }

@@ -1,6 +1,7 @@
-import type { HealgateEvent } from '../../events/types.js';
+import { eventHost, type HealgateEvent } from '../../events/types.js';
 import type { DigestibleType } from '../port.js';
 import type { HistoryPoint } from '../../pipeline/host-state.js';
+import { formatDuration } from '../../core/policy/duration.js';
 import { modeLabel } from './actions.js';
 import { num, type MessageDoc } from './doc.js';
 import { footer, modelField, signalFields, signalLabel, signalValue } from './signals.js';
@@ -71,7 +72,7 @@ export function agentSilentNotice(event: Of<'agent.silent'>): MessageDoc {
       { label: 'Last heartbeat', value: event.last_seen },
     ],
     lines: [
-      `No heartbeat for ${Math.round(event.silent_ms / 1000)}s: ${event.host} is not being measured, and actions queued for it wait.`,
+      `No heartbeat for ${formatDuration(event.silent_ms)}: ${event.host} is not being measured, and actions queued for it wait.`,
       'Check the host and its healgate agent; this resolves when the agent reports again.',
     ],
   };
@@ -86,7 +87,7 @@ const DIGEST_TITLE: Record<DigestibleType, string> = {
 
 /** A burst folded into one message: which hosts, and what about each. */
 export function digestNotice(type: DigestibleType, events: readonly HealgateEvent[]): MessageDoc {
-  const hosts = [...new Set(events.map((e) => ('host' in e ? e.host : e.approval.host)))];
+  const hosts = [...new Set(events.map(eventHost))];
   const lines = events.slice(0, 25).map((e) => {
     if (e.type === 'incident.opened')
       return `${e.host}: ${e.decision.signals.map((s) => `${signalLabel(s.signal)} ${signalValue(s.signal, s.value)}`).join(', ')}${e.actions.length ? ` → ${e.actions.join(', ')}` : ''}`;
