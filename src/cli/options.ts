@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { loadClassifier } from '../io/model-file.js';
+import { loadPolicyAndModelFiles } from '../io/config-files.js';
 import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE, resolveConfiguredPath } from '../io/paths.js';
-import { loadPolicyFile } from '../io/policy-file.js';
 
 export interface ModelPolicyOptions {
   policy?: string | undefined;
@@ -23,12 +22,8 @@ export function modelPath(options: ModelPolicyOptions): string {
   return resolveConfiguredPath(options.model ?? process.env.MODEL_FILE, DEFAULT_MODEL_FILE);
 }
 
-export async function loadModelAndPolicy(options: ModelPolicyOptions) {
-  const [policy, classifier] = await Promise.all([
-    loadPolicyFile(policyPath(options)),
-    loadClassifier(modelPath(options)),
-  ]);
-  return { policy, classifier };
+export function loadModelAndPolicy(options: ModelPolicyOptions) {
+  return loadPolicyAndModelFiles(policyPath(options), modelPath(options));
 }
 
 export function parseInteger(name: string) {
