@@ -9,7 +9,7 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import { z } from 'zod';
-import type { ChatServices } from '../../src/chat/services.js';
+import { STORE_DOWN, type ChatServices } from '../../src/chat/services.js';
 import { decisionLine } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Principal } from '../../src/core/policy/approvers.js';
@@ -65,6 +65,11 @@ export class InteractionHandler {
 
   async handle(i: Interaction): Promise<void> {
     try {
+      // Discord waits 3 s for an answer: better a clear refusal than a decision landing later.
+      if (!this.services.storeReady()) {
+        if (i.isRepliable()) await ephemeral(i, STORE_DOWN);
+        return;
+      }
       // Every replica logged in with this token receives every interaction, and
       // a resumed session may replay one: whoever claims it first answers it.
       if (!(await this.services.refs.claim('discord', `interaction:${i.id}`, CLAIM_TTL_S))) return;

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Notification, ChatAdapter } from '../../src/chat/port.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import { ThreadedDelivery } from '../../src/chat/threads.js';
@@ -36,7 +35,6 @@ export class SlackAdapter implements ChatAdapter {
     private readonly config: SlackConfig,
     private readonly services: ChatServices,
     private readonly logger: Logger,
-    private readonly redis: Redis,
   ) {
     this.options = clientOptions(config.apiUrl, logger);
     if (config.appToken) {
@@ -79,7 +77,6 @@ export class SlackAdapter implements ChatAdapter {
       services: this.services,
       delivery,
       logger: this.logger,
-      storeReady: () => this.redis.status === 'ready',
     });
     this.delivery = delivery;
     this.logger.info(

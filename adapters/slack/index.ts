@@ -4,6 +4,6 @@ import { SlackAdapter } from './adapter.js';
 /** Slack, when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
 export const slackAdapter: AdapterFactory = {
   name: 'slack',
-  create: ({ config, services, logger, redis }) =>
-    config.slack ? new SlackAdapter(config.slack, services, logger, redis) : undefined,
+  create: ({ config, services, logger }) =>
+    config.slack ? new SlackAdapter(config.slack, services, logger) : undefined,
 };

@@ -9,7 +9,7 @@ import type {
 } from '@slack/bolt';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { COMMAND_NAMES } from '../../src/chat/commands.js';
-import type { ChatServices } from '../../src/chat/services.js';
+import { STORE_DOWN, type ChatServices } from '../../src/chat/services.js';
 import type { ThreadedDelivery } from '../../src/chat/threads.js';
 import { decisionLine } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
@@ -25,7 +25,6 @@ export interface InteractionDeps {
   readonly delivery: ThreadedDelivery<SlackRef>;
   readonly logger: Logger;
   /** False while Redis is unreachable: a decision then fails at once instead of waiting for it. */
-  readonly storeReady: () => boolean;
 }
 
 /** A delivery Slack repeats (a retry of an event or interaction) carries the same id for this long. */
@@ -33,7 +32,6 @@ const DELIVERY_CLAIM_S = 3600;
 /** A second click on the same button of a request by the same person within this opens no second modal. */
 const CLICK_CLAIM_S = 3;
 // Redis commands wait for a reconnect, Slack waits 3 s: while Redis is away, a clear refusal at once.
-const STORE_DOWN = 'healgate cannot reach its Redis right now; nothing changed. Try again shortly.';
 
 /**
  * What people do in Slack: a button click opens the notes modal, its
@@ -57,7 +55,7 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
 function onceOnly(deps: InteractionDeps) {
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     // Without Redis there is nothing to claim; every listener refuses on its own.
-    if (!deps.storeReady()) return args.next();
+    if (!deps.services.storeReady()) return args.next();
     const body = args.body as Record<string, unknown>;
     const id = typeof body.event_id === 'string' ? body.event_id : body.trigger_id;
     if (typeof id === 'string' && !(await deps.services.refs.claim('slack', `delivery:${id}`, DELIVERY_CLAIM_S))) {
@@ -97,7 +95,7 @@ async function onClick(
   const tell = (text: string) =>
     channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
   try {
-    if (!deps.storeReady()) {
+    if (!deps.services.storeReady()) {
       await tell(STORE_DOWN);
       return;
     }
@@ -141,8 +139,7 @@ async function onSubmit(
   const who = principal(parsed.data.user);
   const notes = notesOf(parsed.data.view);
   // Redis commands wait for a reconnect; Slack waits 3 s. Better a clear refusal than a decision landing later.
-  if (!deps.storeReady())
-    return refuse('healgate cannot reach its Redis right now; nothing changed. Try again shortly.');
+  if (!deps.services.storeReady()) return refuse(STORE_DOWN);
   const { approvals } = deps.services;
   let result;
   try {
@@ -184,7 +181,7 @@ async function onCommand(
     deps.logger.warn({ issues: parsed.error.issues }, 'ignored a malformed Slack slash command');
     return;
   }
-  if (!deps.storeReady()) {
+  if (!deps.services.storeReady()) {
     await respond({ response_type: 'ephemeral', text: STORE_DOWN });
     return;
   }

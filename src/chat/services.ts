@@ -25,7 +25,15 @@ export interface ChatServices {
   history(host: string): Promise<HistoryPoint[]>;
   /** `/diagnose …` or `/audit …` as typed: `name` without the slash, `text` the rest. */
   command(name: string, text: string): Promise<CommandReply>;
+  /**
+   * False while Redis is unreachable. Commands then wait for it to come back,
+   * past a platform's few seconds to answer, and a decision would land later
+   * unseen: adapters refuse with STORE_DOWN instead.
+   */
+  storeReady(): boolean;
 }
+
+export const STORE_DOWN = 'healgate cannot reach its Redis right now; nothing changed. Try again shortly.';
 
 export interface ChatServiceDeps {
   readonly redis: Redis;
@@ -50,5 +58,6 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     hosts: () => redis.zrevrange(keys.hosts, 0, 999),
     history: (host) => readHistory(redis, host),
     command: (name, text) => runCommand(deps, name, text),
+    storeReady: () => redis.status === 'ready',
   };
 }

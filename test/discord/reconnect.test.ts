@@ -67,4 +67,20 @@ describe('Discord gateway', () => {
       await replica.close();
     }
   });
+
+  // Last: it stops this file's Redis for a while.
+  it('refuses a decision at once while Redis is unreachable, rather than letting it land later', async () => {
+    const { id } = await firewallApproval(t.bot);
+    const message = await requestMessage(t.fake, id);
+    await t.redis.kill();
+    await eventually(() => (t.bot.connection.redis.status !== 'ready' ? true : undefined));
+    const submit = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'during the outage', dana);
+    expect(await ephemeralReply(t.fake, submit)).toBe(
+      'healgate cannot reach its Redis right now; nothing changed. Try again shortly.',
+    );
+    await t.redis.restart();
+    await eventually(async () => ((await t.bot.request('/readyz')).status === 200 ? true : undefined), 15_000);
+    expect((await t.bot.approvals.get(id))?.status).toBe('pending');
+    expect(message.components.length).toBeGreaterThan(0);
+  });
 });
