@@ -3,7 +3,7 @@ import type { Decision } from '../../src/core/decide/types.js';
 import type { Snapshot } from '../../src/core/snapshot/schema.js';
 import { isSilent } from '../../src/agent/heartbeat.js';
 import { listHosts } from '../../src/pipeline/host-read.js';
-import type { HistoryPoint } from '../../src/pipeline/host-state.js';
+import { parseTrendMember, type HistoryPoint } from '../../src/pipeline/host-state.js';
 import { keys } from '../../src/redis/keys.js';
 
 /** Points per row's trend charts: the last few minutes at the usual poll rate. */
@@ -70,7 +70,7 @@ export async function hostRows(
   const listed = await listHosts(redis, only);
   const names = listed.map((h) => h.host);
   const m = redis.multi();
-  for (const host of names) m.lrange(keys.history(host), 0, ROW_TREND - 1);
+  for (const host of names) m.zrange(keys.history(host), -ROW_TREND, -1);
   const [histories, agents] = await Promise.all([m.exec(), agentViews(redis, names, now, multiple)]);
   return listed.map((h, i) => ({
     host: h.host,
@@ -80,7 +80,7 @@ export async function hostRows(
       ? { decision: h.decision.decision, rule: h.decision.rule, reasons: h.decision.reasons.slice(0, 3) }
       : null,
     open_incidents: h.open_incidents,
-    history: ((histories?.[i]?.[1] ?? []) as string[]).map((p) => JSON.parse(p) as HistoryPoint).reverse(),
+    history: ((histories?.[i]?.[1] ?? []) as string[]).map(parseTrendMember),
     agent: agents[i] ?? null,
   }));
 }

@@ -12,7 +12,7 @@ import {
   requesterOf,
 } from './firewall.js';
 import type { HostContext, StateWrites } from './host-state.js';
-import { openIncident, resolveIncident, type OpenedIncident } from './incidents.js';
+import { changeIncidents } from './incidents.js';
 
 /**
  * One snapshot through the pipeline: decide, keep the host's state, open and
@@ -24,12 +24,17 @@ import { openIncident, resolveIncident, type OpenedIncident } from './incidents.
  * threshold, nothing open, nothing requested: most of them) costs no round
  * trip of its own. Returns false for a quiet snapshot, true when the host's
  * context may have changed (the next snapshot then reads it afresh).
+ *
+ * A superseded context (a later batch claimed the host) only records the
+ * snapshot; `arrival` makes the incident change throw SupersededError when
+ * the claim comes while this snapshot is being decided.
  */
 export async function evaluateSnapshot(
   deps: PipelineDeps,
   snapshot: Snapshot,
   context: HostContext,
   writes: StateWrites,
+  arrival: number,
 ): Promise<boolean> {
   const { redis, classifier, policy } = deps;
   const at = deps.now();
@@ -39,16 +44,31 @@ export async function evaluateSnapshot(
   writes.add(effective, decision, at.getTime());
   deps.onDecision?.(decision);
   const quiet =
-    decision.decision === 'NO_ACTION' &&
-    decision.signals.length === 0 &&
-    context.openIncidents.length === 0 &&
-    firewall.length === 0;
+    context.superseded ||
+    (decision.decision === 'NO_ACTION' &&
+      decision.signals.length === 0 &&
+      context.openIncidents.length === 0 &&
+      firewall.length === 0);
   if (quiet) return false;
 
-  const conditions = decision.signals.filter((s) => s.signal !== FIREWALL_SIGNAL);
-  const incidents: OpenedIncident[] = [];
-  for (const condition of conditions) incidents.push(await openIncident(redis, snapshot.host, condition, at));
-  await resolveCleared(deps, snapshot, context, at);
+  const cleared = context.openIncidents.filter((s) => !conditionHolds(policy.signals[s], snapshot[s]));
+  const { opened: incidents, resolved } = await changeIncidents(
+    redis,
+    snapshot.host,
+    {
+      open: decision.signals.filter((s) => s.signal !== FIREWALL_SIGNAL),
+      resolve: cleared.map((signal) => ({ signal, value: snapshot[signal] })),
+    },
+    at,
+    arrival,
+  );
+  for (const { id, signal, value } of resolved) {
+    await deps.audit.append(
+      { type: 'incident.resolved', host: snapshot.host, incident_id: id, data: { signal, value } },
+      at,
+    );
+    await deps.events.publish({ type: 'incident.resolved', host: snapshot.host, incident_id: id, signal, value });
+  }
 
   const fresh = incidents.filter((i) => i.isNew);
   if (fresh.length > 0 || firewall.length > 0) {
@@ -98,18 +118,4 @@ export async function evaluateSnapshot(
     await doneWithFirewallRequest(redis, snapshot.host, raw);
   }
   return true;
-}
-
-async function resolveCleared(deps: PipelineDeps, snapshot: Snapshot, context: HostContext, at: Date): Promise<void> {
-  for (const signal of context.openIncidents) {
-    if (conditionHolds(deps.policy.signals[signal], snapshot[signal])) continue;
-    const value = snapshot[signal];
-    const id = await resolveIncident(deps.redis, snapshot.host, signal, value, at);
-    if (!id) continue;
-    await deps.audit.append(
-      { type: 'incident.resolved', host: snapshot.host, incident_id: id, data: { signal, value } },
-      at,
-    );
-    await deps.events.publish({ type: 'incident.resolved', host: snapshot.host, incident_id: id, signal, value });
-  }
 }

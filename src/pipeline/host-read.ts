@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Decision } from '../core/decide/types.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
-import type { HistoryPoint } from './host-state.js';
+import { parseTrendMember, type HistoryPoint } from './host-state.js';
 import { incidentRecords } from './incidents.js';
 
 /** One known host as the API and the console list it. */
@@ -55,9 +55,9 @@ function pairs(flat: readonly string[]): (readonly [string, string])[] {
   return out;
 }
 
-/** A host's recent history, oldest first (the list keeps the newest first). */
+/** A host's recent history, oldest first. */
 export async function readHistory(redis: Redis, host: string): Promise<HistoryPoint[]> {
-  return (await redis.lrange(keys.history(host), 0, -1)).map((h) => JSON.parse(h) as HistoryPoint).reverse();
+  return (await redis.zrange(keys.history(host), 0, -1)).map(parseTrendMember);
 }
 
 /** Latest snapshot and decision, history and open incidents; undefined for a host never seen. */

@@ -11,7 +11,15 @@ const DAY_MS = 86_400_000;
 export interface HostContext extends DecisionContext {
   /** Pending firewall change requests, as stored (JSON). */
   readonly firewallRequests: readonly string[];
+  /** A later batch has claimed the host: this one's snapshots are older and only join the trend. */
+  readonly superseded: boolean;
 }
+
+/**
+ * Trend points are scored `arrival * ARRIVAL_SLOTS + index`; a job holds at
+ * most the ingest's batch plus one request (500 + 1000), well under this.
+ */
+const ARRIVAL_SLOTS = 4096;
 
 /** A compact history point: [epoch ms, disk, memory, cpu, dns, firewall]. */
 export type HistoryPoint = [number, number, number, number, number, number];
@@ -26,6 +34,7 @@ function contextFrom(
   firewallRequests: readonly string[],
   healing: string[],
   now: number,
+  superseded: boolean,
 ): HostContext {
   const open = new Set<string>();
   for (let i = 0; i < incidents.length; i += 2) open.add(incidents[i]!);
@@ -38,36 +47,52 @@ function contextFrom(
     recentAutoHeals,
     hostsAutoHealing: healing,
     firewallRequests,
+    superseded,
   };
 }
 
 /**
  * What the decision needs to know about each host (open incidents, recent
  * auto-heals, hosts healing fleet-wide, pending firewall requests), for a
- * whole batch of hosts in one script call.
+ * whole batch of hosts in one script call. A deciding batch passes its
+ * arrival number and so claims the hosts; a reader that decides nothing
+ * (diagnose, verification) passes none.
  */
 export async function readContexts(
   redis: Redis,
   hosts: readonly string[],
   now: number,
+  arrival = 0,
 ): Promise<Map<string, HostContext>> {
   const script = await LuaScript.load('host-context-read');
   const reply = (await script.run(
     redis,
-    [keys.autoHealing, ...hosts.flatMap((h) => [keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)])],
-    [now, now - DAY_MS],
-  )) as string[][];
-  const healing = (reply[0] ?? []).map(hostOfAutoHealing);
+    [
+      keys.autoHealing,
+      ...hosts.flatMap((h) => [keys.host(h), keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)]),
+    ],
+    [now, now - DAY_MS, arrival],
+  )) as (string[] | number)[];
+  const list = (i: number): string[] => {
+    const v = reply[i];
+    return Array.isArray(v) ? v : [];
+  };
+  const healing = list(0).map(hostOfAutoHealing);
   return new Map(
     hosts.map((host, i) => [
       host,
-      contextFrom(reply[1 + 3 * i] ?? [], reply[2 + 3 * i] ?? [], reply[3 + 3 * i] ?? [], healing, now),
+      contextFrom(list(1 + 4 * i), list(2 + 4 * i), list(3 + 4 * i), healing, now, reply[4 + 4 * i] === 1),
     ]),
   );
 }
 
-export async function readContext(redis: Redis, host: string, now: number): Promise<HostContext> {
-  return (await readContexts(redis, [host], now)).get(host)!;
+export async function readContext(redis: Redis, host: string, now: number, arrival = 0): Promise<HostContext> {
+  return (await readContexts(redis, [host], now, arrival)).get(host)!;
+}
+
+/** Trend points as stored: `score:point JSON`, the score keeping identical points apart. */
+export function parseTrendMember(member: string): HistoryPoint {
+  return JSON.parse(member.slice(member.indexOf(':') + 1)) as HistoryPoint;
 }
 
 /**
@@ -77,15 +102,18 @@ export async function readContext(redis: Redis, host: string, now: number): Prom
  */
 export class StateWrites {
   private readonly latest = new Map<string, { snapshot: Snapshot; decision: Decision; at: number }>();
-  private readonly points = new Map<string, string[]>();
+  private readonly points = new Map<string, (string | number)[]>();
   private readonly counts = new Map<string, number>();
+
+  /** `arrival` is the batch's number: where its points go in each host's trend. */
+  constructor(private readonly arrival: number) {}
 
   add(snapshot: Snapshot, decision: Decision, at: number): void {
     this.latest.set(snapshot.host, { snapshot, decision, at });
-    const list = this.points.get(snapshot.host);
-    const point = JSON.stringify(historyPoint(snapshot, at));
-    if (list) list.push(point);
-    else this.points.set(snapshot.host, [point]);
+    let pairs = this.points.get(snapshot.host);
+    if (!pairs) this.points.set(snapshot.host, (pairs = []));
+    const score = this.arrival * ARRIVAL_SLOTS + pairs.length / 2;
+    pairs.push(score, `${score}:${JSON.stringify(historyPoint(snapshot, at))}`);
     const field = `decisions:${decision.decision}`;
     this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
   }
@@ -94,11 +122,18 @@ export class StateWrites {
   async flush(redis: Redis): Promise<void> {
     if (this.latest.size === 0) return;
     const stateKeys: string[] = [keys.hosts, keys.stats];
-    const args: (string | number)[] = [HISTORY_LENGTH, this.latest.size];
+    const first = this.arrival * ARRIVAL_SLOTS;
+    const args: (string | number)[] = [
+      HISTORY_LENGTH,
+      this.latest.size,
+      this.arrival,
+      first,
+      first + ARRIVAL_SLOTS - 1,
+    ];
     for (const [host, { snapshot, decision, at }] of this.latest) {
-      const points = this.points.get(host) ?? [];
+      const pairs = this.points.get(host) ?? [];
       stateKeys.push(keys.host(host), keys.history(host));
-      args.push(host, JSON.stringify(snapshot), JSON.stringify(decision), at, points.length, ...points);
+      args.push(host, JSON.stringify(snapshot), JSON.stringify(decision), at, pairs.length / 2, ...pairs);
     }
     for (const [field, n] of this.counts) args.push(field, n);
     await (await LuaScript.load('host-state-write')).run(redis, stateKeys, args);

@@ -11,30 +11,78 @@ export interface OpenedIncident {
 }
 
 /**
- * One open incident per (host, signal): opening an open one returns it
- * unchanged, so a condition that persists is not announced at every poll,
- * by any replica.
+ * A later batch has claimed the host (see host-context-read.lua): what this
+ * batch knows is out of date, so it changes nothing and acts on nothing.
  */
+export class SupersededError extends Error {
+  override readonly name = 'SupersededError';
+  constructor(host: string, arrival: number) {
+    super(`batch ${arrival} is superseded for ${host}`);
+  }
+}
+
+type Condition = Pick<SignalState, 'value' | 'threshold' | 'class'> & { readonly signal: string };
+
+export interface IncidentChanges {
+  /** Per condition to open, in order: the incident now open for it. */
+  readonly opened: readonly OpenedIncident[];
+  /** The incidents resolved now (none for a signal that had none open). */
+  readonly resolved: readonly { readonly id: string; readonly signal: string; readonly value: number }[];
+}
+
+/**
+ * Opens and resolves a host's incidents for one snapshot, in one atomic
+ * step. One open incident per (host, signal): opening an open one returns it
+ * unchanged, so a condition that persists is not announced at every poll, by
+ * any replica; each is resolved once. `arrival` is the deciding batch's
+ * number (0 when no batch decides); a superseded batch changes nothing and
+ * gets a SupersededError.
+ */
+export async function changeIncidents(
+  redis: Redis,
+  host: string,
+  change: { readonly open?: readonly Condition[]; readonly resolve?: readonly { signal: string; value: number }[] },
+  at: Date,
+  arrival = 0,
+): Promise<IncidentChanges> {
+  const open = change.open ?? [];
+  const resolve = change.resolve ?? [];
+  const reply = (await (
+    await LuaScript.load('incidents-change')
+  ).run(
+    redis,
+    [keys.hostIncidents(host), keys.host(host)],
+    [
+      arrival,
+      host,
+      at.toISOString(),
+      keys.incident(''),
+      open.length,
+      ...open.flatMap((c) => [
+        c.signal,
+        `inc-${randomBytes(8).toString('hex')}`,
+        String(c.value),
+        String(c.threshold),
+        c.class,
+      ]),
+      ...resolve.flatMap((r) => [r.signal, String(r.value)]),
+    ],
+  )) as (string | number)[] | number;
+  if (!Array.isArray(reply)) throw new SupersededError(host, arrival);
+  const opened = open.map((c, i) => ({ id: String(reply[2 * i]), signal: c.signal, isNew: reply[2 * i + 1] === 1 }));
+  const resolved = resolve
+    .map((r, i) => ({ ...r, id: String(reply[2 * open.length + i] ?? '') }))
+    .filter((r) => r.id !== '');
+  return { opened, resolved };
+}
+
 export async function openIncident(
   redis: Redis,
   host: string,
-  condition: Pick<SignalState, 'value' | 'threshold' | 'class'> & { readonly signal: string },
+  condition: Condition,
   at: Date,
 ): Promise<OpenedIncident> {
-  const id = `inc-${randomBytes(8).toString('hex')}`;
-  const reply = (await (
-    await LuaScript.load('incident-open')
-  ).run(
-    redis,
-    [keys.hostIncidents(host), keys.incident(id)],
-    [
-      condition.signal,
-      id,
-      ...['id', id, 'host', host, 'signal', condition.signal, 'status', 'open', 'opened_at', at.toISOString()],
-      ...['value', String(condition.value), 'threshold', String(condition.threshold), 'class', condition.class],
-    ],
-  )) as [string, number];
-  return { id: reply[0], signal: condition.signal, isNew: reply[1] === 1 };
+  return (await changeIncidents(redis, host, { open: [condition] }, at)).opened[0]!;
 }
 
 /** Resolves the open incident of (host, signal), once; undefined if none was open. */
@@ -45,10 +93,7 @@ export async function resolveIncident(
   value: number,
   at: Date,
 ): Promise<string | undefined> {
-  const id = await (
-    await LuaScript.load('incident-resolve')
-  ).run(redis, [keys.hostIncidents(host)], [signal, at.toISOString(), String(value), keys.incident('')]);
-  return typeof id === 'string' ? id : undefined;
+  return (await changeIncidents(redis, host, { resolve: [{ signal, value }] }, at)).resolved[0]?.id;
 }
 
 export async function linkApproval(redis: Redis, incidentIds: readonly string[], approvalId: string): Promise<void> {

@@ -4,12 +4,19 @@ import { queues } from '../redis/keys.js';
 import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
 import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
+import { SupersededError } from './incidents.js';
 import type { IngestJob } from './ingest.js';
 
 /**
  * The decision worker. Within a batch, each host's snapshots are evaluated
  * in order and different hosts in parallel; contexts are read for all hosts
  * in one round trip and the hosts' new state written in another.
+ *
+ * Batches run concurrently (several per worker, several replicas), so a
+ * host's next batch may be decided while its previous one still is. Each
+ * batch claims its hosts by arrival number; an older batch that finds a
+ * newer claim only adds its snapshots to the trend, and never opens,
+ * resolves or acts on what the newer snapshots say.
  */
 export function startDecisionWorker(
   deps: PipelineDeps,
@@ -32,19 +39,34 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
     list.push(parsed.data);
     byHost.set(parsed.data.host, list);
   }
+  const arrival = arrivalOf(job);
   const hosts = [...byHost.keys()];
-  const contexts = await readContexts(deps.redis, hosts, deps.now().getTime());
-  const writes = new StateWrites();
+  const contexts = await readContexts(deps.redis, hosts, deps.now().getTime(), arrival);
+  const writes = new StateWrites(arrival);
   await Promise.all(
     hosts.map(async (host) => {
       let context: HostContext | undefined = contexts.get(host);
       for (const s of byHost.get(host) ?? []) {
-        context ??= await readContext(deps.redis, host, deps.now().getTime());
-        // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
-        if (await evaluateSnapshot(deps, s, context, writes)) context = undefined;
+        const current = (context ??= await readContext(deps.redis, host, deps.now().getTime(), arrival));
+        try {
+          // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
+          if (await evaluateSnapshot(deps, s, current, writes, arrival)) context = undefined;
+        } catch (err) {
+          if (!(err instanceof SupersededError)) throw err;
+          deps.logger.debug({ host, job: job.id }, 'a later batch has claimed the host; the rest only joins its trend');
+          context = { ...current, superseded: true };
+        }
       }
     }),
   );
   await writes.flush(deps.redis);
   return job.data.snapshots.length;
+}
+
+/** The queue numbers jobs as they are added: the order in which their snapshots arrived. */
+function arrivalOf(job: Job<IngestJob>): number {
+  const n = Number(job.id);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`ingest job ${job.id ?? '?'} has a custom id; only queue-numbered jobs can be ordered`);
+  return n;
 }

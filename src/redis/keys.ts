@@ -8,7 +8,8 @@ const P = 'healgate';
 export const keys = {
   hosts: `${P}:hosts`,
   host: (host: string) => `${P}:host:${host}`,
-  history: (host: string) => `${P}:host:${host}:history`,
+  /** Trend points, zset scored by arrival (see host-state-write.lua). */
+  history: (host: string) => `${P}:host:${host}:trend`,
   hostIncidents: (host: string) => `${P}:host:${host}:incidents`,
   incident: (id: string) => `${P}:incident:${id}`,
   autoHeals: (host: string) => `${P}:host:${host}:autoheals`,

@@ -2,17 +2,35 @@
 -- src/pipeline/host-state.ts, in one call: a batch costs one command however
 -- many hosts it holds.
 --
+-- With an arrival number, the batch also claims each host: batches are
+-- numbered in the order they arrived, and a host already claimed by a later
+-- batch is superseded for this one (its snapshots are older than ones being
+-- decided elsewhere). Claiming in the same call as reading is what lets
+-- incidents-change refuse a superseded batch safely: any
+-- change they let through happened before the later batch read this host.
+--
 -- KEYS[1] auto-heals in flight fleet-wide (zset of host|job key -> in flight until, ms)
--- KEYS[2..] per host, three keys: incidents hash, auto-heals zset, firewall requests list
--- ARGV[1] now (ms)   ARGV[2] start of the auto-heal window (ms)
+-- KEYS[2..] per host, four keys: state hash, incidents hash, auto-heals zset, firewall requests list
+-- ARGV[1] now (ms)   ARGV[2] start of the auto-heal window (ms)   ARGV[3] arrival number, 0 to read only
 --
 -- Returns { in-flight members, then per host: incidents as a flat field/value list,
--- auto-heals as a flat member/score list, firewall requests }.
+-- auto-heals as a flat member/score list, firewall requests, 1 when superseded else 0 }.
 
+local arrival = tonumber(ARGV[3])
 local out = { redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') }
-for i = 2, #KEYS, 3 do
-  out[#out + 1] = redis.call('HGETALL', KEYS[i])
-  out[#out + 1] = redis.call('ZRANGEBYSCORE', KEYS[i + 1], ARGV[2], '+inf', 'WITHSCORES')
-  out[#out + 1] = redis.call('LRANGE', KEYS[i + 2], 0, -1)
+for i = 2, #KEYS, 4 do
+  local superseded = 0
+  if arrival > 0 then
+    local claimed = tonumber(redis.call('HGET', KEYS[i], 'arrival') or '0')
+    if claimed > arrival then
+      superseded = 1
+    elseif claimed < arrival then
+      redis.call('HSET', KEYS[i], 'arrival', ARGV[3])
+    end
+  end
+  out[#out + 1] = redis.call('HGETALL', KEYS[i + 1])
+  out[#out + 1] = redis.call('ZRANGEBYSCORE', KEYS[i + 2], ARGV[2], '+inf', 'WITHSCORES')
+  out[#out + 1] = redis.call('LRANGE', KEYS[i + 3], 0, -1)
+  out[#out + 1] = superseded
 end
 return out

@@ -1,24 +1,33 @@
 -- Writes a batch's new host state for src/pipeline/host-state.ts in one call:
--- per host its latest snapshot and decision, its history points (newest
--- last, trimmed to the history length) and its last-seen time; then the
--- decision counters.
+-- per host its latest snapshot and decision (unless a later batch has
+-- claimed the host: see host-context-read), its trend points and its
+-- last-seen time; then the decision counters.
+--
+-- Trend points are a zset scored by arrival, so a batch decided late still
+-- lands in its place; a replayed batch replaces its own points first.
 --
 -- KEYS[1] hosts zset (host -> last seen ms)   KEYS[2] stats hash
--- KEYS[3..] per host, two keys: state hash, history list
--- ARGV[1] history length   ARGV[2] number of hosts
--- then per host: host, snapshot JSON, decision JSON, updated at (ms), n points, n point JSONs
+-- KEYS[3..] per host, two keys: state hash, trend zset
+-- ARGV[1] trend length   ARGV[2] number of hosts   ARGV[3] arrival number
+-- ARGV[4] lowest and ARGV[5] highest score of this batch's points
+-- then per host: host, snapshot JSON, decision JSON, updated at (ms), n points, n score/member pairs
 -- then counter field / increment pairs to the end.
 
-local keep = tonumber(ARGV[1]) - 1
-local a = 3
+local keep = tonumber(ARGV[1])
+local arrival = tonumber(ARGV[3])
+local a = 6
 for h = 0, tonumber(ARGV[2]) - 1 do
-  local state, history = KEYS[3 + 2 * h], KEYS[4 + 2 * h]
+  local state, trend = KEYS[3 + 2 * h], KEYS[4 + 2 * h]
   local host, snapshot, decision, at, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4])
-  redis.call('HSET', state, 'snapshot', snapshot, 'decision', decision, 'updated_at', at)
-  redis.call('LPUSH', history, unpack(ARGV, a + 5, a + 4 + n))
-  redis.call('LTRIM', history, 0, keep)
+  local claimed = tonumber(redis.call('HGET', state, 'arrival') or '0')
+  if claimed <= arrival then
+    redis.call('HSET', state, 'snapshot', snapshot, 'decision', decision, 'updated_at', at)
+  end
+  redis.call('ZREMRANGEBYSCORE', trend, ARGV[4], ARGV[5])
+  redis.call('ZADD', trend, unpack(ARGV, a + 5, a + 4 + 2 * n))
+  redis.call('ZREMRANGEBYRANK', trend, 0, -keep - 1)
   redis.call('ZADD', KEYS[1], at, host)
-  a = a + 5 + n
+  a = a + 5 + 2 * n
 end
 for i = a, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
