@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ActionResultEvent } from '../events/types.js';
 import { keys } from '../redis/keys.js';
+import { LuaScript } from '../redis/lua.js';
 
 /** As long as the queues keep finished jobs: a replay within that time still finds its run. */
 const RUN_TTL_S = 30 * 86_400;
@@ -30,25 +31,18 @@ export class RunRecords {
   ) {}
 
   async claim(key: string, at: number): Promise<RunState> {
-    const run = keys.run(key);
-    if ((await this.redis.hsetnx(run, 'state', 'running')) === 1) {
-      await this.redis
-        .multi()
-        .hset(run, 'instance', this.instance, 'started_at', String(at), 'host', this.host)
-        .expire(run, RUN_TTL_S)
-        .sadd(keys.runsActive(this.host), key)
-        .exec();
-      return { state: 'claimed' };
-    }
-    return this.read(key);
+    const reply = (await (
+      await LuaScript.load('run-claim')
+    ).run(this.redis, [keys.run(key), keys.runsActive(this.host)], [key, this.instance, at, this.host, RUN_TTL_S])) as
+      number | string[];
+    if (!Array.isArray(reply)) return { state: 'claimed' };
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) h[reply[i]!] = reply[i + 1]!;
+    return runState(h);
   }
 
   async read(key: string): Promise<RunState> {
-    const h = await this.redis.hgetall(keys.run(key));
-    if (h.state === 'done' && h.result)
-      return { state: 'done', result: JSON.parse(h.result) as ActionResultEvent, reported: h.reported === '1' };
-    // A claim cut short before its details were written counts as a run of an instance that is gone.
-    return { state: 'running', instance: h.instance ?? '', started_at: Number(h.started_at ?? 0) };
+    return runState(await this.redis.hgetall(keys.run(key)));
   }
 
   /** The result is stored before it is announced, so a crash in between re-announces rather than re-runs. */
@@ -76,4 +70,10 @@ export class RunRecords {
     }
     return out;
   }
+}
+
+function runState(h: Record<string, string | undefined>): Exclude<RunState, { state: 'claimed' }> {
+  if (h.state === 'done' && h.result)
+    return { state: 'done', result: JSON.parse(h.result) as ActionResultEvent, reported: h.reported === '1' };
+  return { state: 'running', instance: h.instance ?? '', started_at: Number(h.started_at ?? 0) };
 }
