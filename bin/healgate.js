@@ -5,13 +5,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { DIST_ENTRY, buildIsCurrent } from './dist.js';
 
-// The agent runs on every host and mostly sleeps between polls: V8's lite
-// mode (no optimising compilers, lazy feedback) trades speed it does not need
-// for ~20 MB of RSS. It must be set before any module is compiled, hence here.
-// wasm is off in lite mode; saying so avoids V8's conflict warning.
-if (process.argv[2] === 'agent') setFlagsFromString('--lite-mode --no-expose-wasm');
-
 if (buildIsCurrent()) {
+  // The agent runs on every host and mostly sleeps between polls: V8's lite
+  // mode (no optimising compilers, lazy feedback) trades speed it does not
+  // need for ~20 MB of RSS. It must be set before any module is compiled,
+  // hence here. wasm is off in lite mode (saying so avoids V8's conflict
+  // warning), which is why the sources, through tsx, run without it.
+  if (process.argv[2] === 'agent') setFlagsFromString('--lite-mode --no-expose-wasm');
   await import(DIST_ENTRY);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -119,6 +119,8 @@ export class ThreadedDelivery<Ref> {
       await this.post(doc, []);
       return;
     }
+    // The adapter that took the click shows the decision at once; the notifier's event then finds it shown.
+    if (JSON.stringify(shown.doc) === JSON.stringify(doc)) return;
     await this.surface.update(shown.ref, doc);
     await this.remember(subject, { ...shown, doc });
   }

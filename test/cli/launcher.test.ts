@@ -25,8 +25,8 @@ function fakePackage(): { root: string; writeMain: (version: string) => void } {
   return { root, writeMain };
 }
 
-async function healgate(root: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [join(root, 'bin/healgate.js')]);
+async function healgate(root: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [join(root, 'bin/healgate.js'), ...args]);
   return stdout.trim();
 }
 
@@ -47,10 +47,14 @@ describe('the healgate launcher', () => {
     await run(process.execPath, [join(root, 'bin/build.js')]);
     utimesSync(join(root, 'src/cli/main.ts'), new Date(0), new Date(0));
     expect(await healgate(root)).toBe(`v2 ${join(root, 'dist/src/cli/main.js')}`);
+    // The agent runs the build in V8's lite mode (see bin/healgate.js).
+    expect(await healgate(root, 'agent')).toBe(`v2 ${join(root, 'dist/src/cli/main.js')}`);
 
     // A new source file is also newer than the build.
     writeFileSync(join(root, 'adapters/new.ts'), 'export {};\n');
     utimesSync(join(root, 'adapters/new.ts'), later, later);
     expect(await healgate(root)).toBe(`v2 ${join(root, 'src/cli/main.ts')}`);
+    // tsx needs WebAssembly, which lite mode takes away: from the sources the agent runs as everything else does.
+    expect(await healgate(root, 'agent')).toBe(`v2 ${join(root, 'src/cli/main.ts')}`);
   });
 });

@@ -109,3 +109,23 @@ export async function actionJobs(redis: TestRedis, host: string) {
   await queue.close();
   return jobs;
 }
+
+/** Waits until the notifier has delivered and acknowledged every event published so far. */
+export async function notifierCaughtUp(redis: TestRedis): Promise<void> {
+  const client = redis.client();
+  await eventually(
+    async () => {
+      const groups = (await client.xinfo('GROUPS', 'healgate:events')) as (string | number)[][];
+      const group = groups.map(fields).find((g) => g.name === 'notifier');
+      return group && Number(group.pending) === 0 && Number(group.lag) === 0 ? true : undefined;
+    },
+    10_000,
+    'the notifier to catch up',
+  );
+}
+
+function fields(flat: readonly (string | number)[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]!;
+  return out;
+}
