@@ -31,7 +31,15 @@ afterAll(async () => {
 async function readyAgent(host: string): Promise<RunningProcess> {
   const proc = spawnAgent(server, host, box.policyFile);
   started.push(proc);
-  await eventually(() => (proc.output().includes('healgate agent ready') ? true : undefined), 30_000, proc.output());
+  await eventually(
+    () => {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+        throw new Error(`the agent exited before it was ready:\n${proc.output()}`);
+      return proc.output().includes('healgate agent ready') ? true : undefined;
+    },
+    30_000,
+    'the agent to be ready',
+  );
   return proc;
 }
 
