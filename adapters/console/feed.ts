@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ApprovalRecord } from '../../src/approvals/record.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import { eventOf } from '../../src/events/log.js';
 import { eventHost } from '../../src/events/types.js';
@@ -167,13 +168,10 @@ export class ConsoleFeed {
   private async pendingApprovals(): Promise<FeedItem[]> {
     const ids = await this.redis.zrange(keys.approvalsPending, 0, 99);
     const now = this.services.now();
-    const items: FeedItem[] = [];
-    for (const id of ids) {
-      const record = await this.services.approvals.get(id);
-      if (record?.status === 'pending')
-        items.push(approvalItem('', record, 'post', await this.services.history(record.host), now));
-    }
-    return items;
+    const pending = (await this.services.approvals.getMany(ids)).filter(
+      (r): r is ApprovalRecord => r?.status === 'pending',
+    );
+    return Promise.all(pending.map(async (r) => approvalItem('', r, 'post', await this.services.history(r.host), now)));
   }
 
   /** Hosts seen (or whose agent beat) since the last push: healthy snapshots make no events. */

@@ -12,6 +12,8 @@ import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
 
+const APPROVAL_ID = /^apr-[0-9a-f]{16}$/;
+
 /** How much of a decision's notes is kept; chat forms cap their input at this. */
 export const NOTES_MAX = 3000;
 
@@ -64,8 +66,18 @@ export class ApprovalService {
   constructor(private readonly deps: ApprovalDeps) {}
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
-    if (!/^apr-[0-9a-f]{16}$/.test(id)) return undefined;
-    return fromHash(await this.deps.redis.hgetall(keys.approval(id)));
+    return (await this.getMany([id]))[0];
+  }
+
+  /** Several records in one round trip, in the order asked; undefined for an id that names none. */
+  async getMany(ids: readonly string[]): Promise<(ApprovalRecord | undefined)[]> {
+    const valid = ids.filter((id) => APPROVAL_ID.test(id));
+    if (valid.length === 0) return ids.map(() => undefined);
+    const pipeline = this.deps.redis.pipeline();
+    for (const id of valid) pipeline.hgetall(keys.approval(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const found = new Map(valid.map((id, i) => [id, fromHash((replies[i]?.[1] ?? {}) as Record<string, string>)]));
+    return ids.map((id) => found.get(id));
   }
 
   async request(input: ApprovalRequest): Promise<ApprovalRecord> {
