@@ -6,7 +6,7 @@ import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import type { ActionResultEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
-import type { IngestJob } from '../pipeline/ingest.js';
+import { INGEST_JOB_OPTIONS, type IngestJob } from '../pipeline/ingest.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job.js';
@@ -79,11 +79,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   await system?.prime();
   const collector = options.collector ?? system!;
   const push = async (snapshot: Snapshot) => {
-    await ingest.add(
-      'batch',
-      { snapshots: [snapshot], received_at: now().toISOString() },
-      { removeOnComplete: 1000, removeOnFail: 5000 },
-    );
+    await ingest.add('batch', { snapshots: [snapshot], received_at: now().toISOString() }, INGEST_JOB_OPTIONS);
   };
   const heartbeat = () =>
     beat(redis, {

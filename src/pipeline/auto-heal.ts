@@ -23,8 +23,8 @@ export async function autoHeal(
     const timeout = deps.policy.actions[action.id]?.timeout ?? 0;
     // Recorded before the job exists: an agent that finishes first clears the
     // in-flight mark, and a mark written after that would hold for the whole
-    // timeout and could trip the fleet breaker. A replayed batch does not get
-    // here (its incident is not new), so recording early counts nothing twice.
+    // timeout and could trip the fleet breaker. A batch retried after it was
+    // cut short records the same member again, which counts nothing twice.
     await recordAutoHeal(
       deps.redis,
       decision.host,

@@ -12,7 +12,7 @@ import {
   requesterOf,
 } from './firewall.js';
 import type { HostContext, StateWrites } from './host-state.js';
-import { changeIncidents } from './incidents.js';
+import { changeIncidents, markAnnounced } from './incidents.js';
 
 /**
  * One snapshot through the pipeline: decide, keep the host's state, open and
@@ -40,7 +40,11 @@ export async function evaluateSnapshot(
   const at = deps.now();
   const firewall = context.firewallRequests.map((raw) => ({ raw, request: parseFirewallRequest(raw) }));
   const effective: Snapshot = firewall.length > 0 ? { ...snapshot, firewall_change_requested: 1 } : snapshot;
-  const decision = decide(effective, classifier, policy, context);
+  // An incident whose announcement was cut short is decided as not yet open, so that its actions are proposed again.
+  const decision = decide(effective, classifier, policy, {
+    ...context,
+    openIncidents: context.openIncidents.filter((s) => !context.unannounced.includes(s)),
+  });
   writes.add(effective, decision, at.getTime());
   deps.onDecision?.(decision);
   const quiet =
@@ -98,6 +102,10 @@ export async function evaluateSnapshot(
 
   if (decision.decision === 'AUTO_HEAL') await autoHeal(deps, decision, incidents, at);
   if (decision.decision === 'HITL_REQUIRED') await escalate(deps, decision, incidents, at);
+  await markAnnounced(
+    redis,
+    fresh.map((i) => i.id),
+  );
   // Whatever the rest of the snapshot says, each firewall request goes to humans.
   const firewallAction = decision.actions.find((a) => a.signal === FIREWALL_SIGNAL)?.id;
   for (const { raw, request } of firewall) {

@@ -3,6 +3,7 @@ import type { Decision, DecisionContext } from '../core/decide/types.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
 import { autoHealingMember, hostOfAutoHealing, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
+import { ANNOUNCE_GRACE_MS } from './incidents.js';
 
 /** How many past snapshots each host keeps for trends. */
 export const HISTORY_LENGTH = 60;
@@ -13,6 +14,8 @@ export interface HostContext extends DecisionContext {
   readonly firewallRequests: readonly string[];
   /** A later batch has claimed the host: this one's snapshots are older and only join the trend. */
   readonly superseded: boolean;
+  /** Open incidents whose announcement was cut short, for this batch to take over (see incidents-change.lua). */
+  readonly unannounced: readonly string[];
 }
 
 /**
@@ -35,6 +38,7 @@ function contextFrom(
   healing: string[],
   now: number,
   superseded: boolean,
+  unannounced: readonly string[],
 ): HostContext {
   const open = new Set<string>();
   for (let i = 0; i < incidents.length; i += 2) open.add(incidents[i]!);
@@ -48,6 +52,7 @@ function contextFrom(
     hostsAutoHealing: healing,
     firewallRequests,
     superseded,
+    unannounced,
   };
 }
 
@@ -71,7 +76,7 @@ export async function readContexts(
       keys.autoHealing,
       ...hosts.flatMap((h) => [keys.host(h), keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)]),
     ],
-    [now, now - DAY_MS, arrival],
+    [now, now - DAY_MS, arrival, keys.incident(''), ANNOUNCE_GRACE_MS],
   )) as (string[] | number)[];
   const list = (i: number): string[] => {
     const v = reply[i];
@@ -81,7 +86,15 @@ export async function readContexts(
   return new Map(
     hosts.map((host, i) => [
       host,
-      contextFrom(list(1 + 4 * i), list(2 + 4 * i), list(3 + 4 * i), healing, now, reply[4 + 4 * i] === 1),
+      contextFrom(
+        list(1 + 5 * i),
+        list(2 + 5 * i),
+        list(3 + 5 * i),
+        healing,
+        now,
+        reply[4 + 5 * i] === 1,
+        list(5 + 5 * i),
+      ),
     ]),
   );
 }

@@ -7,6 +7,7 @@ import { LuaScript } from '../redis/lua.js';
 export interface OpenedIncident {
   readonly id: string;
   readonly signal: string;
+  /** To be announced now: opened just now, or opened by a batch that failed before announcing it. */
   readonly isNew: boolean;
 }
 
@@ -20,6 +21,9 @@ export class SupersededError extends Error {
     super(`batch ${arrival} is superseded for ${host}`);
   }
 }
+
+/** How long an incident's announcement may take before a later batch takes it over (see incidents-change.lua). */
+export const ANNOUNCE_GRACE_MS = 10_000;
 
 type Condition = Pick<SignalState, 'value' | 'threshold' | 'class'> & { readonly signal: string };
 
@@ -57,6 +61,8 @@ export async function changeIncidents(
       host,
       at.toISOString(),
       keys.incident(''),
+      at.getTime(),
+      ANNOUNCE_GRACE_MS,
       open.length,
       ...open.flatMap((c) => [
         c.signal,
@@ -94,6 +100,14 @@ export async function resolveIncident(
   at: Date,
 ): Promise<string | undefined> {
   return (await changeIncidents(redis, host, { resolve: [{ signal, value }] }, at)).resolved[0]?.id;
+}
+
+/** The incidents' announcements are done: nobody takes them over any more. */
+export async function markAnnounced(redis: Redis, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const m = redis.multi();
+  for (const id of ids) m.hset(keys.incident(id), 'announced', '1');
+  await m.exec();
 }
 
 export async function linkApproval(redis: Redis, incidentIds: readonly string[], approvalId: string): Promise<void> {

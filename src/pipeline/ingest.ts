@@ -6,6 +6,20 @@ export interface IngestJob {
   readonly received_at: string;
 }
 
+/**
+ * How every producer (the HTTP ingest, agents) adds ingest jobs. A batch
+ * that fails part-way (Redis went away mid-batch) is retried rather than
+ * dropped: 202 meant the snapshots will be decided. Retrying is safe:
+ * incidents open once, actions and approvals are keyed, and a retry that a
+ * later batch has overtaken only adds to the trend.
+ */
+export const INGEST_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: 5000,
+} as const;
+
 export interface IngestOptions {
   /** Snapshots per job at most. */
   readonly maxBatch: number;
@@ -61,11 +75,7 @@ export class Ingest {
     const snapshots = batch.flatMap((w) => w.snapshots);
     try {
       await withTimeout(
-        this.queue.add(
-          'batch',
-          { snapshots, received_at: this.now().toISOString() },
-          { removeOnComplete: 1000, removeOnFail: 5000 },
-        ),
+        this.queue.add('batch', { snapshots, received_at: this.now().toISOString() }, INGEST_JOB_OPTIONS),
         this.options.timeoutMs,
       );
       batch.forEach((w) => w.resolve());

@@ -12,9 +12,11 @@
 -- KEYS[1] auto-heals in flight fleet-wide (zset of host|job key -> in flight until, ms)
 -- KEYS[2..] per host, four keys: state hash, incidents hash, auto-heals zset, firewall requests list
 -- ARGV[1] now (ms)   ARGV[2] start of the auto-heal window (ms)   ARGV[3] arrival number, 0 to read only
+-- ARGV[4] key prefix of incident hashes   ARGV[5] grace (ms) before another batch takes an announcement over
 --
 -- Returns { in-flight members, then per host: incidents as a flat field/value list,
--- auto-heals as a flat member/score list, firewall requests, 1 when superseded else 0 }.
+-- auto-heals as a flat member/score list, firewall requests, 1 when superseded else 0,
+-- signals of open incidents whose announcement this batch is to take over (see incidents-change) }.
 
 local arrival = tonumber(ARGV[3])
 local out = { redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') }
@@ -28,9 +30,19 @@ for i = 2, #KEYS, 4 do
       redis.call('HSET', KEYS[i], 'arrival', ARGV[3])
     end
   end
-  out[#out + 1] = redis.call('HGETALL', KEYS[i + 1])
+  local incidents = redis.call('HGETALL', KEYS[i + 1])
+  local unannounced = {}
+  for j = 1, #incidents, 2 do
+    -- The same test as incidents-change makes before it hands an announcement over.
+    local f = redis.call('HMGET', ARGV[4] .. incidents[j + 1], 'announced', 'opened_by', 'opened_ms')
+    if f[1] == '0' and arrival > 0 and (f[2] == ARGV[3] or tonumber(f[3] or '0') < tonumber(ARGV[1]) - tonumber(ARGV[5])) then
+      unannounced[#unannounced + 1] = incidents[j]
+    end
+  end
+  out[#out + 1] = incidents
   out[#out + 1] = redis.call('ZRANGEBYSCORE', KEYS[i + 2], ARGV[2], '+inf', 'WITHSCORES')
   out[#out + 1] = redis.call('LRANGE', KEYS[i + 3], 0, -1)
   out[#out + 1] = superseded
+  out[#out + 1] = unannounced
 end
 return out
