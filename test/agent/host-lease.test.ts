@@ -27,7 +27,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** An agent for `host` that has started (and from then on drains on SIGTERM). */
+/** An agent for `host` that has started: it has its host and polls. */
 async function readyAgent(host: string): Promise<RunningProcess> {
   const proc = spawnAgent(server, host, box.policyFile);
   started.push(proc);
@@ -81,5 +81,17 @@ describe('one agent per HOST_ID', () => {
     expect(await exitCode(next)).toBe(2);
     expect(next.output()).toContain('another agent took this host: stopping');
     expect(next.output()).toContain('pid 4242 on clone-vm');
+  });
+
+  it('stops cleanly on a SIGTERM that comes while it waits for its host, and leaves the host free', async () => {
+    const gone = { instance: 'gone', pid: 4343, machine: 'old-vm', since: new Date().toISOString() };
+    await redis.set(keys.agentLease('dup-3'), JSON.stringify(gone), 'PX', 2500);
+    const agent = spawnAgent(server, 'dup-3', box.policyFile);
+    started.push(agent);
+    await eventually(() => (agent.output().includes('waiting for its lease to lapse') ? true : undefined));
+
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    expect(agent.output()).toContain('draining in-flight jobs, then exiting');
+    expect(await redis.exists(keys.agentLease('dup-3'))).toBe(0);
   });
 });

@@ -12,8 +12,17 @@ export function configFromEnv(): Config {
   return result.config;
 }
 
-/** SIGTERM/SIGINT: drain and close; a second signal stops at once. */
-function closeOnSignals(running: { close(): Promise<void> }, logger: Logger): void {
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * SIGTERM/SIGINT: drain and close; a second signal stops at once. Listening
+ * from the first moment, so that a signal during start-up (a private
+ * redis-server being started, an agent waiting for its host's lease) closes
+ * what has started instead of leaving it behind. Resolves with what started.
+ */
+async function closeOnSignals(starting: Promise<Closable>, logger: Logger): Promise<void> {
   let closing = false;
   const stop = (signal: NodeJS.Signals) => {
     if (closing) {
@@ -22,16 +31,19 @@ function closeOnSignals(running: { close(): Promise<void> }, logger: Logger): vo
     }
     closing = true;
     logger.info({ signal }, 'draining in-flight jobs, then exiting');
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'error while closing');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((running) => running.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'error while closing');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  await starting;
 }
 
 /** Redis for one-shot commands (audit): logs go to stderr, stdout stays the command's output. */
@@ -45,9 +57,13 @@ export async function connectForCommand() {
 async function runBot(withAgent: boolean): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
+  await closeOnSignals(startBotAndAgent(config, logger, withAgent), logger);
+}
+
+async function startBotAndAgent(config: Config, logger: Logger, withAgent: boolean): Promise<Closable> {
   const { startBot } = await import('../../bot/bot.js');
   const bot = await startBot(config, logger);
-  if (!withAgent) return closeOnSignals(bot, logger);
+  if (!withAgent) return bot;
   const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent(config, logger.child({ part: 'agent' }), {
     connection: bot.connection,
@@ -56,25 +72,26 @@ async function runBot(withAgent: boolean): Promise<void> {
     },
     // Another agent runs as this host: a configuration error to fix, not to run alongside.
     onHostTaken: () => void bot.close().finally(() => process.exit(EXIT_CANNOT_RUN)),
+  }).catch(async (err: unknown) => {
+    await bot.close();
+    throw err;
   });
   // The agent first: its running action finishes and reports while the bot's Redis is still there.
-  closeOnSignals(
-    {
-      async close() {
-        await agent.close();
-        await bot.close();
-      },
+  return {
+    async close() {
+      await agent.close();
+      await bot.close();
     },
-    logger,
-  );
+  };
 }
 
 async function runAgent(): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
-  const { startAgent } = await import('../../agent/agent.js');
-  const agent = await startAgent(config, logger, { onHostTaken: () => process.exit(EXIT_CANNOT_RUN) });
-  closeOnSignals(agent, logger);
+  const starting = import('../../agent/agent.js').then(({ startAgent }) =>
+    startAgent(config, logger, { onHostTaken: () => process.exit(EXIT_CANNOT_RUN) }),
+  );
+  await closeOnSignals(starting, logger);
 }
 
 export function registerRun(program: Command): void {
