@@ -76,6 +76,8 @@ export class ApprovalService {
     const pipeline = this.deps.redis.pipeline();
     for (const id of valid) pipeline.hgetall(keys.approval(id));
     const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
     const found = new Map(valid.map((id, i) => [id, fromHash((replies[i]?.[1] ?? {}) as Record<string, string>)]));
     return ids.map((id) => found.get(id));
   }

@@ -42,18 +42,19 @@ export async function autoHeal(
       actions: [{ id: action.id, params: action.params }],
       enqueued_at: at.toISOString(),
     });
-    if (!claimed) continue;
-    await deps.audit.append(
-      {
-        type: 'action.enqueued',
-        host: decision.host,
-        incident_id: incident.id,
-        action: action.id,
-        trigger: 'auto_heal',
-        data: { job_id: key, params: action.params },
-      },
-      at,
-    );
+    // Not claimed: an earlier attempt, cut short before its notice, enqueued it and audited that.
+    if (claimed)
+      await deps.audit.append(
+        {
+          type: 'action.enqueued',
+          host: decision.host,
+          incident_id: incident.id,
+          action: action.id,
+          trigger: 'auto_heal',
+          data: { job_id: key, params: action.params },
+        },
+        at,
+      );
     started.push(action.id);
   }
   // One notice per host and breach, naming every action it started.

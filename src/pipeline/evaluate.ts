@@ -25,9 +25,10 @@ import { changeIncidents, markAnnounced } from './incidents.js';
  * trip of its own. Returns false for a quiet snapshot, true when the host's
  * context may have changed (the next snapshot then reads it afresh).
  *
- * A superseded context (a later batch claimed the host) only records the
- * snapshot; `arrival` makes the incident change throw SupersededError when
- * the claim comes while this snapshot is being decided.
+ * A record-only context (a later batch claimed the host, or an earlier
+ * attempt of this batch decided the snapshot) only records it; `arrival`
+ * makes the incident change throw SupersededError when a later batch claims
+ * the host while this snapshot is being decided.
  */
 export async function evaluateSnapshot(
   deps: PipelineDeps,
@@ -43,12 +44,12 @@ export async function evaluateSnapshot(
   // An incident whose announcement was cut short is decided as not yet open, so that its actions are proposed again.
   const decision = decide(effective, classifier, policy, {
     ...context,
-    openIncidents: context.openIncidents.filter((s) => !context.unannounced.includes(s)),
+    openIncidents: context.openIncidents.filter((s) => !context.takeover.some((t) => t.signal === s)),
   });
   writes.add(effective, decision, at.getTime());
   deps.onDecision?.(decision);
   const quiet =
-    context.superseded ||
+    context.recordOnly ||
     (decision.decision === 'NO_ACTION' &&
       decision.signals.length === 0 &&
       context.openIncidents.length === 0 &&
@@ -62,6 +63,7 @@ export async function evaluateSnapshot(
     {
       open: decision.signals.filter((s) => s.signal !== FIREWALL_SIGNAL),
       resolve: cleared.map((signal) => ({ signal, value: snapshot[signal] })),
+      takeover: context.takeover,
     },
     at,
     arrival,

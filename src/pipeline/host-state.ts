@@ -3,7 +3,7 @@ import type { Decision, DecisionContext } from '../core/decide/types.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
 import { autoHealingMember, hostOfAutoHealing, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
-import { ANNOUNCE_GRACE_MS } from './incidents.js';
+import { ANNOUNCE_GRACE_MS, type IncidentRef } from './incidents.js';
 
 /** How many past snapshots each host keeps for trends. */
 export const HISTORY_LENGTH = 60;
@@ -12,10 +12,15 @@ const DAY_MS = 86_400_000;
 export interface HostContext extends DecisionContext {
   /** Pending firewall change requests, as stored (JSON). */
   readonly firewallRequests: readonly string[];
-  /** A later batch has claimed the host: this one's snapshots are older and only join the trend. */
-  readonly superseded: boolean;
-  /** Open incidents whose announcement was cut short, for this batch to take over (see incidents-change.lua). */
-  readonly unannounced: readonly string[];
+  /**
+   * Nothing but the record (trend, counters): a later batch has claimed the
+   * host, so this one's snapshots are older than what is being decided.
+   */
+  readonly recordOnly: boolean;
+  /** Open incidents whose announcement was cut short, for this batch to take over (see host-context-read.lua). */
+  readonly takeover: readonly IncidentRef[];
+  /** How many of this host's snapshots in this batch an earlier attempt of it has decided. */
+  readonly decided: number;
 }
 
 /**
@@ -31,28 +36,34 @@ export function historyPoint(s: Snapshot, at: number): HistoryPoint {
   return [at, s.disk_usage, s.memory_usage, s.cpu_usage, s.dns_latency_ms, s.firewall_change_requested];
 }
 
-function contextFrom(
-  incidents: readonly string[],
-  heals: readonly string[],
-  firewallRequests: readonly string[],
-  healing: string[],
-  now: number,
-  superseded: boolean,
-  unannounced: readonly string[],
-): HostContext {
+type Reply = (string[] | number | string)[];
+
+function contextFrom(reply: Reply, at: number, healing: readonly string[], now: number, arrival: number): HostContext {
+  const list = (i: number): string[] => {
+    const v = reply[at + i];
+    return Array.isArray(v) ? v : [];
+  };
+  const [incidents, heals, firewallRequests, takeoverFlat] = [list(0), list(1), list(2), list(4)];
+  const takeover: IncidentRef[] = [];
+  for (let i = 0; i + 1 < takeoverFlat.length; i += 2)
+    takeover.push({ signal: takeoverFlat[i]!, id: takeoverFlat[i + 1]! });
+  // A heal that an unfinished announcement recorded is that announcement's own, to be redone: it counts for nothing.
+  const own = (member: string) => takeover.some((t) => member.includes(`|${t.id}.`));
   const open = new Set<string>();
   for (let i = 0; i < incidents.length; i += 2) open.add(incidents[i]!);
   const recentAutoHeals: { action: string; at: number }[] = [];
   for (let i = 0; i + 1 < heals.length; i += 2)
-    recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
+    if (!own(heals[i]!)) recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
+  const [decidedArrival, decidedCount] = String(reply[at + 5] ?? '').split(':');
   return {
     now,
     openIncidents: SIGNALS.filter((s) => open.has(s)),
     recentAutoHeals,
-    hostsAutoHealing: healing,
+    hostsAutoHealing: healing.filter((m) => !own(m)).map(hostOfAutoHealing),
     firewallRequests,
-    superseded,
-    unannounced,
+    recordOnly: reply[at + 3] === 1,
+    takeover,
+    decided: Number(decidedArrival) === arrival && arrival > 0 ? Number(decidedCount) : 0,
   };
 }
 
@@ -77,26 +88,14 @@ export async function readContexts(
       ...hosts.flatMap((h) => [keys.host(h), keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)]),
     ],
     [now, now - DAY_MS, arrival, keys.incident(''), ANNOUNCE_GRACE_MS],
-  )) as (string[] | number)[];
-  const list = (i: number): string[] => {
-    const v = reply[i];
-    return Array.isArray(v) ? v : [];
-  };
-  const healing = list(0).map(hostOfAutoHealing);
-  return new Map(
-    hosts.map((host, i) => [
-      host,
-      contextFrom(
-        list(1 + 5 * i),
-        list(2 + 5 * i),
-        list(3 + 5 * i),
-        healing,
-        now,
-        reply[4 + 5 * i] === 1,
-        list(5 + 5 * i),
-      ),
-    ]),
-  );
+  )) as Reply;
+  const healing = Array.isArray(reply[0]) ? reply[0] : [];
+  return new Map(hosts.map((host, i) => [host, contextFrom(reply, 1 + 6 * i, healing, now, arrival)]));
+}
+
+/** Records that an attempt of batch `arrival` has decided the host's first `count` snapshots in it. */
+export async function markDecided(redis: Redis, host: string, arrival: number, count: number): Promise<void> {
+  await redis.hset(keys.host(host), 'decided', `${arrival}:${count}`);
 }
 
 export async function readContext(redis: Redis, host: string, now: number, arrival = 0): Promise<HostContext> {

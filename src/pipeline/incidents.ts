@@ -22,8 +22,13 @@ export class SupersededError extends Error {
   }
 }
 
-/** How long an incident's announcement may take before a later batch takes it over (see incidents-change.lua). */
+/** How long an incident's announcement may take before a later batch takes it over (see host-context-read.lua). */
 export const ANNOUNCE_GRACE_MS = 10_000;
+
+export interface IncidentRef {
+  readonly signal: string;
+  readonly id: string;
+}
 
 type Condition = Pick<SignalState, 'value' | 'threshold' | 'class'> & { readonly signal: string };
 
@@ -45,7 +50,12 @@ export interface IncidentChanges {
 export async function changeIncidents(
   redis: Redis,
   host: string,
-  change: { readonly open?: readonly Condition[]; readonly resolve?: readonly { signal: string; value: number }[] },
+  change: {
+    readonly open?: readonly Condition[];
+    readonly resolve?: readonly { signal: string; value: number }[];
+    /** Open incidents to announce as new if their announcement is still unfinished (HostContext.takeover). */
+    readonly takeover?: readonly IncidentRef[];
+  },
   at: Date,
   arrival = 0,
 ): Promise<IncidentChanges> {
@@ -61,8 +71,7 @@ export async function changeIncidents(
       host,
       at.toISOString(),
       keys.incident(''),
-      at.getTime(),
-      ANNOUNCE_GRACE_MS,
+      (change.takeover ?? []).map((t) => `${t.signal}=${t.id}`).join(','),
       open.length,
       ...open.flatMap((c) => [
         c.signal,

@@ -9,9 +9,10 @@ export interface IngestJob {
 /**
  * How every producer (the HTTP ingest, agents) adds ingest jobs. A batch
  * that fails part-way (Redis went away mid-batch) is retried rather than
- * dropped: 202 meant the snapshots will be decided. Retrying is safe:
- * incidents open once, actions and approvals are keyed, and a retry that a
- * later batch has overtaken only adds to the trend.
+ * dropped: 202 meant the snapshots will be decided. A retry skips what an
+ * earlier attempt decided (the worker keeps each host's progress), finishes
+ * an announcement that was cut short (incidents-change.lua), and, if a
+ * later batch has overtaken it, only adds to the trend.
  */
 export const INGEST_JOB_OPTIONS = {
   attempts: 5,

@@ -1,9 +1,9 @@
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
 import { queues } from '../redis/keys.js';
 import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
-import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
+import { markDecided, readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import { SupersededError } from './incidents.js';
 import type { IngestJob } from './ingest.js';
 
@@ -16,7 +16,9 @@ import type { IngestJob } from './ingest.js';
  * host's next batch may be decided while its previous one still is. Each
  * batch claims its hosts by arrival number; an older batch that finds a
  * newer claim only adds its snapshots to the trend, and never opens,
- * resolves or acts on what the newer snapshots say.
+ * resolves or acts on what the newer snapshots say. A failed batch is
+ * retried (INGEST_JOB_OPTIONS); each host's progress through it is kept, so
+ * a retry does not decide again what an earlier attempt already acted on.
  */
 export function startDecisionWorker(
   deps: PipelineDeps,
@@ -46,15 +48,21 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
   await Promise.all(
     hosts.map(async (host) => {
       let context: HostContext | undefined = contexts.get(host);
-      for (const s of byHost.get(host) ?? []) {
-        const current = (context ??= await readContext(deps.redis, host, deps.now().getTime(), arrival));
+      // A retry of this batch: what an earlier attempt decided is only recorded again.
+      const decidedBefore = context?.decided ?? 0;
+      for (const [i, s] of (byHost.get(host) ?? []).entries()) {
+        const read = (context ??= await readContext(deps.redis, host, deps.now().getTime(), arrival));
+        const current = i < decidedBefore ? { ...read, recordOnly: true } : read;
         try {
           // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
-          if (await evaluateSnapshot(deps, s, current, writes, arrival)) context = undefined;
+          if (await evaluateSnapshot(deps, s, current, writes, arrival)) {
+            context = undefined;
+            await markDecided(deps.redis, host, arrival, i + 1);
+          }
         } catch (err) {
           if (!(err instanceof SupersededError)) throw err;
           deps.logger.debug({ host, job: job.id }, 'a later batch has claimed the host; the rest only joins its trend');
-          context = { ...current, superseded: true };
+          context = { ...read, recordOnly: true };
         }
       }
     }),
@@ -67,6 +75,8 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
 function arrivalOf(job: Job<IngestJob>): number {
   const n = Number(job.id);
   if (!Number.isSafeInteger(n) || n <= 0)
-    throw new Error(`ingest job ${job.id ?? '?'} has a custom id; only queue-numbered jobs can be ordered`);
+    throw new UnrecoverableError(
+      `ingest job ${job.id ?? '?'} has a custom id; only queue-numbered jobs can be ordered`,
+    );
   return n;
 }

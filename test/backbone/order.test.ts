@@ -63,7 +63,7 @@ describe('a host whose snapshots are decided out of order', () => {
       SupersededError,
     );
     expect(await redis.hgetall(keys.hostIncidents('ooo-3'))).toEqual({});
-    expect((await readContext(redis, 'ooo-3', Date.now(), 999_998)).superseded).toBe(true);
+    expect((await readContext(redis, 'ooo-3', Date.now(), 999_998)).recordOnly).toBe(true);
     const opened = await changeIncidents(redis, 'ooo-3', { open: [breach] }, new Date(), 1_000_000);
     expect(opened.opened).toMatchObject([{ signal: 'disk_usage', isNew: true }]);
   });

@@ -1,9 +1,10 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditKeys, DEFAULT_AUDIT_KEY } from '../../src/audit/keys.js';
+import { readContext } from '../../src/pipeline/host-state.js';
 import { changeIncidents, markAnnounced } from '../../src/pipeline/incidents.js';
 import type { IngestJob } from '../../src/pipeline/ingest.js';
-import { queues } from '../../src/redis/keys.js';
+import { keys, queues } from '../../src/redis/keys.js';
 import { snapshot } from '../helpers/core.js';
 import { actionJobs, eventually, useBot } from '../helpers/bot.js';
 
@@ -14,6 +15,11 @@ beforeAll(() => {
   ingest = new Queue(queues.ingest, { connection: t.redis.client() });
 });
 afterAll(() => ingest.close());
+
+interface HostBody {
+  snapshot: { disk_usage: number };
+  incidents: { status: string }[];
+}
 
 async function auditTypes(host: string): Promise<string[]> {
   const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&limit=1000`);
@@ -58,21 +64,77 @@ describe('a batch cut short after it opened an incident', () => {
     expect(await actionJobs(t.redis, 'cut-1')).toHaveLength(1);
   });
 
+  it('cut short after its heal was enqueued: the retry announces it, without a second heal or a cooldown', async () => {
+    // Renamed away and replaced by a string, the event stream refuses the notice: the last step of the batch.
+    const redis = t.redis.client();
+    await redis.rename(keys.events, 'events-aside');
+    await redis.set(keys.events, 'not a stream');
+    await t.bot.request('/v1/metrics', { body: snapshot({ host: 'cut-3', disk_usage: 96 }) });
+    const failed = await eventually(async () => {
+      const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
+      return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-3' && j.attemptsMade > 0);
+    });
+    expect(failed.failedReason).toMatch(/WRONGTYPE/);
+    expect(await actionJobs(t.redis, 'cut-3')).toHaveLength(1);
+
+    await redis.del(keys.events);
+    await redis.rename('events-aside', keys.events);
+    const notice = await eventually(async () => {
+      const events = await redis.xrange(keys.events, '-', '+');
+      return events.map(([, f]) => f).find((f) => f.includes('incident.opened') && f.join(' ').includes('"cut-3"'));
+    }, 15_000);
+    expect(notice.join(' ')).toContain('disk_cleanup');
+    expect(await actionJobs(t.redis, 'cut-3')).toHaveLength(1);
+    const host = (await t.bot.request('/v1/hosts/cut-3')).body as { decision: { decision: string; rule: string } };
+    expect(host.decision.decision).toBe('AUTO_HEAL');
+    expect(await redis.zcard(keys.approvalsPending)).toBe(0);
+  });
+
+  it('retried after it healed and resolved an incident: the retry does not open it again', async () => {
+    // A string where the decision counters live: the batch fails at its very end, after everything else.
+    const redis = t.redis.client();
+    await redis.rename(keys.stats, 'stats-aside');
+    await redis.set(keys.stats, 'not a hash');
+    await t.bot.request('/v1/metrics', {
+      body: [snapshot({ host: 'cut-4', disk_usage: 96 }), snapshot({ host: 'cut-4', disk_usage: 40 })],
+    });
+    await eventually(async () => {
+      const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
+      return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-4' && j.attemptsMade > 0);
+    });
+    await redis.del(keys.stats);
+    await redis.rename('stats-aside', keys.stats);
+
+    await eventually(async () => {
+      const jobs = await ingest.getJobs(['completed']);
+      return jobs.some((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-4') ? true : undefined;
+    }, 15_000);
+    expect(await auditTypes('cut-4')).toEqual(['action.enqueued', 'decision', 'incident.opened', 'incident.resolved']);
+    expect(await actionJobs(t.redis, 'cut-4')).toHaveLength(1);
+    const host = (await t.bot.request('/v1/hosts/cut-4')).body as HostBody;
+    expect(host.snapshot.disk_usage).toBe(40);
+    expect(host.incidents).toEqual([]);
+  });
+
   it('is announced by a later batch once its own has had time to finish and did not', async () => {
     const redis = t.redis.client();
     const breach = { signal: 'disk_usage', value: 99, threshold: 85, class: 'AUTO_HEAL' as const };
-    const at = (s: number) => new Date(Date.UTC(2026, 11, 2, 12, 0, s));
-    const open = (arrival: number, s: number) =>
-      changeIncidents(redis, 'cut-2', { open: [breach] }, at(s), arrival).then((c) => c.opened[0]!);
+    const decide = async (arrival: number) => {
+      const { takeover } = await readContext(redis, 'cut-2', Date.now(), arrival);
+      const change = await changeIncidents(redis, 'cut-2', { open: [breach], takeover }, new Date(), arrival);
+      return change.opened[0]!;
+    };
 
-    const first = await open(50, 0);
+    const first = await decide(50);
     expect(first.isNew).toBe(true);
-    // Batch 50 may still be announcing it: batch 51 leaves it alone, batch 50's own retry takes it back.
-    expect(await open(51, 5)).toEqual({ ...first, isNew: false });
-    expect(await open(50, 6)).toEqual(first);
-    // Nobody finished it within the grace period: the next batch announces it.
-    expect(await open(52, 17)).toEqual(first);
+    // Its own retry takes it back; batch 51, while batch 50 may still be announcing it, leaves it alone.
+    expect(await decide(50)).toEqual(first);
+    expect(await decide(51)).toEqual({ ...first, isNew: false });
+    // As if batch 50 had opened it 11 s ago: nobody finished it within the grace period, the next batch does.
+    await redis.hset(keys.incident(first.id), 'opened_ms', Date.now() - 11_000);
+    expect(await decide(52)).toEqual(first);
     await markAnnounced(redis, [first.id]);
-    expect(await open(53, 60)).toEqual({ ...first, isNew: false });
+    await redis.hset(keys.incident(first.id), 'opened_ms', Date.now() - 60_000);
+    expect(await decide(53)).toEqual({ ...first, isNew: false });
   });
 });

@@ -1,7 +1,8 @@
 -- Writes a batch's new host state for src/pipeline/host-state.ts in one call:
 -- per host its latest snapshot and decision (unless a later batch has
 -- claimed the host: see host-context-read), its trend points and its
--- last-seen time; then the decision counters.
+-- last-seen time (never moved back by a replica whose clock is behind);
+-- then the decision counters.
 --
 -- Trend points are a zset scored by arrival, so a batch decided late still
 -- lands in its place; a replayed batch replaces its own points first.
@@ -26,7 +27,7 @@ for h = 0, tonumber(ARGV[2]) - 1 do
   redis.call('ZREMRANGEBYSCORE', trend, ARGV[4], ARGV[5])
   redis.call('ZADD', trend, unpack(ARGV, a + 5, a + 4 + 2 * n))
   redis.call('ZREMRANGEBYRANK', trend, 0, -keep - 1)
-  redis.call('ZADD', KEYS[1], at, host)
+  redis.call('ZADD', KEYS[1], 'GT', at, host)
   a = a + 5 + 2 * n
 end
 for i = a, #ARGV, 2 do
