@@ -12,7 +12,7 @@ import {
   requesterOf,
 } from './firewall.js';
 import type { HostContext, StateWrites } from './host-state.js';
-import { changeIncidents, markAnnounced } from './incidents.js';
+import { changeIncidents, markAnnounced, markAudited, type Position } from './incidents.js';
 
 /**
  * One snapshot through the pipeline: decide, keep the host's state, open and
@@ -26,7 +26,7 @@ import { changeIncidents, markAnnounced } from './incidents.js';
  * context may have changed (the next snapshot then reads it afresh).
  *
  * A record-only context (a later batch claimed the host, or an earlier
- * attempt of this batch decided the snapshot) only records it; `arrival`
+ * attempt of this batch decided the snapshot) only records it; `position`
  * makes the incident change throw SupersededError when a later batch claims
  * the host while this snapshot is being decided.
  */
@@ -35,7 +35,7 @@ export async function evaluateSnapshot(
   snapshot: Snapshot,
   context: HostContext,
   writes: StateWrites,
-  arrival: number,
+  position: Position,
 ): Promise<boolean> {
   const { redis, classifier, policy } = deps;
   const at = deps.now();
@@ -66,7 +66,7 @@ export async function evaluateSnapshot(
       takeover: context.takeover,
     },
     at,
-    arrival,
+    position,
   );
   for (const { id, signal, value } of resolved) {
     await deps.audit.append(
@@ -77,7 +77,8 @@ export async function evaluateSnapshot(
   }
 
   const fresh = incidents.filter((i) => i.isNew);
-  if (fresh.length > 0 || firewall.length > 0) {
+  const unaudited = fresh.filter((i) => !i.audited);
+  if (unaudited.length > 0 || firewall.length > 0) {
     await deps.audit.append(
       {
         type: 'decision',
@@ -94,12 +95,16 @@ export async function evaluateSnapshot(
       },
       at,
     );
-    for (const incident of fresh) {
+    for (const incident of unaudited) {
       await deps.audit.append(
         { type: 'incident.opened', host: snapshot.host, incident_id: incident.id, data: { signal: incident.signal } },
         at,
       );
     }
+    await markAudited(
+      redis,
+      unaudited.map((i) => i.id),
+    );
   }
 
   if (decision.decision === 'AUTO_HEAL') await autoHeal(deps, decision, incidents, at);

@@ -9,6 +9,14 @@ export interface OpenedIncident {
   readonly signal: string;
   /** To be announced now: opened just now, or opened by a batch that failed before announcing it. */
   readonly isNew: boolean;
+  /** Its audit entries were written by the attempt that was cut short: only the rest is to be done. */
+  readonly audited: boolean;
+}
+
+/** Where a deciding batch is: its arrival number and the snapshot's index among the host's in it. */
+export interface Position {
+  readonly arrival: number;
+  readonly index: number;
 }
 
 /**
@@ -43,9 +51,9 @@ export interface IncidentChanges {
  * Opens and resolves a host's incidents for one snapshot, in one atomic
  * step. One open incident per (host, signal): opening an open one returns it
  * unchanged, so a condition that persists is not announced at every poll, by
- * any replica; each is resolved once. `arrival` is the deciding batch's
- * number (0 when no batch decides); a superseded batch changes nothing and
- * gets a SupersededError.
+ * any replica; each is resolved once. `position` is where the deciding
+ * batch is (none when no batch decides); a superseded batch changes nothing
+ * and gets a SupersededError.
  */
 export async function changeIncidents(
   redis: Redis,
@@ -57,7 +65,7 @@ export async function changeIncidents(
     readonly takeover?: readonly IncidentRef[];
   },
   at: Date,
-  arrival = 0,
+  position: Position = { arrival: 0, index: 0 },
 ): Promise<IncidentChanges> {
   const open = change.open ?? [];
   const resolve = change.resolve ?? [];
@@ -67,7 +75,8 @@ export async function changeIncidents(
     redis,
     [keys.hostIncidents(host), keys.host(host)],
     [
-      arrival,
+      position.arrival,
+      position.index,
       host,
       at.toISOString(),
       keys.incident(''),
@@ -83,8 +92,11 @@ export async function changeIncidents(
       ...resolve.flatMap((r) => [r.signal, String(r.value)]),
     ],
   )) as (string | number)[] | number;
-  if (!Array.isArray(reply)) throw new SupersededError(host, arrival);
-  const opened = open.map((c, i) => ({ id: String(reply[2 * i]), signal: c.signal, isNew: reply[2 * i + 1] === 1 }));
+  if (!Array.isArray(reply)) throw new SupersededError(host, position.arrival);
+  const opened = open.map((c, i) => {
+    const status = Number(reply[2 * i + 1]);
+    return { id: String(reply[2 * i]), signal: c.signal, isNew: status > 0, audited: status === 3 };
+  });
   const resolved = resolve
     .map((r, i) => ({ ...r, id: String(reply[2 * open.length + i] ?? '') }))
     .filter((r) => r.id !== '');
@@ -112,10 +124,19 @@ export async function resolveIncident(
 }
 
 /** The incidents' announcements are done: nobody takes them over any more. */
-export async function markAnnounced(redis: Redis, ids: readonly string[]): Promise<void> {
+export function markAnnounced(redis: Redis, ids: readonly string[]): Promise<void> {
+  return flag(redis, ids, 'announced');
+}
+
+/** The incidents' audit entries are written: a takeover does not write them again. */
+export function markAudited(redis: Redis, ids: readonly string[]): Promise<void> {
+  return flag(redis, ids, 'audited');
+}
+
+async function flag(redis: Redis, ids: readonly string[], field: string): Promise<void> {
   if (ids.length === 0) return;
   const m = redis.multi();
-  for (const id of ids) m.hset(keys.incident(id), 'announced', '1');
+  for (const id of ids) m.hset(keys.incident(id), field, '1');
   await m.exec();
 }
 

@@ -45,19 +45,20 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
   const hosts = [...byHost.keys()];
   const contexts = await readContexts(deps.redis, hosts, deps.now().getTime(), arrival);
   const writes = new StateWrites(arrival);
-  await Promise.all(
+  // Every host runs to its end even when one fails: a retry must not find an attempt still at work.
+  const outcomes = await Promise.allSettled(
     hosts.map(async (host) => {
       let context: HostContext | undefined = contexts.get(host);
       // A retry of this batch: what an earlier attempt decided is only recorded again.
       const decidedBefore = context?.decided ?? 0;
-      for (const [i, s] of (byHost.get(host) ?? []).entries()) {
+      for (const [index, s] of (byHost.get(host) ?? []).entries()) {
         const read = (context ??= await readContext(deps.redis, host, deps.now().getTime(), arrival));
-        const current = i < decidedBefore ? { ...read, recordOnly: true } : read;
+        const current = index < decidedBefore ? { ...read, recordOnly: true } : read;
         try {
           // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
-          if (await evaluateSnapshot(deps, s, current, writes, arrival)) {
+          if (await evaluateSnapshot(deps, s, current, writes, { arrival, index })) {
             context = undefined;
-            await markDecided(deps.redis, host, arrival, i + 1);
+            await markDecided(deps.redis, host, arrival, index + 1);
           }
         } catch (err) {
           if (!(err instanceof SupersededError)) throw err;
@@ -67,6 +68,8 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
       }
     }),
   );
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed) throw failed.reason;
   await writes.flush(deps.redis);
   return job.data.snapshots.length;
 }

@@ -59,12 +59,15 @@ describe('a host whose snapshots are decided out of order', () => {
     const redis = t.redis.client();
     await readContext(redis, 'ooo-3', Date.now(), 1_000_000);
     const breach = { signal: 'disk_usage', value: 99, threshold: 85, class: 'AUTO_HEAL' as const };
-    await expect(changeIncidents(redis, 'ooo-3', { open: [breach] }, new Date(), 999_999)).rejects.toBeInstanceOf(
-      SupersededError,
-    );
+    await expect(
+      changeIncidents(redis, 'ooo-3', { open: [breach] }, new Date(), { arrival: 999_999, index: 0 }),
+    ).rejects.toBeInstanceOf(SupersededError);
     expect(await redis.hgetall(keys.hostIncidents('ooo-3'))).toEqual({});
     expect((await readContext(redis, 'ooo-3', Date.now(), 999_998)).recordOnly).toBe(true);
-    const opened = await changeIncidents(redis, 'ooo-3', { open: [breach] }, new Date(), 1_000_000);
+    const opened = await changeIncidents(redis, 'ooo-3', { open: [breach] }, new Date(), {
+      arrival: 1_000_000,
+      index: 0,
+    });
     expect(opened.opened).toMatchObject([{ signal: 'disk_usage', isNew: true }]);
   });
 });

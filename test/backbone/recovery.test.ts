@@ -64,12 +64,15 @@ describe('a batch cut short after it opened an incident', () => {
     expect(await actionJobs(t.redis, 'cut-1')).toHaveLength(1);
   });
 
-  it('cut short after its heal was enqueued: the retry announces it, without a second heal or a cooldown', async () => {
+  it('cut short after its heal was enqueued: the retry announces it once, without a second heal, a cooldown or a second audit', async () => {
     // Renamed away and replaced by a string, the event stream refuses the notice: the last step of the batch.
     const redis = t.redis.client();
     await redis.rename(keys.events, 'events-aside');
     await redis.set(keys.events, 'not a stream');
-    await t.bot.request('/v1/metrics', { body: snapshot({ host: 'cut-3', disk_usage: 96 }) });
+    // A quiet snapshot first: the retry must not decide it again against the incident the second one opened.
+    await t.bot.request('/v1/metrics', {
+      body: [snapshot({ host: 'cut-3', disk_usage: 40 }), snapshot({ host: 'cut-3', disk_usage: 96 })],
+    });
     const failed = await eventually(async () => {
       const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
       return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-3' && j.attemptsMade > 0);
@@ -88,6 +91,10 @@ describe('a batch cut short after it opened an incident', () => {
     const host = (await t.bot.request('/v1/hosts/cut-3')).body as { decision: { decision: string; rule: string } };
     expect(host.decision.decision).toBe('AUTO_HEAL');
     expect(await redis.zcard(keys.approvalsPending)).toBe(0);
+    // Audited once, by the attempt that was cut short; the incident stays open, healing.
+    expect(await auditTypes('cut-3')).toEqual(['action.enqueued', 'decision', 'incident.opened']);
+    const incidents = ((await t.bot.request('/v1/hosts/cut-3')).body as HostBody).incidents;
+    expect(incidents).toMatchObject([{ status: 'open' }]);
   });
 
   it('retried after it healed and resolved an incident: the retry does not open it again', async () => {
@@ -121,7 +128,10 @@ describe('a batch cut short after it opened an incident', () => {
     const breach = { signal: 'disk_usage', value: 99, threshold: 85, class: 'AUTO_HEAL' as const };
     const decide = async (arrival: number) => {
       const { takeover } = await readContext(redis, 'cut-2', Date.now(), arrival);
-      const change = await changeIncidents(redis, 'cut-2', { open: [breach], takeover }, new Date(), arrival);
+      const change = await changeIncidents(redis, 'cut-2', { open: [breach], takeover }, new Date(), {
+        arrival,
+        index: 0,
+      });
       return change.opened[0]!;
     };
 

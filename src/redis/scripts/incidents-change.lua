@@ -15,43 +15,55 @@
 -- is still unfinished: an incident is not left open and unannounced while
 -- its condition persists.
 --
+-- With the change, the host's progress through the batch moves to this
+-- snapshot (`decided` = arrival:index: the snapshots before it are done), so
+-- that a retry decides again from here and not the quiet ones before it.
+--
 -- KEYS[1] host incidents hash (signal -> id), KEYS[2] host state hash
 -- ARGV[1] arrival number, 0 when no batch decides (agent liveness)
--- ARGV[2] host   ARGV[3] now (ISO)   ARGV[4] key prefix of incident hashes
--- ARGV[5] incidents to take over as comma-separated signal=id (may be empty)
--- ARGV[6] number of incidents to open, then per incident: signal, new id, value, threshold, class
+-- ARGV[2] index of the snapshot among the host's in the batch
+-- ARGV[3] host   ARGV[4] now (ISO)   ARGV[5] key prefix of incident hashes
+-- ARGV[6] incidents to take over as comma-separated signal=id (may be empty)
+-- ARGV[7] number of incidents to open, then per incident: signal, new id, value, threshold, class
 -- then signal / value pairs to resolve, to the end.
 --
--- Returns -1 when superseded, else { per opened: id, 1 when to be announced
--- now else 0; then per resolve: the id resolved now, or '' when none was open }.
+-- Returns -1 when superseded, else { per opened: id, then 0 when it was open
+-- already, 1 when opened now, 2 when handed over, 3 when handed over with its
+-- audit entries written; then per resolve: the id resolved now, or '' when
+-- none was open }.
 
 local arrival = tonumber(ARGV[1])
 if arrival > 0 and tonumber(redis.call('HGET', KEYS[2], 'arrival') or '0') > arrival then
   return -1
 end
+if arrival > 0 then
+  redis.call('HSET', KEYS[2], 'decided', ARGV[1] .. ':' .. ARGV[2])
+end
 local time = redis.call('TIME')
 local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
 local takeover = {}
-for signal, id in string.gmatch(ARGV[5], '([^,=]+)=([^,]+)') do takeover[signal] = id end
+for signal, id in string.gmatch(ARGV[6], '([^,=]+)=([^,]+)') do takeover[signal] = id end
 local out = {}
-local a = 7
-for _ = 1, tonumber(ARGV[6]) do
+local a = 8
+for _ = 1, tonumber(ARGV[7]) do
   local signal, id = ARGV[a], ARGV[a + 1]
   local existing = redis.call('HGET', KEYS[1], signal)
   if existing then
-    local record = ARGV[4] .. existing
-    local handed = takeover[signal] == existing and redis.call('HGET', record, 'announced') == '0'
-    if handed then
+    local record = ARGV[5] .. existing
+    local f = redis.call('HMGET', record, 'announced', 'audited')
+    local status = 0
+    if takeover[signal] == existing and f[1] == '0' then
       redis.call('HSET', record, 'opened_by', ARGV[1], 'opened_ms', now)
+      status = f[2] == '1' and 3 or 2
     end
     out[#out + 1] = existing
-    out[#out + 1] = handed and 1 or 0
+    out[#out + 1] = status
   else
     redis.call('HSET', KEYS[1], signal, id)
-    redis.call('HSET', ARGV[4] .. id, 'id', id, 'host', ARGV[2], 'signal', signal, 'status', 'open',
-      'opened_at', ARGV[3], 'value', ARGV[a + 2], 'threshold', ARGV[a + 3], 'class', ARGV[a + 4])
+    redis.call('HSET', ARGV[5] .. id, 'id', id, 'host', ARGV[3], 'signal', signal, 'status', 'open',
+      'opened_at', ARGV[4], 'value', ARGV[a + 2], 'threshold', ARGV[a + 3], 'class', ARGV[a + 4])
     if arrival > 0 then
-      redis.call('HSET', ARGV[4] .. id, 'announced', '0', 'opened_by', ARGV[1], 'opened_ms', now)
+      redis.call('HSET', ARGV[5] .. id, 'announced', '0', 'opened_by', ARGV[1], 'opened_ms', now)
     end
     out[#out + 1] = id
     out[#out + 1] = 1
@@ -62,7 +74,7 @@ for i = a, #ARGV, 2 do
   local id = redis.call('HGET', KEYS[1], ARGV[i])
   if id then
     redis.call('HDEL', KEYS[1], ARGV[i])
-    redis.call('HSET', ARGV[4] .. id, 'status', 'resolved', 'resolved_at', ARGV[3], 'resolved_value', ARGV[i + 1])
+    redis.call('HSET', ARGV[5] .. id, 'status', 'resolved', 'resolved_at', ARGV[4], 'resolved_value', ARGV[i + 1])
     out[#out + 1] = id
   else
     out[#out + 1] = ''
