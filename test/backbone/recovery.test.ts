@@ -26,6 +26,25 @@ async function auditTypes(host: string): Promise<string[]> {
   return (body as { entries: { type: string }[] }).entries.map((e) => e.type).sort();
 }
 
+/** The first ingest job for `host` that has failed at least once. */
+function failedAttempt(host: string) {
+  return eventually(async () => {
+    const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
+    return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === host && j.attemptsMade > 0);
+  });
+}
+
+/** Puts a string where `key` was, so that every command of its type fails; returns how to put it back. */
+async function breakKey(key: string): Promise<() => Promise<void>> {
+  const redis = t.redis.client();
+  await redis.rename(key, `${key}-aside`);
+  await redis.set(key, 'not what it should be');
+  return async () => {
+    await redis.del(key);
+    await redis.rename(`${key}-aside`, key);
+  };
+}
+
 describe('a batch cut short after it opened an incident', () => {
   it('is decided again, and the incident is announced and healed once', async () => {
     // Something to audit first, so that the chain has a head to take away.
@@ -37,10 +56,7 @@ describe('a batch cut short after it opened an incident', () => {
     const head = (await redis.get(audit.head))!;
     await redis.del(audit.head);
     await t.bot.request('/v1/metrics', { body: snapshot({ host: 'cut-1', disk_usage: 96 }) });
-    const failed = await eventually(async () => {
-      const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
-      return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-1' && j.attemptsMade > 0);
-    });
+    const failed = await failedAttempt('cut-1');
     expect(failed.failedReason).toMatch(/refusing to append: .*:head is missing/);
     expect(await actionJobs(t.redis, 'cut-1')).toHaveLength(0);
 
@@ -67,21 +83,16 @@ describe('a batch cut short after it opened an incident', () => {
   it('cut short after its heal was enqueued: the retry announces it once, without a second heal, a cooldown or a second audit', async () => {
     // Renamed away and replaced by a string, the event stream refuses the notice: the last step of the batch.
     const redis = t.redis.client();
-    await redis.rename(keys.events, 'events-aside');
-    await redis.set(keys.events, 'not a stream');
+    const restore = await breakKey(keys.events);
     // A quiet snapshot first: the retry must not decide it again against the incident the second one opened.
     await t.bot.request('/v1/metrics', {
       body: [snapshot({ host: 'cut-3', disk_usage: 40 }), snapshot({ host: 'cut-3', disk_usage: 96 })],
     });
-    const failed = await eventually(async () => {
-      const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
-      return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-3' && j.attemptsMade > 0);
-    });
+    const failed = await failedAttempt('cut-3');
     expect(failed.failedReason).toMatch(/WRONGTYPE/);
     expect(await actionJobs(t.redis, 'cut-3')).toHaveLength(1);
 
-    await redis.del(keys.events);
-    await redis.rename('events-aside', keys.events);
+    await restore();
     const notice = await eventually(async () => {
       const events = await redis.xrange(keys.events, '-', '+');
       return events.map(([, f]) => f).find((f) => f.includes('incident.opened') && f.join(' ').includes('"cut-3"'));
@@ -99,18 +110,12 @@ describe('a batch cut short after it opened an incident', () => {
 
   it('retried after it healed and resolved an incident: the retry does not open it again', async () => {
     // A string where the decision counters live: the batch fails at its very end, after everything else.
-    const redis = t.redis.client();
-    await redis.rename(keys.stats, 'stats-aside');
-    await redis.set(keys.stats, 'not a hash');
+    const restore = await breakKey(keys.stats);
     await t.bot.request('/v1/metrics', {
       body: [snapshot({ host: 'cut-4', disk_usage: 96 }), snapshot({ host: 'cut-4', disk_usage: 40 })],
     });
-    await eventually(async () => {
-      const jobs = await ingest.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed']);
-      return jobs.find((j) => (j.data as IngestJob).snapshots[0]?.host === 'cut-4' && j.attemptsMade > 0);
-    });
-    await redis.del(keys.stats);
-    await redis.rename('stats-aside', keys.stats);
+    expect((await failedAttempt('cut-4')).failedReason).toMatch(/WRONGTYPE/);
+    await restore();
 
     await eventually(async () => {
       const jobs = await ingest.getJobs(['completed']);
