@@ -14,12 +14,16 @@ export interface HostContext extends DecisionContext {
   readonly firewallRequests: readonly string[];
   /**
    * Nothing but the record (trend, counters): a later batch has claimed the
-   * host, so this one's snapshots are older than what is being decided.
+   * host, so this one's snapshots are older than what is being decided, or
+   * an earlier attempt of this batch has decided the snapshot.
    */
   readonly recordOnly: boolean;
   /** Open incidents whose announcement was cut short, for this batch to take over (see host-context-read.lua). */
   readonly takeover: readonly IncidentRef[];
-  /** How many of this host's snapshots in this batch an earlier attempt of it has decided. */
+  /**
+   * How many of this host's snapshots in this batch an earlier attempt of it
+   * finished: those before the last one it changed incidents for.
+   */
   readonly decided: number;
 }
 
@@ -91,11 +95,6 @@ export async function readContexts(
   )) as Reply;
   const healing = Array.isArray(reply[0]) ? reply[0] : [];
   return new Map(hosts.map((host, i) => [host, contextFrom(reply, 1 + 6 * i, healing, now, arrival)]));
-}
-
-/** Records that an attempt of batch `arrival` has decided the host's first `count` snapshots in it. */
-export async function markDecided(redis: Redis, host: string, arrival: number, count: number): Promise<void> {
-  await redis.hset(keys.host(host), 'decided', `${arrival}:${count}`);
 }
 
 export async function readContext(redis: Redis, host: string, now: number, arrival = 0): Promise<HostContext> {

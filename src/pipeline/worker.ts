@@ -3,7 +3,7 @@ import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
 import { queues } from '../redis/keys.js';
 import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
-import { markDecided, readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
+import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import { SupersededError } from './incidents.js';
 import type { IngestJob } from './ingest.js';
 
@@ -17,8 +17,9 @@ import type { IngestJob } from './ingest.js';
  * batch claims its hosts by arrival number; an older batch that finds a
  * newer claim only adds its snapshots to the trend, and never opens,
  * resolves or acts on what the newer snapshots say. A failed batch is
- * retried (INGEST_JOB_OPTIONS); each host's progress through it is kept, so
- * a retry does not decide again what an earlier attempt already acted on.
+ * retried (INGEST_JOB_OPTIONS); each incident change records how far the
+ * host got (incidents-change.lua), so a retry starts again at the last
+ * snapshot that changed something, not at the quiet ones before it.
  */
 export function startDecisionWorker(
   deps: PipelineDeps,
@@ -56,10 +57,7 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
         const current = index < decidedBefore ? { ...read, recordOnly: true } : read;
         try {
           // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
-          if (await evaluateSnapshot(deps, s, current, writes, { arrival, index })) {
-            context = undefined;
-            await markDecided(deps.redis, host, arrival, index + 1);
-          }
+          if (await evaluateSnapshot(deps, s, current, writes, { arrival, index })) context = undefined;
         } catch (err) {
           if (!(err instanceof SupersededError)) throw err;
           deps.logger.debug({ host, job: job.id }, 'a later batch has claimed the host; the rest only joins its trend');

@@ -47,7 +47,7 @@ describe('the healgate launcher', () => {
     await run(process.execPath, [join(root, 'bin/build.js')]);
     utimesSync(join(root, 'src/cli/main.ts'), new Date(0), new Date(0));
     expect(await healgate(root)).toBe(`v2 ${join(root, 'dist/src/cli/main.js')}`);
-    // The agent runs the build in V8's lite mode (see bin/healgate.js).
+    // The agent runs the build too, with V8's lite mode set first (see bin/healgate.js).
     expect(await healgate(root, 'agent')).toBe(`v2 ${join(root, 'dist/src/cli/main.js')}`);
 
     // A new source file is also newer than the build.

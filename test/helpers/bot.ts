@@ -115,9 +115,11 @@ export async function notifierCaughtUp(redis: TestRedis): Promise<void> {
   const client = redis.client();
   await eventually(
     async () => {
+      const stream = fields((await client.xinfo('STREAM', 'healgate:events')) as (string | number)[]);
       const groups = (await client.xinfo('GROUPS', 'healgate:events')) as (string | number)[][];
       const group = groups.map(fields).find((g) => g.name === 'notifier');
-      return group && Number(group.pending) === 0 && Number(group.lag) === 0 ? true : undefined;
+      const delivered = group?.['last-delivered-id'] === stream['last-generated-id'];
+      return delivered && Number(group?.pending) === 0 ? true : undefined;
     },
     10_000,
     'the notifier to catch up',
