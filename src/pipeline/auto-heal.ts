@@ -1,12 +1,43 @@
-import type { Decision } from '../core/decide/types.js';
+import { breakerGuard, type Guard } from '../core/decide/guards.js';
+import type { Decision, PlannedAction } from '../core/decide/types.js';
+import { reserveSlots } from './breakers.js';
 import type { PipelineDeps } from './deps.js';
-import { recordAutoHeal } from './host-state.js';
 import type { OpenedIncident } from './incidents.js';
 
-/** An auto-heal counts as in flight until its action's timeout plus this margin has passed. */
-const IN_FLIGHT_MARGIN_MS = 60_000;
+/** The jobs an AUTO_HEAL starts: one per action whose incident has just opened. */
+function jobsOf(
+  decision: Decision,
+  incidents: readonly OpenedIncident[],
+): { key: string; action: PlannedAction; incident: OpenedIncident }[] {
+  const jobs: { key: string; action: PlannedAction; incident: OpenedIncident }[] = [];
+  for (const action of decision.actions) {
+    const incident = incidents.find((i) => i.signal === action.signal);
+    // A condition already open was handled when it opened; cooldowns and
+    // verify-after-heal decide what happens when it persists.
+    if (incident?.isNew) jobs.push({ key: `${incident.id}.${action.id}`, action, incident });
+  }
+  return jobs;
+}
 
-/** AUTO_HEAL: an action job per newly opened incident, recorded for cooldowns and breakers, and one notice. */
+/**
+ * Takes the breaker slots for an AUTO_HEAL before any job exists; the guard
+ * that holds it when a breaker refuses. A batch retried after it was cut
+ * short finds its own slots taken already, which counts nothing twice.
+ */
+export async function reserveAutoHeal(
+  deps: PipelineDeps,
+  decision: Decision,
+  incidents: readonly OpenedIncident[],
+  at: Date,
+): Promise<Guard | undefined> {
+  const jobs = jobsOf(decision, incidents);
+  if (jobs.length === 0) return undefined;
+  const slots = jobs.map((j) => ({ key: j.key, action: j.action.id }));
+  const reservation = await reserveSlots(deps.redis, deps.policy, decision.host, slots, at.getTime());
+  return reservation.ok ? undefined : breakerGuard(reservation.hold);
+}
+
+/** AUTO_HEAL, its slots reserved: an action job per newly opened incident, and one notice. */
 export async function autoHeal(
   deps: PipelineDeps,
   decision: Decision,
@@ -14,25 +45,7 @@ export async function autoHeal(
   at: Date,
 ): Promise<void> {
   const started: string[] = [];
-  for (const action of decision.actions) {
-    const incident = incidents.find((i) => i.signal === action.signal);
-    // A condition already open was handled when it opened; cooldowns and
-    // verify-after-heal decide what happens when it persists.
-    if (!incident?.isNew) continue;
-    const key = `${incident.id}.${action.id}`;
-    const timeout = deps.policy.actions[action.id]?.timeout ?? 0;
-    // Recorded before the job exists: an agent that finishes first clears the
-    // in-flight mark, and a mark written after that would hold for the whole
-    // timeout and could trip the fleet breaker. A batch retried after it was
-    // cut short records the same member again, which counts nothing twice.
-    await recordAutoHeal(
-      deps.redis,
-      decision.host,
-      action.id,
-      key,
-      at.getTime(),
-      at.getTime() + timeout + IN_FLIGHT_MARGIN_MS,
-    );
+  for (const { key, action, incident } of jobsOf(decision, incidents)) {
     const claimed = await deps.actions.enqueue({
       key,
       host: decision.host,

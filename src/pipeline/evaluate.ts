@@ -1,7 +1,8 @@
-import { decide } from '../core/decide/decide.js';
+import { decide, holdAutoHeal } from '../core/decide/decide.js';
+import type { Decision } from '../core/decide/types.js';
 import { conditionHolds } from '../core/policy/conditions.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
-import { autoHeal } from './auto-heal.js';
+import { autoHeal, reserveAutoHeal } from './auto-heal.js';
 import type { PipelineDeps } from './deps.js';
 import { escalate } from './escalate.js';
 import {
@@ -42,32 +43,42 @@ export async function evaluateSnapshot(
   const firewall = context.firewallRequests.map((raw) => ({ raw, request: parseFirewallRequest(raw) }));
   const effective: Snapshot = firewall.length > 0 ? { ...snapshot, firewall_change_requested: 1 } : snapshot;
   // An incident whose announcement was cut short is decided as not yet open, so that its actions are proposed again.
-  const decision = decide(effective, classifier, policy, {
+  const decided = decide(effective, classifier, policy, {
     ...context,
     openIncidents: context.openIncidents.filter((s) => !context.takeover.some((t) => t.signal === s)),
+    breakersReserved: true,
   });
-  writes.add(effective, decision, at.getTime());
-  deps.onDecision?.(decision);
+  const record = (d: Decision) => {
+    writes.add(effective, d, at.getTime());
+    deps.onDecision?.(d);
+  };
   const quiet =
     context.recordOnly ||
-    (decision.decision === 'NO_ACTION' &&
-      decision.signals.length === 0 &&
+    (decided.decision === 'NO_ACTION' &&
+      decided.signals.length === 0 &&
       context.openIncidents.length === 0 &&
       firewall.length === 0);
-  if (quiet) return false;
+  if (quiet) {
+    record(decided);
+    return false;
+  }
 
   const cleared = context.openIncidents.filter((s) => !conditionHolds(policy.signals[s], snapshot[s]));
   const { opened: incidents, resolved } = await changeIncidents(
     redis,
     snapshot.host,
     {
-      open: decision.signals.filter((s) => s.signal !== FIREWALL_SIGNAL),
+      open: decided.signals.filter((s) => s.signal !== FIREWALL_SIGNAL),
       resolve: cleared.map((signal) => ({ signal, value: snapshot[signal] })),
       takeover: context.takeover,
     },
     at,
     position,
-  );
+  ).catch((err: unknown) => {
+    // Superseded by a later batch: the snapshot still joins the trend.
+    record(decided);
+    throw err;
+  });
   for (const { id, signal, value } of resolved) {
     await deps.audit.append(
       { type: 'incident.resolved', host: snapshot.host, incident_id: id, data: { signal, value } },
@@ -75,6 +86,11 @@ export async function evaluateSnapshot(
     );
     await deps.events.publish({ type: 'incident.resolved', host: snapshot.host, incident_id: id, signal, value });
   }
+
+  // The breakers' slots are taken now, atomically: the decision says what they allowed.
+  const hold = decided.decision === 'AUTO_HEAL' ? await reserveAutoHeal(deps, decided, incidents, at) : undefined;
+  const decision = hold ? holdAutoHeal(decided, hold) : decided;
+  record(decision);
 
   const fresh = incidents.filter((i) => i.isNew);
   const unaudited = fresh.filter((i) => !i.audited);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Decision, DecisionContext } from '../core/decide/types.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
-import { autoHealingMember, hostOfAutoHealing, keys } from '../redis/keys.js';
+import { hostOfAutoHealing, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 import { ANNOUNCE_GRACE_MS, type IncidentRef } from './incidents.js';
 
@@ -149,22 +149,4 @@ export class StateWrites {
     for (const [field, n] of this.counts) args.push(field, n);
     await (await LuaScript.load('host-state-write')).run(redis, stateKeys, args);
   }
-}
-
-/** Remembers an auto-heal for cooldowns and breakers; `until` is when it stops counting as in flight. */
-export async function recordAutoHeal(
-  redis: Redis,
-  host: string,
-  action: string,
-  jobKey: string,
-  at: number,
-  until: number,
-): Promise<void> {
-  await redis
-    .pipeline()
-    .zadd(keys.autoHeals(host), at, `${action}|${jobKey}`)
-    .zremrangebyscore(keys.autoHeals(host), '-inf', at - DAY_MS)
-    .zadd(keys.autoHealing, 'GT', until, autoHealingMember(host, jobKey))
-    .zremrangebyscore(keys.autoHealing, '-inf', at)
-    .exec();
 }

@@ -3,7 +3,7 @@ import type { Prediction, SeverityClassifier } from '../model/classifier.js';
 import { describeCondition, firedConditions, ruleClass } from '../policy/conditions.js';
 import type { Policy } from '../policy/policy.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import { autoHealGuard } from './guards.js';
+import { autoHealGuard, type Guard } from './guards.js';
 import { proposeActions } from './plan.js';
 import { EMPTY_CONTEXT, type Decision, type DecisionContext, type DecisionRule, type PlannedAction } from './types.js';
 
@@ -126,5 +126,21 @@ export function decide(
     actions: chosen.actions,
     signals: fired.map((c) => ({ ...c, open: context.openIncidents.includes(c.signal) })),
     contributions: prediction.contributions,
+  };
+}
+
+/**
+ * An AUTO_HEAL decision held after the fact: its breaker slots were refused
+ * (the shell reserves them atomically, after deciding) or nothing took its
+ * job. The same actions go to a human, the last reason saying why.
+ */
+export function holdAutoHeal(decision: Decision, guard: Guard): Decision {
+  if (decision.decision !== 'AUTO_HEAL') return decision;
+  return {
+    ...decision,
+    decision: 'HITL_REQUIRED',
+    severity: severityOf('HITL_REQUIRED'),
+    rule: guard.rule,
+    reasons: [...decision.reasons.slice(0, -1), guard.reason],
   };
 }

@@ -17,6 +17,12 @@ export interface DecisionContext {
   readonly recentAutoHeals: readonly { readonly action: string; readonly at: number }[];
   /** Hosts with an auto-heal in flight right now, fleet-wide. */
   readonly hostsAutoHealing: readonly string[];
+  /**
+   * The caller reserves breaker slots itself once the decision says
+   * AUTO_HEAL, and holds the decision with `holdAutoHeal` when refused:
+   * the breakers are then not judged from this context's counts.
+   */
+  readonly breakersReserved?: boolean;
 }
 
 export const EMPTY_CONTEXT: DecisionContext = { now: 0, openIncidents: [], recentAutoHeals: [], hostsAutoHealing: [] };
@@ -47,6 +53,8 @@ export type DecisionRule =
   | 'breaker_host'
   | 'breaker_fleet'
   | 'cooldown'
+  /** Set by the bot, not the table: an auto-heal's job was not taken by any agent in time. */
+  | 'no_agent'
   | 'auto_heal'
   | 'healthy'
   /** Set by the agent, not the table: an auto-heal ran and its signal did not recover. */
