@@ -4,7 +4,7 @@ import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
-import { resultReply } from '../../src/chat/view/result.js';
+import { resultReply, withdrawnReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
 
 /**
@@ -112,6 +112,8 @@ export function feedItem(
         mode: 'reply',
         doc: resultReply(e),
       };
+    case 'action.withdrawn':
+      return { ...base, card: `incident:${e.incident_ids[0] ?? id}`, mode: 'reply', doc: withdrawnReply(e) };
     case 'breaker.tripped':
       return { ...base, card: `breaker:${id}`, mode: 'post', doc: breakerNotice(e) };
     case 'agent.silent':

@@ -5,6 +5,9 @@ import { z } from 'zod';
 import type { ParamValue } from '../core/policy/params.js';
 import { hostSchema } from '../core/snapshot/schema.js';
 
+/** As long as the queues keep finished jobs: a replay within that time still finds its run. */
+export const RUN_TTL_S = 30 * 86_400;
+
 export interface ActionJob {
   /** Idempotency key: the approval id, or incident + action for an auto-heal. */
   readonly key: string;
@@ -67,10 +70,10 @@ export class ActionQueues {
     await this.queue(job.host).add('run', job, {
       jobId: job.key,
       attempts: 1,
-      removeOnComplete: { age: 30 * 86_400 },
-      removeOnFail: { age: 30 * 86_400 },
+      removeOnComplete: { age: RUN_TTL_S },
+      removeOnFail: { age: RUN_TTL_S },
     });
-    return (await this.redis.set(keys.enqueued(job.key), job.enqueued_at, 'EX', 30 * 86_400, 'NX')) === 'OK';
+    return (await this.redis.set(keys.enqueued(job.key), job.enqueued_at, 'EX', RUN_TTL_S, 'NX')) === 'OK';
   }
 
   async depths(): Promise<Record<string, number>> {

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import { actionJobSchema, type ActionJob } from '../actions/queues.js';
 import type { AuditLog } from '../audit/index.js';
 import type { ExecutionMode } from '../config/types.js';
@@ -54,6 +55,10 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
     if (!state.reported) await report(deps, job, state.result, 0);
     deps.logger.info({ job: job.key, outcome: state.result.outcome }, 'action job already ran: not run again');
     return state.result;
+  }
+  if (state.state === 'withdrawn') {
+    deps.logger.warn({ job: job.key }, 'action job was withdrawn by the bot before this agent took it: not run');
+    throw new UnrecoverableError(`${job.key} was withdrawn: no agent took it in time, a human decides now`);
   }
   // Redelivered while this very process still runs it (its lock lapsed in a stall): that run will report.
   if (state.state === 'running' && state.instance === deps.runs.instance)

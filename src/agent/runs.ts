@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis';
+import { RUN_TTL_S } from '../actions/queues.js';
 import type { ActionResultEvent } from '../events/types.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 
-/** As long as the queues keep finished jobs: a replay within that time still finds its run. */
-const RUN_TTL_S = 30 * 86_400;
-
 export type RunState =
   | { readonly state: 'claimed' }
   | { readonly state: 'running'; readonly instance: string; readonly started_at: number }
-  | { readonly state: 'done'; readonly result: ActionResultEvent; readonly reported: boolean };
+  | { readonly state: 'done'; readonly result: ActionResultEvent; readonly reported: boolean }
+  /** The bot withdrew the job before any agent took it (no agent in time): it must not run. */
+  | { readonly state: 'withdrawn' };
 
 export interface OrphanRun {
   readonly key: string;
@@ -73,6 +73,7 @@ export class RunRecords {
 }
 
 function runState(h: Record<string, string | undefined>): Exclude<RunState, { state: 'claimed' }> {
+  if (h.state === 'withdrawn') return { state: 'withdrawn' };
   if (h.state === 'done' && h.result)
     return { state: 'done', result: JSON.parse(h.result) as ActionResultEvent, reported: h.reported === '1' };
   return { state: 'running', instance: h.instance ?? '', started_at: Number(h.started_at ?? 0) };

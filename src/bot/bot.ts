@@ -20,6 +20,8 @@ import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
@@ -73,27 +75,28 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   });
   const ingest = new Ingest(ingestQueue, { maxBatch: 500, lingerMs: 2, timeoutMs: 3000 }, now);
 
+  const pickup = new PickupDeadlines(bull);
+  const pipeline: PipelineDeps = {
+    redis,
+    classifier,
+    policy,
+    approvals,
+    actions,
+    pickup,
+    audit,
+    events,
+    executionMode: config.executionMode,
+    logger,
+    now,
+    onDecision: (d) => {
+      metrics.decisions.inc({ decision: d.decision });
+      options.onDecision?.(d);
+    },
+  };
   const workers: Worker[] = [
-    startDecisionWorker(
-      {
-        redis,
-        classifier,
-        policy,
-        approvals,
-        actions,
-        audit,
-        events,
-        executionMode: config.executionMode,
-        logger,
-        now,
-        onDecision: (d) => {
-          metrics.decisions.inc({ decision: d.decision });
-          options.onDecision?.(d);
-        },
-      },
-      bull,
-    ),
+    startDecisionWorker(pipeline, bull),
     startExpiryWorker(approvals, bull),
+    startPickupWorker(pipeline, bull),
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
@@ -151,7 +154,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await Promise.all(workers.map((w) => w.close()));
     await notifier.close();
     for (const adapter of adapters) await adapter.close?.();
-    await Promise.all([ingestQueue.close(), parts.close(), probe.close()]);
+    await Promise.all([ingestQueue.close(), parts.close(), pickup.close(), probe.close()]);
     await Promise.all([bull.quit(), ingestConnection.quit()]);
     await connection.close();
   };

@@ -13,7 +13,7 @@ import {
   resolvedReply,
   resolvedText,
 } from './view/incident.js';
-import { resultReply } from './view/result.js';
+import { resultReply, withdrawnReply } from './view/result.js';
 
 /** A chat platform reduced to what threads need: post (maybe in a thread) and edit. */
 export interface ThreadedSurface<Ref> {
@@ -66,6 +66,9 @@ export class ThreadedDelivery<Ref> {
         await this.reply(subject, resultReply(e));
         return;
       }
+      case 'action.withdrawn':
+        await this.reply(incidentSubject(e.incident_ids[0] ?? ''), withdrawnReply(e));
+        return;
       case 'breaker.tripped':
         await this.post(breakerNotice(e), []);
         return;

@@ -57,6 +57,15 @@ export type HealgateEvent =
       /** One human sentence: what happened, e.g. "disk_usage 91.5 → 62.0: recovered". */
       detail: string;
     }
+  /** An auto-heal's job that no agent took by its deadline: withdrawn, its slot given back, a human asked. */
+  | {
+      type: 'action.withdrawn';
+      host: string;
+      job_id: string;
+      incident_ids: string[];
+      actions: string[];
+      reason: string;
+    }
   | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string }
   /** A host's agent stopped sending heartbeats; its return is an `incident.resolved` of signal `agent_heartbeat`. */
   | { type: 'agent.silent'; host: string; incident_id: string; last_seen: string; silent_ms: number };

@@ -55,6 +55,14 @@ export async function autoHeal(
       actions: [{ id: action.id, params: action.params }],
       enqueued_at: at.toISOString(),
     });
+    await deps.pickup.schedule({
+      host: decision.host,
+      key,
+      incident_ids: [incident.id],
+      actions: [{ id: action.id, params: action.params }],
+      decision,
+      waited_ms: deps.policy.actions[action.id]?.timeout ?? 0,
+    });
     // Not claimed: an earlier attempt, cut short before its notice, enqueued it and audited that.
     if (claimed)
       await deps.audit.append(

@@ -7,6 +7,7 @@ import type { ApprovalService } from '../approvals/service.js';
 import type { AuditLog } from '../audit/index.js';
 import type { EventLog } from '../events/log.js';
 import type { Logger } from '../log.js';
+import type { PickupDeadlines } from './pickup.js';
 
 /** What every stage of the decision pipeline works with. */
 export interface PipelineDeps {
@@ -15,6 +16,7 @@ export interface PipelineDeps {
   readonly policy: Policy;
   readonly approvals: ApprovalService;
   readonly actions: ActionQueues;
+  readonly pickup: PickupDeadlines;
   readonly audit: AuditLog;
   readonly events: EventLog;
   readonly executionMode: 'dry-run' | 'live';

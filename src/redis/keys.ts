@@ -46,6 +46,8 @@ export const keys = {
 export const queues = {
   ingest: 'healgate-ingest',
   approvals: 'healgate-approvals',
+  /** Deadlines by which an agent must take an auto-heal's job (see src/pipeline/pickup.ts). */
+  pickup: 'healgate-pickup',
   /** One queue per host: an agent consumes only its own. */
   actions: (host: string) => `healgate-actions-${host}`,
   /** Fresh-snapshot requests from /diagnose: their own queue, so a slow action never delays them. */

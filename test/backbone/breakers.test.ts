@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/core.js';
 import { eventually, policyFile, startTestBot, type TestBot } from '../helpers/bot.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { spawnAgent } from '../helpers/agent.js';
+import type { RunningProcess } from '../helpers/process.js';
 import { keys } from '../../src/redis/keys.js';
 
 // The default policy's limits: at most 5 hosts auto-healing fleet-wide, 3 auto-heals per host per hour.
@@ -9,8 +11,11 @@ const FLEET_MAX = 5;
 
 let redis: TestRedis | undefined;
 let bots: TestBot[] = [];
+let agent: RunningProcess | undefined;
 
 afterEach(async () => {
+  await agent?.stop('SIGKILL');
+  agent = undefined;
   await Promise.all(bots.map((b) => b.close()));
   bots = [];
   await redis?.stop();
@@ -120,5 +125,52 @@ describe('the per-host breaker', () => {
     expect(approvals[0]?.decision.rule).toBe('breaker_host');
     expect(approvals[0]?.reasons.at(-1)).toBe('circuit breaker: 3 auto-heals on flappy in the last hour (max 3)');
     expect((await auditTypes(r)).filter((t) => t === 'action.enqueued')).toHaveLength(3);
+  });
+});
+
+describe('slots', () => {
+  it('come back when the agent reports, or at the deadline when no agent takes the job', async () => {
+    const policy = await policyFile((y) =>
+      y.replace('    timeout: 2m\n    cooldown: 30m', '    timeout: 2s\n    cooldown: 30m'),
+    );
+    const r = await twoReplicas({ POLICY_FILE: policy });
+    const client = r.client();
+    // Only back-0 has an agent.
+    agent = spawnAgent(r, 'back-0', policy, { EXECUTION_MODE: 'dry-run' });
+    await eventually(
+      async () => ((await client.zscore(keys.agents, 'back-0')) ? true : undefined),
+      30_000,
+      `the agent\n${agent.output()}`,
+    );
+    const sampler = sampleHealing(r);
+    const hosts = Array.from({ length: 8 }, (_, i) => `back-${i}`);
+    await storm(hosts, true);
+
+    const approvals = await eventually(
+      async () => {
+        const types = await auditTypes(r);
+        const enqueued = types.filter((t) => t === 'action.enqueued').length;
+        const ids = await client.zrange(keys.approvalsPending, 0, -1);
+        // Every host without an agent: held by the breaker, or withdrawn at its deadline and held then.
+        return enqueued > 0 && ids.length === 8 - 1 && (await hostsHealing(r)) === 0
+          ? { enqueued, list: await bots[0]!.approvals.getMany(ids) }
+          : undefined;
+      },
+      30_000,
+      'every slot back',
+    );
+    expect(await sampler.stop()).toBeLessThanOrEqual(FLEET_MAX);
+    const noAgent = approvals.list.filter((a) => a?.decision.rule === 'no_agent');
+    expect(noAgent).toHaveLength(approvals.enqueued - 1);
+    for (const a of noAgent) expect(a?.reasons.at(-1)).toBe('no agent has taken this action in 2s');
+    expect(approvals.list.filter((a) => a?.decision.rule === 'breaker_fleet')).toHaveLength(8 - approvals.enqueued);
+    const types = await auditTypes(r);
+    expect(types.filter((t) => t === 'action.withdrawn')).toHaveLength(approvals.enqueued - 1);
+    // back-0's agent ran its job (dry-run) and nothing else ran anywhere.
+    expect(types.filter((t) => t === 'action.result')).toHaveLength(1);
+
+    // The slots are free again: the next breach heals by itself.
+    await storm(['back-8'], true);
+    await eventually(async () => ((await hostsHealing(r)) === 1 ? true : undefined), 10_000, 'back-8 healing');
   });
 });

@@ -49,3 +49,15 @@ export function resultReply(event: ActionResult): MessageDoc {
     lines,
   };
 }
+
+/** The thread reply when no agent took an auto-heal in time: nothing ran, and a human is asked. */
+export function withdrawnReply(event: Extract<HealgateEvent, { type: 'action.withdrawn' }>): MessageDoc {
+  const title = `${event.actions.join(', ')} on ${event.host}: withdrawn, nothing ran`;
+  return {
+    text: `${title} (${event.reason})`,
+    title,
+    tone: 'warning',
+    fields: [],
+    lines: [`${event.reason[0]?.toUpperCase() ?? ''}${event.reason.slice(1)}.`, 'A request for a human follows.'],
+  };
+}
