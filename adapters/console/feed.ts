@@ -7,7 +7,7 @@ import type { Logger } from '../../src/log.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { keys } from '../../src/redis/keys.js';
 import { hostRows, type HostRow } from './hosts.js';
-import { approvalItem, compareIds, feedItem, type FeedItem } from './items.js';
+import { approvalItem, compareIds, feedItem, groupItem, type FeedItem } from './items.js';
 
 /** Where a page's live updates go (one per open SSE stream). */
 export interface FeedClient {
@@ -148,9 +148,21 @@ export class ConsoleFeed {
     };
     const now = this.services.now();
     const items: FeedItem[] = [];
+    // A group changes many times in a storm: each batch draws its latest state once.
+    const lastOfGroup = new Map<string, string>();
+    for (const [id, fields] of entries) {
+      const event = eventOf(fields);
+      if (event?.type === 'group.updated') lastOfGroup.set(event.group_id, id);
+    }
     for (const [id, fields] of entries) {
       const event = eventOf(fields);
       if (!event) continue;
+      if (event.type === 'group.updated') {
+        const group =
+          lastOfGroup.get(event.group_id) === id ? await this.services.groups.view(event.group_id) : undefined;
+        if (group) items.push(groupItem(id, group, now, this.services.executionMode === 'dry-run'));
+        continue;
+      }
       items.push(feedItem(id, event, await history(eventHost(event)), this.services.policy, now));
     }
     return items;

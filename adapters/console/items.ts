@@ -3,6 +3,9 @@ import { eventHost, type HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
+import { groupDoc } from '../../src/chat/view/group.js';
+import { latestPerHost } from '../../src/groups/rule.js';
+import type { GroupView } from '../../src/groups/types.js';
 import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
 import { resultReply, withdrawnReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
@@ -36,6 +39,46 @@ export interface FeedItem {
   readonly mode: 'post' | 'update' | 'reply' | 'resolve';
   readonly doc: MessageDoc;
   readonly approval?: ApprovalView;
+  /** A storm group's card: its hosts as they stand, for the member list. */
+  readonly group?: GroupCard;
+}
+
+export interface GroupCard {
+  readonly id: string;
+  /** Requests still waiting: while there are any, the card stays on top with Approve all / Reject all. */
+  readonly held: number;
+  readonly signal: string | null;
+  readonly members: readonly { host: string; state: string; held_by: string | null; value: number | null }[];
+  /** The last bulk decision's tally, on the card of the person who made it. */
+  readonly tally?: string;
+}
+
+/** A storm group as a card, redrawn in place as the group changes. */
+export function groupItem(id: string, group: GroupView, now: Date, dryRun: boolean, tally?: string): FeedItem {
+  const doc = groupDoc(group, now, dryRun);
+  const members = latestPerHost(group);
+  return {
+    id,
+    at: id ? streamTime(id) : now.toISOString(),
+    type: 'group.updated',
+    host: '',
+    card: `group:${group.id}`,
+    aliases: [],
+    mode: 'update',
+    doc,
+    group: {
+      id: group.id,
+      held: doc.decide && 'groupId' in doc.decide ? doc.decide.held : 0,
+      signal: group.signals[0] ?? null,
+      members: members.map((m) => ({
+        host: m.host,
+        state: m.state,
+        held_by: m.held_by,
+        value: m.values[0]?.value ?? null,
+      })),
+      ...(tally ? { tally } : {}),
+    },
+  };
 }
 
 /** The stream id's milliseconds as a time. */
@@ -82,7 +125,7 @@ export function approvalItem(
 /** An event as a feed item; `history` is the host's, for the trends the documents draw. */
 export function feedItem(
   id: string,
-  e: HealgateEvent,
+  e: Exclude<HealgateEvent, { type: 'group.updated' }>,
   history: readonly HistoryPoint[],
   policy: Policy,
   now: Date,

@@ -15,7 +15,8 @@ import type { Redis } from 'ioredis';
 import type { ConsoleFeed } from './feed.js';
 import { agentViews, hostRows } from './hosts.js';
 import { identify, type ConsoleMode } from './identity.js';
-import { approvalItem } from './items.js';
+import { approvalItem, groupItem } from './items.js';
+import { bulkSummary } from '../../src/chat/view/group.js';
 import { SseStream } from './sse.js';
 import { SECURITY_HEADERS, type StaticFile } from './static.js';
 
@@ -41,6 +42,12 @@ const decideParams = z.strictObject({
   verdict: z.enum(['approve', 'reject']),
 });
 const decideBody = z.strictObject({ notes: z.string().max(3000).default('') });
+const bulkParams = z.strictObject({
+  id: z.string().regex(/^grp-[0-9a-f]{16}$/, { error: 'not a storm group id' }),
+  verdict: z.enum(['approve', 'reject']),
+});
+const hostList = z.array(hostSchema).max(1000).default([]);
+const bulkBody = z.strictObject({ notes: z.string().max(3000).default(''), only: hostList, except: hostList });
 
 const REFUSAL_STATUS: Record<Refusal, 400 | 403 | 404 | 409> = {
   not_found: 404,
@@ -186,6 +193,29 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     return answer.kind === 'usage'
       ? { ok: false, message: answer.message }
       : { ok: true, doc: commandDoc(answer, services.policy) };
+  });
+
+  api.post('/groups/:id/:verdict', async (request, reply) => {
+    const params = bulkParams.safeParse(request.params);
+    const body = bulkBody.safeParse(request.body ?? {});
+    if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
+    if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
+    const { id, verdict } = params.data;
+    const { notes, only, except } = body.data;
+    const outcome = await services.decideGroup(id, verdict, who(request), notes, { only, except });
+    if (!outcome.ok)
+      return reply
+        .code(outcome.message.startsWith('There is no') ? 404 : 400)
+        .send({ ok: false, message: outcome.message });
+    const message = bulkSummary(outcome.result);
+    const group = await services.groups.view(id);
+    const dryRun = services.executionMode === 'dry-run';
+    return {
+      ok: true,
+      message,
+      result: outcome.result,
+      item: group ? groupItem('', group, services.now(), dryRun, message) : undefined,
+    };
   });
 
   api.post('/approvals/:id/:verdict', async (request, reply) => {

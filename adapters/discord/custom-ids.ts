@@ -30,3 +30,26 @@ export function parseDecisionId(customId: string): DecisionTarget | undefined {
   const parsed = decisionIdSchema.safeParse(customId);
   return parsed.success ? parsed.data : undefined;
 }
+
+export interface BulkTarget {
+  readonly verb: Verdict;
+  readonly groupId: string;
+}
+
+/** Approve all / Reject all on a storm's group message, and the bulk form it opens. */
+export function bulkId(verb: Verdict, groupId: string): string {
+  return `${PREFIX}:all:${verb}:${groupId}`;
+}
+
+const bulkIdSchema = z
+  .string()
+  .regex(/^healgate:all:(approve|reject):grp-[0-9a-f]{16}$/)
+  .transform((id): BulkTarget => {
+    const [, , verb, groupId] = id.split(':') as [string, string, Verdict, string];
+    return { verb, groupId };
+  });
+
+export function parseBulkId(customId: string): BulkTarget | undefined {
+  const parsed = bulkIdSchema.safeParse(customId);
+  return parsed.success ? parsed.data : undefined;
+}

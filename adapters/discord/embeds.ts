@@ -8,7 +8,8 @@ import {
   type APIEmbedField,
 } from 'discord.js';
 import { cut, type MessageDoc, type Tone } from '../../src/chat/view/doc.js';
-import { decisionId } from './custom-ids.js';
+import type { Verdict } from '../../src/approvals/service.js';
+import { bulkId, decisionId } from './custom-ids.js';
 
 const COLOR: Record<Tone, number> = {
   ok: 0x2eb67d,
@@ -51,22 +52,25 @@ export function toEmbed(doc: MessageDoc): APIEmbed {
   };
 }
 
-/** Approve (green) and Reject (red), each carrying the approval id. */
-function decisionRow(approvalId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+/** Approve (green) and Reject (red), each carrying the approval id, or the storm group's for all its held hosts. */
+function decisionRow(decide: NonNullable<MessageDoc['decide']>): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  const bulk = 'groupId' in decide;
+  const id = (verb: Verdict) =>
+    'groupId' in decide ? bulkId(verb, decide.groupId) : decisionId(verb, decide.approvalId);
   return {
     type: ComponentType.ActionRow,
     components: [
       {
         type: ComponentType.Button,
         style: ButtonStyle.Success,
-        label: 'Approve',
-        custom_id: decisionId('approve', approvalId),
+        label: 'groupId' in decide ? `Approve all (${decide.held})` : 'Approve',
+        custom_id: id('approve'),
       },
       {
         type: ComponentType.Button,
         style: ButtonStyle.Danger,
-        label: 'Reject',
-        custom_id: decisionId('reject', approvalId),
+        label: bulk ? 'Reject all' : 'Reject',
+        custom_id: id('reject'),
       },
     ],
   };
@@ -83,7 +87,7 @@ export interface MessageBody {
 export function messageBody(doc: MessageDoc): MessageBody {
   return {
     embeds: [toEmbed(doc)],
-    components: doc.decide ? [decisionRow(doc.decide.approvalId)] : [],
+    components: doc.decide ? [decisionRow(doc.decide)] : [],
     allowed_mentions: { parse: [] },
   };
 }

@@ -15,16 +15,19 @@ import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Principal } from '../../src/core/policy/approvers.js';
 import type { Logger } from '../../src/log.js';
 import { commandText, hostChoices } from './commands.js';
-import { parseDecisionId } from './custom-ids.js';
+import { parseBulkId, parseDecisionId, type BulkTarget } from './custom-ids.js';
+import { bulkSummary } from '../../src/chat/view/group.js';
+import { parseHostList } from '../../src/groups/rule.js';
 import { cut } from '../../src/chat/view/doc.js';
 import { toEmbed } from './embeds.js';
 import { NOTES_MAX } from '../../src/approvals/service.js';
-import { NOTES_INPUT, notesModal } from './modal.js';
+import { EXCEPT_INPUT, NOTES_INPUT, ONLY_INPUT, bulkModal, notesModal } from './modal.js';
 
 /** An interaction token is valid for 15 minutes; a replay after that cannot be answered anyway. */
 const CLAIM_TTL_S = 15 * 60;
 
 const notesSchema = z.string().max(NOTES_MAX * 2);
+const hostsSchema = z.string().max(6000);
 
 /** Who clicked or typed, as the approval rules know people: user id, name, and role ids in this guild. */
 function principalOf(i: Interaction): Principal {
@@ -90,6 +93,13 @@ export class InteractionHandler {
   }
 
   private async button(i: ButtonInteraction): Promise<void> {
+    const bulk = parseBulkId(i.customId);
+    if (bulk) {
+      const group = await this.services.groups.view(bulk.groupId);
+      if (!group) await ephemeral(i, `There is no storm group ${bulk.groupId}.`);
+      else await i.showModal(bulkModal(bulk.verb, group));
+      return;
+    }
     const target = parseDecisionId(i.customId);
     if (!target) {
       await ephemeral(i, 'This button is not one healgate knows.');
@@ -101,7 +111,31 @@ export class InteractionHandler {
     else await i.showModal(notesModal(target.verb, record));
   }
 
+  /**
+   * The bulk form's submit: a storm's few hundred decisions outlast the 3 s
+   * Discord waits, so the answer is deferred (privately) and the tally
+   * follows in it.
+   */
+  private async bulkSubmit(i: ModalSubmitInteraction, target: BulkTarget): Promise<void> {
+    const notes = notesSchema.safeParse(textInput(i, NOTES_INPUT));
+    const only = hostsSchema.safeParse(textInput(i, ONLY_INPUT) ?? '');
+    const except = hostsSchema.safeParse(textInput(i, EXCEPT_INPUT) ?? '');
+    if (!notes.success || !only.success || !except.success) {
+      await ephemeral(i, 'This form could not be read, or a field is too long; nothing was changed.');
+      return;
+    }
+    await i.deferReply({ flags: MessageFlags.Ephemeral });
+    const selection = { only: parseHostList(only.data), except: parseHostList(except.data) };
+    const outcome = await this.services.decideGroup(target.groupId, target.verb, principalOf(i), notes.data, selection);
+    await i.editReply({
+      content: cut(outcome.ok ? bulkSummary(outcome.result) : outcome.message, 2000),
+      allowedMentions: { parse: [] },
+    });
+  }
+
   private async submit(i: ModalSubmitInteraction): Promise<void> {
+    const bulk = parseBulkId(i.customId);
+    if (bulk) return this.bulkSubmit(i, bulk);
     const target = parseDecisionId(i.customId);
     const notes = notesSchema.safeParse(textInput(i, NOTES_INPUT));
     if (!target || !notes.success) {

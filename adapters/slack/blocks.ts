@@ -3,6 +3,9 @@ import { cut, type MessageDoc, type Tone } from '../../src/chat/view/doc.js';
 
 export const APPROVE_ACTION = 'healgate_approve';
 export const REJECT_ACTION = 'healgate_reject';
+/** Approve all / Reject all on a storm's group message; the value is the group id. */
+export const BULK_APPROVE_ACTION = 'healgate_bulk_approve';
+export const BULK_REJECT_ACTION = 'healgate_bulk_reject';
 
 export type Block = types.KnownBlock;
 
@@ -56,13 +59,27 @@ export function toSlack(doc: MessageDoc): SlackMessage {
   if (doc.lines.length > 0) blocks.push({ type: 'section', text: mrkdwn(doc.lines.map(escapeMrkdwn).join('\n')) });
   if (doc.footer) blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(doc.footer))] });
   if (doc.decide) {
-    const value = doc.decide.approvalId;
+    const bulk = 'groupId' in doc.decide;
+    const value = 'groupId' in doc.decide ? doc.decide.groupId : doc.decide.approvalId;
+    const approve = 'groupId' in doc.decide ? `Approve all (${doc.decide.held})` : 'Approve';
     blocks.push({
       type: 'actions',
       block_id: 'healgate_decide',
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value, text: plain('Approve') },
-        { type: 'button', action_id: REJECT_ACTION, style: 'danger', value, text: plain('Reject') },
+        {
+          type: 'button',
+          action_id: bulk ? BULK_APPROVE_ACTION : APPROVE_ACTION,
+          style: 'primary',
+          value,
+          text: plain(approve),
+        },
+        {
+          type: 'button',
+          action_id: bulk ? BULK_REJECT_ACTION : REJECT_ACTION,
+          style: 'danger',
+          value,
+          text: plain(bulk ? 'Reject all' : 'Reject'),
+        },
       ],
     });
   }

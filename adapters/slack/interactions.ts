@@ -14,10 +14,29 @@ import type { ThreadedDelivery } from '../../src/chat/threads.js';
 import { decisionLine } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Logger } from '../../src/log.js';
-import { APPROVE_ACTION, REJECT_ACTION, toSlack } from './blocks.js';
+import { APPROVE_ACTION, BULK_APPROVE_ACTION, BULK_REJECT_ACTION, REJECT_ACTION, toSlack } from './blocks.js';
 import type { Verdict } from '../../src/approvals/service.js';
-import { DECISION_CALLBACK, NOTES_BLOCK, decisionModal, metadataSchema } from './modal.js';
-import { blockActionSchema, notesOf, principal, slashCommandSchema, viewSubmissionSchema } from './payloads.js';
+import {
+  BULK_CALLBACK,
+  DECISION_CALLBACK,
+  EXCEPT_BLOCK,
+  NOTES_BLOCK,
+  ONLY_BLOCK,
+  bulkMetadataSchema,
+  bulkModal,
+  decisionModal,
+  metadataSchema,
+} from './modal.js';
+import {
+  blockActionSchema,
+  inputOf,
+  notesOf,
+  principal,
+  slashCommandSchema,
+  viewSubmissionSchema,
+} from './payloads.js';
+import { bulkSummary } from '../../src/chat/view/group.js';
+import { parseHostList } from '../../src/groups/rule.js';
 import type { SlackRef } from './surface.js';
 
 export interface InteractionDeps {
@@ -46,6 +65,11 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
   app.action(REJECT_ACTION, ({ ack, body, client }) => onClick(deps, 'reject', body, ack, client));
   app.view<ViewSubmitAction>({ callback_id: DECISION_CALLBACK, type: 'view_submission' }, ({ ack, body }) =>
     onSubmit(deps, body, ack),
+  );
+  app.action(BULK_APPROVE_ACTION, ({ ack, body, client }) => onBulkClick(deps, 'approve', body, ack, client));
+  app.action(BULK_REJECT_ACTION, ({ ack, body, client }) => onBulkClick(deps, 'reject', body, ack, client));
+  app.view<ViewSubmitAction>({ callback_id: BULK_CALLBACK, type: 'view_submission' }, ({ ack, body, client }) =>
+    onBulkSubmit(deps, body, ack, client),
   );
   for (const name of COMMAND_NAMES)
     app.command(`/${name}`, ({ ack, body, respond }) => onCommand(deps, name, body, ack, respond));
@@ -157,6 +181,88 @@ async function onSubmit(
   }
   await ack();
   await refresh(deps, result.approval);
+}
+
+/** Approve all / Reject all on a storm's group message: the bulk form, when anything still waits. */
+async function onBulkClick(
+  deps: InteractionDeps,
+  choice: Verdict,
+  rawBody: unknown,
+  ack: () => Promise<void>,
+  client: webApi.WebClient,
+): Promise<void> {
+  const parsed = blockActionSchema.safeParse(rawBody);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues }, 'ignored a malformed Slack button click');
+    return ack();
+  }
+  const click = parsed.data;
+  const id = click.actions[0]!.value ?? '';
+  const channel = click.channel?.id ?? click.container?.channel_id ?? '';
+  const ts = click.message?.ts ?? click.container?.message_ts ?? '';
+  const tell = (text: string) =>
+    channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
+  try {
+    if (!deps.services.storeReady()) return void (await tell(STORE_DOWN));
+    if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}:${choice}`, CLICK_CLAIM_S))) return;
+    const group = await deps.services.groups.view(id);
+    if (!group) return void (await tell(`There is no storm group ${id.slice(0, 40)}.`));
+    const meta = bulkMetadataSchema.safeParse({ id, choice, channel, ts });
+    if (!meta.success) return void (await tell('This button could not be read.'));
+    try {
+      await client.views.open({ trigger_id: click.trigger_id, view: bulkModal(group, meta.data) });
+    } catch (err) {
+      deps.logger.warn({ err, group: id }, 'could not open the bulk decision modal');
+      await tell('The form could not be opened; click the button again.');
+    }
+  } finally {
+    await ack();
+  }
+}
+
+/**
+ * The bulk form's submission. A storm's few hundred decisions take longer
+ * than the 3 s Slack waits for the answer: the form closes at once and the
+ * tally follows as a message only the decider sees.
+ */
+async function onBulkSubmit(
+  deps: InteractionDeps,
+  rawBody: unknown,
+  ack: (response?: ViewResponseAction) => Promise<void>,
+  client: webApi.WebClient,
+): Promise<void> {
+  const refuse = (message: string) => ack({ response_action: 'errors', errors: { [NOTES_BLOCK]: message } });
+  const parsed = viewSubmissionSchema.safeParse(rawBody);
+  const meta = parsed.success ? bulkMetadataSchema.safeParse(parseJson(parsed.data.view.private_metadata)) : undefined;
+  if (!parsed.success || !meta?.success) {
+    deps.logger.warn('ignored a malformed Slack bulk submission');
+    return refuse('This form could not be read; close it and click the button on the message again.');
+  }
+  const { id, choice, channel } = meta.data;
+  const view = parsed.data.view;
+  const notes = notesOf(view);
+  if (!deps.services.storeReady()) return refuse(STORE_DOWN);
+  if (choice === 'reject' && notes.trim() === '') return refuse('A rejection needs notes: say why.');
+  await ack();
+  const who = principal(parsed.data.user);
+  const selection = {
+    only: parseHostList(inputOf(view, ONLY_BLOCK)),
+    except: parseHostList(inputOf(view, EXCEPT_BLOCK)),
+  };
+  let text: string;
+  try {
+    const outcome = await deps.services.decideGroup(id, choice, who, notes, selection);
+    text = outcome.ok ? bulkSummary(outcome.result) : outcome.message;
+    const group = await deps.services.groups.view(id);
+    if (group) await deps.delivery.deliver({ kind: 'group', group });
+  } catch (err) {
+    deps.logger.error({ err, group: id }, 'a Slack bulk decision failed part-way');
+    text = 'Something went wrong part-way; click again: what was decided stays decided, and the rest is decided then.';
+  }
+  if (channel)
+    await client.chat.postEphemeral({ channel, user: who.userId, text }).catch((err: unknown) => {
+      deps.logger.warn({ err, group: id }, 'could not tell the decider the tally');
+    });
 }
 
 function parseJson(text: string): unknown {

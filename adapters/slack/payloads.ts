@@ -47,5 +47,10 @@ export function principal(u: z.infer<typeof user>): Principal {
 }
 
 export function notesOf(view: ViewSubmission['view']): string {
-  return view.state.values[NOTES_BLOCK]?.[NOTES_ACTION]?.value ?? '';
+  return inputOf(view, NOTES_BLOCK, NOTES_ACTION);
+}
+
+/** A text input's value; an input block's action id is its block id unless named otherwise. */
+export function inputOf(view: ViewSubmission['view'], block: string, action = block): string {
+  return view.state.values[block]?.[action]?.value ?? '';
 }

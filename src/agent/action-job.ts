@@ -7,7 +7,7 @@ import type { Snapshot } from '../core/snapshot/schema.js';
 import type { EventLog } from '../events/log.js';
 import type { ActionOutcome, ActionResultEvent, VerifyResult } from '../events/types.js';
 import type { Logger } from '../log.js';
-import { autoHealingMember, keys } from '../redis/keys.js';
+import { freeSlot } from '../breakers/slots.js';
 import type { Collector } from './collector.js';
 import { notRun, runSteps } from './executor.js';
 import type { OrphanRun, RunRecords } from './runs.js';
@@ -263,7 +263,8 @@ async function report(
     at,
   );
   await deps.events.publish(result);
-  if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, autoHealingMember(job.host, job.key));
+  // Its breaker slot (an auto-heal's, or an approved safe action's) is free again.
+  await freeSlot(deps.redis, job.host, job.key);
   if (needsHuman(result))
     await escalateNotRecovered(deps, job, result.verify, after ?? (await deps.collector.snapshot()));
   await deps.runs.reported(job.key);

@@ -10,6 +10,7 @@ import type { ActionQueues } from '../actions/queues.js';
 import type { EventLog } from '../events/log.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
+import { takeApprovalSlot } from '../breakers/slots.js';
 import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
 
 const APPROVAL_ID = /^apr-[0-9a-f]{16}$/;
@@ -222,18 +223,32 @@ export class ApprovalService {
     return undefined;
   }
 
-  /** Enqueues the action jobs of approvals whose enqueue a crash interrupted. */
-  async recover(): Promise<number> {
+  /**
+   * Enqueues the action jobs of approved requests still waiting: those whose
+   * enqueue a crash interrupted, and approved safe actions waiting for a
+   * fleet slot (see `run`). Every replica calls it at start-up and then
+   * every second, so waves go out as slots free up; returns how many ran.
+   */
+  async releaseWaiting(): Promise<number> {
     const ids = await this.deps.redis.smembers(keys.approvalsToEnqueue);
-    for (const id of ids) {
-      const record = await this.get(id);
-      if (record?.status === 'approved') await this.enqueueApproved(record, this.deps.now());
-      else await this.deps.redis.srem(keys.approvalsToEnqueue, id);
-    }
-    return ids.length;
+    const records = await this.getMany(ids);
+    let ran = 0;
+    for (const record of records) if (record?.status === 'approved' && (await this.run(record, this.deps.now()))) ran++;
+    const gone = ids.filter((_, i) => records[i]?.status !== 'approved');
+    if (gone.length > 0) await this.deps.redis.srem(keys.approvalsToEnqueue, ...gone);
+    return ran;
   }
 
-  private async enqueueApproved(record: ApprovalRecord, at: Date): Promise<void> {
+  /**
+   * An approved request's job: at once when any of its actions is risky (a
+   * person approved that very change); else when a fleet slot is free, as
+   * the breaker allows auto-heals, so that approving a storm's held hosts
+   * at once releases them in waves. False while it waits for a slot.
+   */
+  private async run(record: ApprovalRecord, at: Date): Promise<boolean> {
+    const safe = record.actions.every((a) => a.risk === 'safe');
+    if (safe && (await takeApprovalSlot(this.deps.redis, this.deps.policy, record, at.getTime())) === 'wait')
+      return false;
     await this.deps.actions.enqueue({
       key: record.id,
       host: record.host,
@@ -244,6 +259,7 @@ export class ApprovalService {
       enqueued_at: at.toISOString(),
     });
     await this.deps.redis.srem(keys.approvalsToEnqueue, record.id);
+    return true;
   }
 
   private alreadyDecided(record: ApprovalRecord): DecideResult {
@@ -270,7 +286,7 @@ export class ApprovalService {
     if (!decided) return { ok: false, reason: 'not_found', message: `There is no approval request ${record.id}.` };
     if (reply[0] !== 1) return this.alreadyDecided(decided);
 
-    if (decided.status === 'approved') await this.enqueueApproved(decided, at);
+    if (decided.status === 'approved') await this.run(decided, at);
     await this.deps.audit.append(
       {
         type: `approval.${decided.status}` as 'approval.approved' | 'approval.rejected' | 'approval.expired',

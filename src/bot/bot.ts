@@ -7,6 +7,7 @@ import { startExpiryWorker } from '../approvals/expiry.js';
 import { adapterFactories } from '../../adapters/index.js';
 import { LogAdapter } from '../chat/log-adapter.js';
 import { Notifier } from '../chat/notifier.js';
+import { GroupBook } from '../groups/book.js';
 import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
 import { createChatServices, type ChatServices } from '../chat/services.js';
 import { LivenessWatch } from '../agent/liveness.js';
@@ -25,6 +26,8 @@ import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
+
+const RELEASE_EVERY_MS = 1000;
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -102,8 +105,10 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
   const probe = new AgentProbe(redis, bull, policy.agent.heartbeat_multiple, now);
   const diagnoser = new DiagnoseService({ redis, classifier, policy, now, probe, timeoutMs: DIAGNOSE_TIMEOUT_MS });
+  const groups = new GroupBook(redis, { by: policy.grouping.by, intervalMs: policy.grouping.group_interval });
   const chat = createChatServices({
     redis,
+    groups,
     approvals,
     diagnoser,
     audit,
@@ -119,17 +124,26 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const notifier = new Notifier(
     redis,
     adapters,
+    groups,
     {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-      windowMs: 1500,
+      windowMs: policy.grouping.group_wait,
       digestFrom: 5,
       claimIdleMs: 60_000,
       pruneIdleMs: 86_400_000,
     },
     logger,
   );
-  const recovered = await approvals.recover();
-  if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approvals interrupted by a crash');
+  const recovered = await approvals.releaseWaiting();
+  if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approved requests left waiting');
+  // Approved safe actions wait for fleet slots: each replica looks every second, so a bulk approval goes out in waves.
+  let releasing: Promise<unknown> | undefined;
+  const releaser = setInterval(() => {
+    releasing ??= approvals
+      .releaseWaiting()
+      .catch((err: unknown) => logger.warn({ err }, 'releasing approved actions failed'))
+      .finally(() => (releasing = undefined));
+  }, RELEASE_EVERY_MS);
 
   const app = buildServer({
     redis,
@@ -149,6 +163,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     options.livenessCheckMs ?? 5000,
   );
   const close = async () => {
+    clearInterval(releaser);
+    await releasing;
     await app.close();
     await liveness.close();
     await Promise.all(workers.map((w) => w.close()));

@@ -18,6 +18,12 @@ export class LogAdapter implements ChatAdapter {
         { notification: n.type, count: n.events.length, hosts },
         `${n.events.length} × ${n.type} on ${hosts.length} hosts`,
       );
+    } else if (n.kind === 'group') {
+      const hosts = new Set(n.group.members.map((m) => m.host)).size;
+      this.logger.info(
+        { notification: 'group', group: n.group.id, kind: n.group.kind, hosts },
+        `storm ${n.group.kind} on ${hosts} hosts`,
+      );
     } else {
       this.logger.info({ notification: n.event.type, event: n.event }, n.event.type);
     }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { eventOf } from '../events/log.js';
+import { EventLog, eventOf } from '../events/log.js';
+import type { GroupBook } from '../groups/book.js';
 import type { HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
@@ -59,12 +60,16 @@ export class Notifier {
   private readonly reader: Redis;
   private readonly lease: Lease;
 
+  private readonly events: EventLog;
+
   constructor(
     redis: Redis,
     private readonly adapters: readonly ChatAdapter[],
+    private readonly groups: GroupBook,
     private readonly options: NotifierOptions,
     private readonly logger: Logger,
   ) {
+    this.events = new EventLog(redis);
     // XREADGROUP blocks its connection.
     this.reader = redis.duplicate();
     // Connection errors surface in the read loop; without a listener ioredis prints each one.
@@ -126,6 +131,44 @@ export class Notifier {
     }
   }
 
+  /**
+   * Applies the batch to the storm groups, in order. A group of two or more
+   * becomes one notification (its message, redrawn), and the events it shows
+   * are not posted on their own; the group's change is also published for
+   * the consoles of every replica. The rest goes out as before: digests for
+   * bursts of one kind, single notifications otherwise.
+   */
+  private async storms(batch: readonly [string, HealgateEvent][]): Promise<Notification[]> {
+    const sizes = new Map<string, number>();
+    const groupOf = new Map<string, string>();
+    for (const [id, event] of batch) {
+      const touched = await this.groups.apply(event, id, streamMs(id));
+      if (!touched) continue;
+      sizes.set(touched.id, Math.max(sizes.get(touched.id) ?? 0, touched.size));
+      groupOf.set(id, touched.id);
+    }
+    const storms = [...sizes].filter(([, size]) => size >= 2);
+    const inStorm = new Set(storms.map(([id]) => id));
+    const single = batch.filter(([id, e]) => {
+      if (e.type === 'group.updated') return false;
+      const group = groupOf.get(id);
+      return !(group && inStorm.has(group) && absorbed(e));
+    });
+    const out: Notification[] = [];
+    for (const [id, size] of storms) {
+      const group = await this.groups.view(id);
+      if (group) out.push({ kind: 'group', group });
+      await this.events.publish({ type: 'group.updated', group_id: id, size });
+    }
+    return [
+      ...out,
+      ...groupEvents(
+        single.map(([, e]) => e),
+        this.options.digestFrom,
+      ),
+    ];
+  }
+
   private async read(blockMs: number): Promise<[string, HealgateEvent][]> {
     const reply = (await this.reader.xreadgroup(
       'GROUP',
@@ -156,10 +199,7 @@ export class Notifier {
   }
 
   private async deliver(batch: readonly [string, HealgateEvent][]): Promise<void> {
-    const notifications = groupEvents(
-      batch.map(([, e]) => e),
-      this.options.digestFrom,
-    );
+    const notifications = await this.storms(batch);
     for (const notification of notifications) {
       for (const adapter of this.adapters) {
         try {
@@ -171,6 +211,27 @@ export class Notifier {
     }
     if (batch.length > 0) await this.reader.xack(keys.events, GROUP, ...batch.map(([id]) => id));
   }
+}
+
+/** News a storm's group message shows by itself; a failure still goes to its thread too. */
+function absorbed(e: HealgateEvent): boolean {
+  switch (e.type) {
+    case 'incident.opened':
+    case 'incident.resolved':
+    case 'approval.requested':
+    case 'approval.decided':
+    case 'action.withdrawn':
+      return true;
+    case 'action.result':
+      return e.outcome === 'success' || e.outcome === 'dry_run';
+    default:
+      return false;
+  }
+}
+
+/** The milliseconds of a stream id (`ms-seq`): when the event was written. */
+function streamMs(id: string): number {
+  return Number(id.split('-')[0]);
 }
 
 function parseEntries(entries: readonly [string, string[]][]): [string, HealgateEvent][] {

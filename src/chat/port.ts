@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/types.js';
 import type { HealgateEvent } from '../events/types.js';
+import type { GroupView } from '../groups/types.js';
 import type { Logger } from '../log.js';
 import type { ChatServices } from './services.js';
 
@@ -11,6 +12,8 @@ export type DigestibleType = (typeof DIGESTIBLE)[number];
 
 export type Notification =
   | { readonly kind: 'event'; readonly event: HealgateEvent }
+  /** A storm group of two or more members, to show as one message (posted once, then edited). */
+  | { readonly kind: 'group'; readonly group: GroupView }
   | { readonly kind: 'digest'; readonly type: DigestibleType; readonly events: readonly HealgateEvent[] };
 
 /**

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { ApprovalService } from '../approvals/service.js';
+import type { ApprovalService, Verdict } from '../approvals/service.js';
+import type { Principal } from '../core/policy/approvers.js';
+import type { GroupBook } from '../groups/book.js';
+import { decideGroup, type BulkOutcome, type BulkSelection } from '../groups/bulk.js';
 import type { AuditLog } from '../audit/index.js';
 import type { ExecutionMode } from '../config/types.js';
 import type { Policy } from '../core/policy/policy.js';
@@ -16,6 +19,16 @@ export interface ChatServices {
   readonly diagnoser: Diagnoser;
   readonly audit: AuditLog;
   readonly refs: MessageRefs;
+  /** Storm groups: their members, for group messages. */
+  readonly groups: GroupBook;
+  /** Approve all / Reject all on a storm's group message: each held host's own request, decided by `who`. */
+  decideGroup(
+    id: string,
+    verdict: Verdict,
+    who: Principal,
+    notes: string,
+    selection: BulkSelection,
+  ): Promise<BulkOutcome>;
   readonly policy: Policy;
   readonly executionMode: ExecutionMode;
   readonly now: () => Date;
@@ -37,6 +50,7 @@ export const STORE_DOWN = 'healgate cannot reach its Redis right now; nothing ch
 
 export interface ChatServiceDeps {
   readonly redis: Redis;
+  readonly groups: GroupBook;
   readonly approvals: ApprovalService;
   readonly diagnoser: Diagnoser;
   readonly audit: AuditLog;
@@ -52,6 +66,9 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     diagnoser: deps.diagnoser,
     audit: deps.audit,
     refs: new MessageRefs(redis),
+    groups: deps.groups,
+    decideGroup: (id, verdict, who, notes, selection) =>
+      decideGroup(deps.groups, deps.approvals, id, verdict, who, notes, selection),
     policy: deps.policy,
     executionMode: deps.executionMode,
     now: deps.now,

@@ -1,10 +1,12 @@
 import type { ApprovalRecord } from '../approvals/record.js';
 import type { HealgateEvent } from '../events/types.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
+import type { GroupMember, GroupView } from '../groups/types.js';
 import type { Notification } from './port.js';
 import type { ChatServices } from './services.js';
 import { approvalDoc, escalatedReply } from './view/approval.js';
 import { markResolved, type MessageDoc } from './view/doc.js';
+import { groupDoc } from './view/group.js';
 import {
   agentSilentNotice,
   breakerNotice,
@@ -26,10 +28,17 @@ interface Shown<Ref> {
   readonly ref: Ref;
   readonly doc: MessageDoc;
   readonly history: readonly HistoryPoint[];
+  /** On a storm group's message: the members whose incidents and requests already point at it. */
+  readonly members?: readonly string[];
 }
 
 const incidentSubject = (id: string) => `incident:${id}`;
 const approvalSubject = (id: string) => `approval:${id}`;
+const groupSubject = (id: string) => `group:${id}`;
+const memberSubjects = (m: GroupMember) => [
+  ...m.incident_ids.map(incidentSubject),
+  ...(m.approval_id ? [approvalSubject(m.approval_id)] : []),
+];
 
 /**
  * The shared life of chat messages on threaded platforms (Slack, Discord):
@@ -47,6 +56,7 @@ export class ThreadedDelivery<Ref> {
 
   async deliver(n: Notification): Promise<void> {
     if (n.kind === 'digest') return this.digest(n.type, n.events);
+    if (n.kind === 'group') return this.group(n.group);
     const e = n.event;
     switch (e.type) {
       case 'incident.opened': {
@@ -75,7 +85,42 @@ export class ThreadedDelivery<Ref> {
       case 'agent.silent':
         await this.remember(incidentSubject(e.incident_id), await this.post(agentSilentNotice(e), []));
         return;
+      case 'group.updated':
+        // The notifier hands over the group itself; this event is for the consoles.
+        return;
     }
+  }
+
+  /**
+   * A storm's one message: posted once, then edited as it changes. Its first
+   * member may already have been shown alone (before others joined): that
+   * message becomes the group's. Every member's incidents and request then
+   * point at it, so a failure lands in its thread.
+   */
+  private async group(view: GroupView): Promise<void> {
+    const first = view.members[0];
+    const shown =
+      (await this.recall(groupSubject(view.id))) ??
+      (first ? await this.recall(memberSubjects(first)[0] ?? '') : undefined);
+    const doc = groupDoc(view, this.services.now(), this.services.executionMode === 'dry-run');
+    let ref: Ref;
+    if (!shown) ref = (await this.post(doc, [])).ref;
+    else {
+      ref = shown.ref;
+      if (JSON.stringify(shown.doc) !== JSON.stringify(doc)) await this.surface.update(ref, doc);
+    }
+    const known = new Set(shown?.members ?? []);
+    for (const m of view.members)
+      if (!known.has(m.key))
+        for (const subject of memberSubjects(m)) await this.remember(subject, { ref, doc, history: [] });
+    await this.remember(groupSubject(view.id), { ref, doc, history: [], members: view.members.map((m) => m.key) });
+  }
+
+  /** The storm group (of two or more) a request or incident belongs to, if any. */
+  private async storm(subject: string): Promise<GroupView | undefined> {
+    const id = await this.services.groups.groupOf(subject);
+    if (!id || (await this.services.groups.size(id)) < 2) return undefined;
+    return this.services.groups.view(id);
   }
 
   private async digest(type: Parameters<typeof digestNotice>[0], events: readonly HealgateEvent[]): Promise<void> {
@@ -115,6 +160,8 @@ export class ThreadedDelivery<Ref> {
   }
 
   private async decided(record: ApprovalRecord): Promise<void> {
+    const storm = await this.storm(record.id);
+    if (storm) return this.group(storm);
     const subject = approvalSubject(record.id);
     const shown = await this.recall(subject);
     const doc = approvalDoc(record, shown?.history ?? (await this.services.history(record.host)), this.services.now());

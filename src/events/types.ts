@@ -67,6 +67,8 @@ export type HealgateEvent =
       reason: string;
     }
   | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string }
+  /** A storm group changed (members joined, healed, were decided): its message is redrawn from the group book. */
+  | { type: 'group.updated'; group_id: string; size: number }
   /** A host's agent stopped sending heartbeats; its return is an `incident.resolved` of signal `agent_heartbeat`. */
   | { type: 'agent.silent'; host: string; incident_id: string; last_seen: string; silent_ms: number };
 
@@ -74,5 +76,6 @@ export type ActionResultEvent = Extract<HealgateEvent, { type: 'action.result' }
 
 /** The host an event is about. */
 export function eventHost(e: HealgateEvent): string {
-  return 'host' in e ? e.host : e.approval.host;
+  if ('host' in e) return e.host;
+  return 'approval' in e ? e.approval.host : '';
 }

@@ -1,6 +1,6 @@
 import { breakerGuard, type Guard } from '../core/decide/guards.js';
 import type { Decision, PlannedAction } from '../core/decide/types.js';
-import { reserveSlots } from './breakers.js';
+import { reserveSlots } from '../breakers/slots.js';
 import type { PipelineDeps } from './deps.js';
 import type { OpenedIncident } from './incidents.js';
 

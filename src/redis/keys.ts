@@ -23,6 +23,12 @@ export const keys = {
   alertSeen: (fingerprint: string, status: string, startsAt: string) => `${P}:am:${fingerprint}:${status}:${startsAt}`,
   enqueued: (jobKey: string) => `${P}:enqueued:${jobKey}`,
   stats: `${P}:stats`,
+  /** Storm groups: `group:<id>` its description, `group:<id>:members`, `group:of:<subject>`, `group:open:<kind>`. */
+  groupPrefix: `${P}:group:`,
+  group: (id: string) => `${P}:group:${id}`,
+  groupMembers: (id: string) => `${P}:group:${id}:members`,
+  groupOf: (subject: string) => `${P}:group:of:${subject}`,
+  groupOpen: (kind: string) => `${P}:group:open:${kind}`,
   events: `${P}:events`,
   notifierLease: `${P}:notifier:lease`,
   /** Where a chat platform showed a subject (`incident:<id>`, `approval:<id>`). */

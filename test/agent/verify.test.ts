@@ -123,7 +123,10 @@ describe('verify after heal', () => {
       label: 'Disk',
       value: '91% → 90% (did not recover)',
     });
-    expect(channel.find((p) => p.doc.decide?.approvalId === approvalId)?.thread).toBeUndefined();
+    expect(
+      channel.find((p) => p.doc.decide && 'approvalId' in p.doc.decide && p.doc.decide.approvalId === approvalId)
+        ?.thread,
+    ).toBeUndefined();
 
     // A human approves; this time the disk comes down.
     await fillScratch(box.scratch, 1, 0);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupBook } from '../../src/groups/book.js';
 import { Notifier } from '../../src/chat/notifier.js';
 import type { ChatAdapter, Notification } from '../../src/chat/port.js';
 import { createLogger } from '../../src/log.js';
@@ -42,21 +43,22 @@ afterAll(async () => {
 const all = () => chats.flatMap((c) => c.received);
 
 describe('notifications', () => {
-  it('fold a burst of incidents into one digest, delivered by one replica only', async () => {
+  it('fold a burst of incidents of one kind into one group, delivered by one replica only', async () => {
     const hosts = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
     await bots[0]!.request('/v1/metrics', { body: hosts.map((host) => snapshot({ host, disk_usage: 96 })) });
-    const opened = () =>
-      all()
-        .flatMap((n) => (n.kind === 'digest' ? n.events : [n.event]))
-        .filter((e) => e.type === 'incident.opened');
-    await eventually(() => (opened().length >= 12 ? true : undefined), 15_000);
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(opened()).toHaveLength(12);
-    // One digest (two if the burst straddles a gathering window), never a post per host, from one replica.
-    const digests = all().filter((n) => n.kind === 'digest' && n.type === 'incident.opened');
-    expect(digests.length).toBeGreaterThanOrEqual(1);
-    expect(digests.length).toBeLessThanOrEqual(2);
-    expect(all().filter((n) => n.kind === 'event' && n.event.type === 'incident.opened')).toEqual([]);
+    const groups = () => all().flatMap((n) => (n.kind === 'group' ? [n.group] : []));
+    const whole = await eventually(() => groups().find((g) => g.members.length === 12), 15_000, 'a group of 12');
+    expect(new Set(whole.members.map((m) => m.host))).toEqual(new Set(hosts));
+    expect(whole.members.every((m) => m.state === 'healing')).toBe(true);
+    expect(whole.kind).toBe('disk_usage/disk_cleanup');
+    // Nothing per host: no notice, no digest; and one replica only.
+    const perHost = all().filter(
+      (n) =>
+        (n.kind === 'event' && n.event.type === 'incident.opened') ||
+        (n.kind === 'digest' && n.type === 'incident.opened'),
+    );
+    expect(perHost).toEqual([]);
+    expect(new Set(groups().map((g) => g.id)).size).toBe(1);
     expect(chats.filter((c) => c.received.length > 0)).toHaveLength(1);
   });
 
@@ -109,6 +111,7 @@ describe('notifier consumers', () => {
     const fresh = new Notifier(
       client,
       [],
+      new GroupBook(client, { by: ['signal', 'action'], intervalMs: 300_000 }),
       { consumer: 'fresh-1', windowMs: 10, digestFrom: 5, claimIdleMs: 60_000, pruneIdleMs: 0 },
       createLogger('silent'),
     );

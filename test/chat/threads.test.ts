@@ -67,7 +67,7 @@ describe('threaded chat delivery', () => {
     expect(request.doc.lines[0]).toBe('Proposed: firewall_port_change (rule=allow, port=8443, protocol=tcp)');
     expect(request.doc.fields).toContainEqual({ label: 'Requested by', value: 'slack:U9' });
     expect(request.doc.fields).toContainEqual({ label: 'Reason', value: 'new API' });
-    const id = request.doc.decide?.approvalId;
+    const id = request.doc.decide && 'approvalId' in request.doc.decide ? request.doc.decide.approvalId : undefined;
     expect(id).toMatch(/^apr-[0-9a-f]{16}$/);
     // The platform's message id is recorded once its post has returned.
     const messages = await eventually(async () => {

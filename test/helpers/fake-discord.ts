@@ -82,7 +82,14 @@ export interface FakeDiscord {
   /** Sends the same INTERACTION_CREATE again, as a second session or a replay would deliver it. */
   replay(interaction: { id: string }): void;
   button(message: FakeMessage, customId: string, user: FakeUser): { id: string; token: string };
-  modalSubmit(message: FakeMessage, customId: string, notes: string, user: FakeUser): { id: string; token: string };
+  /** A modal's submit with its notes, and `extra` text inputs by custom id. */
+  modalSubmit(
+    message: FakeMessage,
+    customId: string,
+    notes: string,
+    user: FakeUser,
+    extra?: Record<string, string>,
+  ): { id: string; token: string };
   command(
     name: string,
     options: { name: string; type: number; value: unknown }[],
@@ -459,7 +466,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
         message: toMessage(message),
         data: { custom_id: customId, component_type: 2 },
       }),
-    modalSubmit: (message, customId, notes, user) =>
+    modalSubmit: (message, customId, notes, user, extra = {}) =>
       interact({
         type: 5,
         member: member(user),
@@ -469,6 +476,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
           components: [
             { type: 10, id: 1 },
             { type: 18, id: 2, component: { type: 4, id: 3, custom_id: 'notes', value: notes } },
+            ...Object.entries(extra).map(([custom_id, value], i) => ({
+              type: 18,
+              id: 4 + 2 * i,
+              component: { type: 4, id: 5 + 2 * i, custom_id, value },
+            })),
           ],
         },
       }),

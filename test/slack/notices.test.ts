@@ -5,7 +5,7 @@ import { snapshot } from '../helpers/core.js';
 import { blocksOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
 import { CHANNEL } from '../helpers/slack-requests.js';
 
-// No fleet breaker in the way: the storm below is about digests.
+// No fleet breaker in the way: the storm below is about grouping.
 const t: SlackBot = useSlackBot(async () => ({
   POLICY_FILE: await policyFile((y) => y.replace('max_hosts_auto_healing: 5', 'max_hosts_auto_healing: 1000')),
 }));
@@ -82,18 +82,19 @@ describe('Slack notices', () => {
     expect(JSON.stringify(blocksOf(edited))).toContain('*Resolved*\\nDisk back to 62% (threshold 85)');
   });
 
-  it('folds a storm of incidents into one digest instead of a message per host', async () => {
+  it('folds a storm of incidents into one group message instead of a message per host', async () => {
     const hosts = Array.from({ length: 8 }, (_, i) => `storm-${i}`);
     const before = t.fake.of('chat.postMessage').length;
     await t.bot.request('/v1/metrics', { body: hosts.map((host) => snapshot({ host, memory_usage: 97 })) });
-    const digest = await posted(t, 'new incidents on 8 hosts');
-    expect(String(digest.args.text)).toBe('8 new incidents on 8 hosts');
-    const text = JSON.stringify(blocksOf(digest));
-    for (const host of hosts) expect(text).toContain(`${host}: Memory 97% → memory_cleanup`);
+    const group = await posted(t, 'Memory on 8 hosts');
+    expect(String(group.args.text)).toBe('[DRY-RUN] Memory on 8 hosts: 8 auto-healing, 0 waiting for a human');
+    expect(group.args.thread_ts).toBeUndefined();
+    const text = JSON.stringify(blocksOf(group));
+    expect(text).toContain(`*Auto-healing now*\\n8: ${hosts.join(', ')}`);
     const perHost = t.fake
       .of('chat.postMessage')
       .slice(before)
-      .filter((c) => /^Auto-heal on storm-/.test(String(c.args.text)));
+      .filter((c) => c !== group && c.args.thread_ts === undefined);
     expect(perHost).toEqual([]);
   });
 });

@@ -10,7 +10,47 @@ const TYPE_BADGE = {
   'agent.silent': () => 'Agent silent',
   'action.result': () => 'Result',
   'incident.resolved': () => 'Resolved',
+  'group.updated': () => 'Storm',
 };
+
+const MEMBER_STATE = {
+  healing: 'auto-healing',
+  noticed: 'needs a human',
+  held: 'waiting',
+  approved: 'approved',
+  rejected: 'rejected',
+  expired: 'expired',
+  healed: 'done',
+  failed: 'failed',
+  unknown: 'unknown',
+  withdrawn: 'withdrawn',
+  resolved: 'resolved',
+};
+
+/** A storm's hosts as they stand, each with its trend of the group's signal. */
+function memberList(group, state) {
+  const sig = SIGNALS.find((x) => x.key === group.signal);
+  return h(
+    'details',
+    { class: 'members', open: group.members.length <= 12 },
+    h('summary', null, `${group.members.length} hosts`),
+    h(
+      'ul',
+      null,
+      group.members.map((m) => {
+        const row = state.hosts.get(m.host);
+        return h(
+          'li',
+          { class: `member state-${m.state}` },
+          h('strong', null, m.host),
+          h('span', { class: 'small' }, ` ${MEMBER_STATE[m.state] ?? m.state}${m.held_by ? ` (${m.held_by})` : ''} `),
+          sig && m.value !== null ? `${num(m.value)}${sig.unit} ` : null,
+          sig && row ? sparkline(sig, row.history, state.thresholds[sig.key]) : null,
+        );
+      }),
+    ),
+  );
+}
 
 function badgeOf(item) {
   if (item.approval) return STATUS_BADGE[item.approval.status] ?? item.approval.status;
@@ -155,7 +195,8 @@ export class Cards {
 
   /** Requests waiting for a human stay on top; once decided they join the feed, as news. */
   place(card) {
-    const container = card.item.approval?.status === 'pending' ? this.approvals : this.feed;
+    const waiting = card.item.approval?.status === 'pending' || card.item.group?.held > 0;
+    const container = waiting ? this.approvals : this.feed;
     if (card.el.parentElement !== container) container.prepend(card.el);
   }
 
@@ -184,31 +225,49 @@ export class Cards {
     const [fieldList, lines, footer] = docBody(doc, skip);
     const bar = approval?.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null;
     const decision = doc.fields.find((f) => f.label === 'Decision');
-    const body = !approval
-      ? [fieldList, lines, footer]
-      : pending
-        ? [
-            metricsNow(this.state.hosts.get(item.host), this.state.thresholds),
-            fieldList,
-            lines,
-            h('div', { class: 'card-bottom' }, bar, doc.decide ? this.buttons(item) : null),
-            footer,
-          ]
-        : // A decided request folds to its verdict, so the ones still waiting stay in view.
-          [
-            h('p', { class: 'verdict' }, decision?.value ?? ''),
-            h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
-          ];
+    const group = item.group;
+    const body = group
+      ? [
+          fieldList,
+          lines,
+          group.tally ? h('p', { class: 'tally', role: 'status' }, group.tally) : null,
+          memberList(group, this.state),
+          group.held > 0 ? this.buttons(item, true) : null,
+          footer,
+        ]
+      : !approval
+        ? [fieldList, lines, footer]
+        : pending
+          ? [
+              metricsNow(this.state.hosts.get(item.host), this.state.thresholds),
+              fieldList,
+              lines,
+              h('div', { class: 'card-bottom' }, bar, doc.decide ? this.buttons(item) : null),
+              footer,
+            ]
+          : // A decided request folds to its verdict, so the ones still waiting stay in view.
+            [
+              h('p', { class: 'verdict' }, decision?.value ?? ''),
+              h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
+            ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
     this.place(card);
   }
 
-  buttons(item) {
+  buttons(item, all = false) {
     return h(
       'div',
       { class: 'decide' },
-      h('button', { class: 'approve', type: 'button', onclick: () => this.onDecide(item, 'approve') }, 'Approve…'),
-      h('button', { class: 'reject', type: 'button', onclick: () => this.onDecide(item, 'reject') }, 'Reject…'),
+      h(
+        'button',
+        { class: 'approve', type: 'button', onclick: () => this.onDecide(item, 'approve') },
+        all ? `Approve all (${item.group.held})…` : 'Approve…',
+      ),
+      h(
+        'button',
+        { class: 'reject', type: 'button', onclick: () => this.onDecide(item, 'reject') },
+        all ? 'Reject all…' : 'Reject…',
+      ),
     );
   }
 
@@ -247,12 +306,20 @@ export class Cards {
   }
 }
 
+/** Host names as typed: separated by commas, spaces or lines. */
+function hostList(text) {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
 /** The Approve / Reject dialog: notes, required to reject; the server's refusal shown as it says it. */
 export function decideDialog(onDecided) {
   const dialog = $('#decide-dialog');
   const notes = $('#decide-notes');
   const error = $('#decide-error');
   const confirm = $('#decide-confirm');
+  const hosts = $('#decide-hosts');
+  const only = $('#decide-only');
+  const except = $('#decide-except');
   let current;
 
   $('#decide-cancel').addEventListener('click', () => dialog.close());
@@ -268,7 +335,13 @@ export function decideDialog(onDecided) {
     confirm.disabled = true;
     error.textContent = '';
     try {
-      const result = await api.post(`/approvals/${encodeURIComponent(item.approval.id)}/${verdict}`, { notes: text });
+      const result = item.group
+        ? await api.post(`/groups/${encodeURIComponent(item.group.id)}/${verdict}`, {
+            notes: text,
+            only: hostList(only.value),
+            except: hostList(except.value),
+          })
+        : await api.post(`/approvals/${encodeURIComponent(item.approval.id)}/${verdict}`, { notes: text });
       dialog.close();
       if (result.item) onDecided(result.item);
     } catch (err) {
@@ -281,7 +354,13 @@ export function decideDialog(onDecided) {
 
   return (item, verdict) => {
     current = { item, verdict };
-    $('#decide-title').textContent = `${verdict === 'approve' ? 'Approve' : 'Reject'} the request on ${item.host}?`;
+    const verb = verdict === 'approve' ? 'Approve' : 'Reject';
+    $('#decide-title').textContent = item.group
+      ? `${verb} all ${item.group.held} waiting requests of this storm?`
+      : `${verb} the request on ${item.host}?`;
+    hosts.hidden = !item.group;
+    only.value = '';
+    except.value = '';
     $('#decide-who').textContent = `Recorded in the audit log as ${$('#who').textContent}.`;
     clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
     notes.value = '';

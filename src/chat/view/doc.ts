@@ -23,8 +23,11 @@ export interface MessageDoc {
   readonly lines: readonly string[];
   /** Small print: model and policy versions, ids. */
   readonly footer?: string;
-  /** Approve / Reject buttons for this approval, shown only while it is pending. */
-  readonly decide?: { readonly approvalId: string };
+  /**
+   * Approve / Reject buttons for this approval, shown only while it is
+   * pending; or Approve all / Reject all for a storm group's held requests.
+   */
+  readonly decide?: { readonly approvalId: string } | { readonly groupId: string; readonly held: number };
 }
 
 const BARS = '▁▂▃▄▅▆▇█';

@@ -135,6 +135,19 @@ export const policyDocumentSchema = z
       max_auto_heals_per_host_per_hour: z.number().int().min(1),
       max_hosts_auto_healing: z.number().int().min(1),
     }),
+    grouping: z
+      .strictObject({
+        /** Incidents alike in these (the first fired signal, the actions proposed for it) that open within group_interval share one message. */
+        by: z
+          .array(z.enum(['signal', 'action']))
+          .min(1)
+          .default(['signal', 'action']),
+        /** How long the notifier gathers after the first event of a burst before it posts. */
+        group_wait: durationSchema.prefault('1500ms'),
+        /** How long after a group's first incident others of its kind still join it. */
+        group_interval: durationSchema.prefault('5m'),
+      })
+      .prefault({}),
     alertmanager: z
       .strictObject({
         host_label: z.string().min(1).default('instance'),

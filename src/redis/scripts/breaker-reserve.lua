@@ -10,7 +10,14 @@
 -- job is withdrawn. The host's auto-heals zset keeps `action|job key` by
 -- start time for the per-host hourly limit (and the cooldowns).
 --
+-- An approved safe request is released the same way, fleet limit only, in
+-- waves: with KEYS[3] and KEYS[4] it must still be waiting in the to-enqueue
+-- set, and the approval is marked released with its slot, so that a repeat
+-- (another replica, a restart before the enqueue) enqueues without taking a
+-- second slot, and a late repeat after the run takes none at all.
+--
 -- KEYS[1] fleet slots zset   KEYS[2] the host's auto-heals zset
+-- KEYS[3] (release only) approval hash   KEYS[4] (release only) to-enqueue set
 -- ARGV[1] host   ARGV[2] now (ms)   ARGV[3] start of the hour (ms)   ARGV[4] start of the day (ms)
 -- ARGV[5] max hosts healing fleet-wide   ARGV[6] max auto-heals per host per hour, 0 for no per-host limit
 -- ARGV[7] n, then n triples: job key, action, deadline (ms)
@@ -18,11 +25,18 @@
 -- Returns { code, hosts healing fleet-wide, this host's auto-heals in the hour }, counts
 -- as they stand after a reservation and as they stood when refused. Codes:
 --   1 reserved   2 already reserved (a retried batch: nothing taken twice)
+--   0 nothing to release (the approval's job exists already)
 --  -1 refused by the per-host limit   -2 refused by the fleet limit
 
 local fleet, heals, host = KEYS[1], KEYS[2], ARGV[1]
 local now, hour, day = tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local maxHosts, maxPerHost, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+
+local approval, waiting = KEYS[3], KEYS[4]
+if approval then
+  if redis.call('SISMEMBER', waiting, ARGV[8]) == 0 then return { 0, 0, 0 } end
+  if redis.call('HGET', approval, 'released') == '1' then return { 2, 0, 0 } end
+end
 
 redis.call('ZREMRANGEBYSCORE', fleet, '-inf', now)
 
@@ -40,7 +54,7 @@ end
 local inHour = maxPerHost > 0 and redis.call('ZCOUNT', heals, hour, '+inf') or 0
 local mine = self and 1 or 0
 
-local already = true
+local already = not approval
 for i = 0, n - 1 do
   local key, action = ARGV[8 + 3 * i], ARGV[9 + 3 * i]
   local recorded = maxPerHost > 0 and redis.call('ZSCORE', heals, action .. '|' .. key)
@@ -58,4 +72,5 @@ for i = 0, n - 1 do
   if maxPerHost > 0 then redis.call('ZADD', heals, now, action .. '|' .. key) end
 end
 if maxPerHost > 0 then redis.call('ZREMRANGEBYSCORE', heals, '-inf', day) end
+if approval then redis.call('HSET', approval, 'released', '1') end
 return { 1, count + 1, inHour + (maxPerHost > 0 and n or 0) }
