@@ -87,7 +87,7 @@ describe('POST /v1/alertmanager', () => {
         duplicates: 0,
         ignored: [
           "alert WatchdogAlert is not in the policy's alertmanager table",
-          'label instance="bad host!" is not a host name',
+          'label instance="bad host!" is not a host name (name its address under alertmanager.hosts)',
         ],
       },
     });
