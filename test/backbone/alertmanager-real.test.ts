@@ -39,10 +39,18 @@ afterAll(async () => {
 
 const startsAt = new Date(Date.now() - 60_000).toISOString();
 
-function alert(alertname: string, host: string, value?: string): PostableAlert {
+/** An alert as the stock node_exporter rules make it: percent free in the description's VALUE line. */
+function alert(alertname: string, host: string, free?: number): PostableAlert {
+  const labels = { alertname, instance: `${host}:9100`, job: 'node', severity: 'warning' };
   return {
-    labels: { alertname, instance: `${host}:9100`, job: 'node', severity: 'warning' },
-    annotations: value ? { value, summary: `${alertname} on ${host}` } : {},
+    labels,
+    annotations:
+      free === undefined
+        ? {}
+        : {
+            summary: `Host out of space (instance ${labels.instance})`,
+            description: `Almost full (< 10% left)\n  VALUE = ${free}\n  LABELS = map[instance:${labels.instance}]`,
+          },
     startsAt,
   };
 }
@@ -84,8 +92,8 @@ const DUPLICATE_FIRING = 'healgate_alerts_total{result="duplicate",reason="firin
 
 describe('a real Alertmanager 0.25 with its default grouping', () => {
   it('opens a disk and a memory incident for one host from one notification and keeps each open until its alert resolves', async () => {
-    const disk = alert('HostOutOfDiskSpace', 'am-1', '97.5');
-    const memory = alert('HostOutOfMemory', 'am-1', '96');
+    const disk = alert('HostOutOfDiskSpace', 'am-1', 2.5);
+    const memory = alert('HostOutOfMemory', 'am-1', 4);
     await am.post([disk, memory]);
     const both = await eventually(
       async () => {
@@ -122,7 +130,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
   });
 
   it('takes an alert sent by both members of an HA pair once', async () => {
-    const disk = alert('HostOutOfDiskSpace', 'am-2', '98');
+    const disk = alert('HostOutOfDiskSpace', 'am-2', 2);
     const sent = await Promise.all([sentBy(am), sentBy(twin)]);
     await Promise.all([am.post([disk]), twin.post([disk])]);
     // Both have notified at least twice: the first sending and a resend each.
@@ -140,7 +148,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
   });
 
   it("keeps an alert's incident open through its host agent's healthy poll", async () => {
-    const disk = alert('HostOutOfDiskSpace', 'am-3', '97');
+    const disk = alert('HostOutOfDiskSpace', 'am-3', 3);
     await am.post([disk]);
     const [incident] = await eventually(
       async () => {

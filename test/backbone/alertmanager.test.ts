@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, useBot } from '../helpers/bot.js';
+import { eventually, policyFile, useBot } from '../helpers/bot.js';
 
-const t = useBot();
+// The default policy, with an IPv6 address named as the host its agent reports as.
+const t = useBot(async () => ({
+  POLICY_FILE: await policyFile((yaml) => yaml.replace('  hosts: {}', '  hosts: { "::1": v6-1 }')),
+}));
 
 function webhook(
   status: 'firing' | 'resolved',
-  alerts: { name: string; instance: string; value?: string; fingerprint: string }[],
+  alerts: { name: string; instance: string; free?: string; fingerprint: string }[],
 ) {
   return {
     version: '4',
@@ -20,7 +23,9 @@ function webhook(
     alerts: alerts.map((a) => ({
       status,
       labels: { alertname: a.name, instance: a.instance, severity: 'warning' },
-      annotations: a.value ? { value: a.value, summary: 'disk almost full' } : {},
+      annotations: a.free
+        ? { description: `Disk is almost full\n  VALUE = ${a.free}`, summary: 'disk almost full' }
+        : {},
       startsAt: '2026-11-25T10:00:00.000Z',
       endsAt: status === 'resolved' ? '2026-11-25T10:30:00.000Z' : '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus:9090/graph',
@@ -29,15 +34,17 @@ function webhook(
   };
 }
 
-async function incidents(host: string): Promise<{ signal: string; status: string }[]> {
+type Incident = { signal: string; status: string; value: string };
+
+async function incidents(host: string): Promise<Incident[]> {
   const r = await t.bot.request(`/v1/hosts/${host}`);
-  return r.status === 200 ? (r.body as { incidents: { signal: string; status: string }[] }).incidents : [];
+  return r.status === 200 ? (r.body as { incidents: Incident[] }).incidents : [];
 }
 
 describe('POST /v1/alertmanager', () => {
   it('maps a firing alert to its host and signal, once, however often Alertmanager resends it', async () => {
     const firing = webhook('firing', [
-      { name: 'HostOutOfDiskSpace', instance: 'db-1:9100', value: '97.5', fingerprint: 'a1b2c3' },
+      { name: 'HostOutOfDiskSpace', instance: 'db-1:9100', free: '2.5', fingerprint: 'a1b2c3' },
     ]);
     expect(await t.bot.request('/v1/alertmanager', { body: firing })).toEqual({
       status: 200,
@@ -91,6 +98,39 @@ describe('POST /v1/alertmanager', () => {
         ],
       },
     });
+  });
+
+  it("reads bracketed IPv6 instances, through the policy's hosts table", async () => {
+    const r = await t.bot.request('/v1/alertmanager', {
+      body: webhook('firing', [{ name: 'HostOutOfDiskSpace', instance: '[::1]:9100', free: '3', fingerprint: 'v6a' }]),
+    });
+    expect(r.body).toEqual({ accepted: 1, duplicates: 0, ignored: [] });
+    expect(
+      await eventually(async () => ((await incidents('v6-1')).length > 0 ? incidents('v6-1') : undefined)),
+    ).toMatchObject([{ signal: 'disk_usage', status: 'open', value: '97' }]);
+  });
+
+  it('refuses an alert too large to audit with a clear 400, and takes its fixed resend', async () => {
+    const fixed = webhook('firing', [
+      { name: 'HostOutOfDiskSpace', instance: 'big-1:9100', free: '4', fingerprint: 'b16' },
+    ]);
+    // Past what the audit holds (64 KiB an entry): before, it was marked seen, failed, and its resends were duplicates.
+    const large = structuredClone(fixed);
+    large.alerts[0]!.labels.severity = 'x'.repeat(70_000);
+    const refused = await t.bot.request('/v1/alertmanager', { body: large });
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        error: 'invalid notification; nothing was taken: alerts[0].labels.severity: must be at most 512 characters',
+      },
+    });
+    expect(await t.bot.request('/v1/alertmanager', { body: fixed })).toEqual({
+      status: 200,
+      body: { accepted: 1, duplicates: 0, ignored: [] },
+    });
+    expect(
+      await eventually(async () => ((await incidents('big-1')).length > 0 ? incidents('big-1') : undefined)),
+    ).toMatchObject([{ signal: 'disk_usage', status: 'open' }]);
   });
 
   it('rejects a payload that is not webhook v4', async () => {
