@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../src/agent/agent.js';
+import { auditDoc, diagnosisDoc } from '../../src/chat/view/commands.js';
 import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import { DialCollector } from '../helpers/agent.js';
@@ -186,6 +187,22 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
       reading: { source: 'agent', value: 24.7 },
     });
 
+    // /diagnose measures afresh through the agent, and still decides on the alert's value, saying so.
+    const reply = await bot.chat.command('diagnose', 'am-3');
+    if (reply.kind !== 'diagnose') throw new Error(`expected a diagnosis, got ${reply.kind}`);
+    expect(reply.diagnosis).toMatchObject({ fresh: true, snapshot: { disk_usage: 97 } });
+    expect(reply.diagnosis.decision.signals.map((s) => s.signal)).toContain('disk_usage');
+    const doc = diagnosisDoc(reply.diagnosis, {
+      disk_usage: 90,
+      memory_usage: 90,
+      cpu_usage: 90,
+      dns_latency_ms: 200,
+      firewall_change_requested: 1,
+    });
+    expect(doc.lines).toContain(
+      `Disk 97% from alert HostOutOfDiskSpace (firing since ${startsAt}); the agent reads 24.7%`,
+    );
+
     await am.post([resolved(disk)]);
     await eventually(async () => ((await openIncidents('am-3')).length === 0 ? true : undefined), 20_000);
     const [entry] = await auditEntries('incident.resolved', 'am-3');
@@ -209,5 +226,10 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ outcome: 'unknown_alertname', data: { alertname: 'Watchdog' } });
     expect(await openIncidents('am-4')).toEqual([]);
+    const summary = await bot.chat.command('audit', '1h');
+    if (summary.kind !== 'audit') throw new Error(`expected an audit summary, got ${summary.kind}`);
+    expect(auditDoc(summary.window, summary.summary).lines).toContain(
+      'Alertmanager alerts ignored: 1 (entries of type alert.ignored say why)',
+    );
   });
 });
