@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
+import { conditionHolds } from '../core/policy/conditions.js';
+import type { Policy } from '../core/policy/policy.js';
 import { claimOf, type MappedAlert, type Mapping } from '../core/signals/alerts.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
+import { FIREWALL_SIGNAL } from './firewall.js';
 import type { TriggerEntry } from './signals.js';
 
 /**
@@ -49,8 +52,8 @@ export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;
 const RESERVE_SECONDS = 60;
 /** How long an accepted notification is remembered, so that resends and HA twins are taken once. */
 const SEEN_SECONDS = 7 * 86_400;
-/** An ignored alert's (reason, alertname) is logged and audited at most once in this long. */
-const IGNORED_NOTE_SECONDS = 3600;
+/** An ignored or misread alert's (reason, alertname) is told at most once in this long. */
+const NOTE_SECONDS = 3600;
 
 const seenKey = (m: MappedAlert) => keys.alertSeen(m.alert.fingerprint, m.alert.status, m.alert.startsAt);
 
@@ -95,25 +98,29 @@ export async function applyAlerts(redis: Redis, mapped: readonly MappedAlert[]):
 
 type Ignored = Extract<Mapping, { ok: false }>;
 
+interface NoteDeps {
+  readonly redis: Redis;
+  readonly audit: AuditLog;
+  readonly logger: Pick<Logger, 'warn'>;
+}
+
+/** True the first time in an hour, across replicas, that (reason, alertname) is to be told. */
+async function firstInAWhile(redis: Redis, reason: string, alertname: string): Promise<boolean> {
+  return (await redis.set(keys.alertNoted(reason, alertname), '1', 'EX', NOTE_SECONDS, 'NX')) === 'OK';
+}
+
 /**
  * An ignored alert is logged and audited once per (reason, alertname) an
  * hour across replicas, not at every resend: a wrong host_label or a
  * missing table entry shows up without flooding either.
  */
 export async function noteIgnored(
-  deps: { readonly redis: Redis; readonly audit: AuditLog; readonly logger: Logger | Pick<Logger, 'warn'> },
+  deps: NoteDeps,
   ignored: Ignored,
   labels: Readonly<Record<string, string>>,
   at: Date,
 ): Promise<void> {
-  const first = await deps.redis.set(
-    keys.alertIgnored(ignored.reason, ignored.alertname),
-    '1',
-    'EX',
-    IGNORED_NOTE_SECONDS,
-    'NX',
-  );
-  if (first !== 'OK') return;
+  if (!(await firstInAWhile(deps.redis, ignored.reason, ignored.alertname))) return;
   deps.logger.warn(
     { alertname: ignored.alertname, reason: ignored.reason, labels },
     `alert ignored: ${ignored.message}`,
@@ -126,5 +133,26 @@ export async function noteIgnored(
       data: { alertname: ignored.alertname, labels: { ...labels } },
     },
     at,
+  );
+}
+
+/**
+ * A firing alert whose value does not pass its signal's threshold opens
+ * nothing: most often a percent free read as used. Said once an hour.
+ */
+export async function noteBelowThreshold(deps: NoteDeps, mapped: MappedAlert, policy: Policy): Promise<void> {
+  const condition = policy.signals[mapped.signal];
+  if (mapped.alert.status !== 'firing' || conditionHolds(condition, mapped.value)) return;
+  if (!(await firstInAWhile(deps.redis, 'below_threshold', mapped.alertname))) return;
+  const rule = policy.alertmanager.alerts[mapped.alertname];
+  const couldBeFree =
+    rule?.value_is === 'used' && mapped.signal !== 'dns_latency_ms' && mapped.signal !== FIREWALL_SIGNAL;
+  deps.logger.warn(
+    { alertname: mapped.alertname, host: mapped.host, signal: mapped.signal, value: mapped.value },
+    `alert ${mapped.alertname} fires with ${mapped.signal} ${mapped.value}, which does not pass the policy's ` +
+      `threshold (${condition.op} ${condition.threshold}): it opens nothing` +
+      (couldBeFree
+        ? '; if its value is percent free (as the stock node_exporter rules compute), set value_is: free'
+        : ''),
   );
 }

@@ -23,8 +23,8 @@ export const keys = {
   alertSeen: (fingerprint: string, status: string, startsAt: string) => `${P}:am:${fingerprint}:${status}:${startsAt}`,
   /** Firing alerts' claims on a host's signals: hash fingerprint -> `starts ms|claim JSON` (see alerts-apply.lua). */
   hostAlerts: (host: string) => `${P}:host:${host}:alerts`,
-  /** Set while an ignored alert's (reason, alertname) has been logged and audited lately. */
-  alertIgnored: (reason: string, alertname: string) => `${P}:am:ignored:${reason}:${alertname}`,
+  /** Set while an ignored or misread alert's (reason, alertname) has been told lately. */
+  alertNoted: (reason: string, alertname: string) => `${P}:am:noted:${reason}:${alertname}`,
   enqueued: (jobKey: string) => `${P}:enqueued:${jobKey}`,
   stats: `${P}:stats`,
   events: `${P}:events`,

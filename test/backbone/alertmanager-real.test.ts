@@ -69,6 +69,18 @@ async function openIncidents(host: string): Promise<Incident[]> {
   return r.status === 200 ? (r.body as { incidents: Incident[] }).incidents : [];
 }
 
+/** Waits until `host` has exactly `count` open incidents, and returns them. */
+function incidentsReach(host: string, count: number, what = `${count} open incidents on ${host}`): Promise<Incident[]> {
+  return eventually(
+    async () => {
+      const open = await openIncidents(host);
+      return open.length === count ? open : undefined;
+    },
+    20_000,
+    what,
+  );
+}
+
 async function auditEntries(type: string, host?: string): Promise<{ host?: string; data?: Record<string, unknown> }[]> {
   const r = await bot.request(`/v1/audit?window=1h&type=${type}${host ? `&host=${host}` : ''}&limit=1000`);
   return (r.body as { entries: { host?: string; data?: Record<string, unknown> }[] }).entries;
@@ -96,14 +108,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
     const disk = alert('HostOutOfDiskSpace', 'am-1', 2.5);
     const memory = alert('HostOutOfMemory', 'am-1', 4);
     await am.post([disk, memory]);
-    const both = await eventually(
-      async () => {
-        const open = await openIncidents('am-1');
-        return open.length === 2 ? open : undefined;
-      },
-      20_000,
-      'both incidents of am-1',
-    );
+    const both = await incidentsReach('am-1', 2, 'both incidents of am-1');
     expect(both.map((i) => i.signal).sort()).toEqual(['disk_usage', 'memory_usage']);
 
     // Alertmanager resends the notification; nothing is reopened, resolved or audited again.
@@ -115,19 +120,12 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
     expect(await auditEntries('alert.received', 'am-1')).toHaveLength(2);
 
     await am.post([resolved(disk)]);
-    const left = await eventually(
-      async () => {
-        const open = await openIncidents('am-1');
-        return open.length === 1 ? open : undefined;
-      },
-      20_000,
-      'the disk incident to resolve',
-    );
+    const left = await incidentsReach('am-1', 1, 'the disk incident to resolve');
     expect(left).toMatchObject([{ signal: 'memory_usage', id: both.find((i) => i.signal === 'memory_usage')!.id }]);
     expect((await auditEntries('incident.resolved', 'am-1')).map((e) => e.data?.signal)).toEqual(['disk_usage']);
 
     await am.post([resolved(memory)]);
-    await eventually(async () => ((await openIncidents('am-1')).length === 0 ? true : undefined), 20_000);
+    await incidentsReach('am-1', 0);
   });
 
   it('takes an alert sent by both members of an HA pair once', async () => {
@@ -143,7 +141,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
       20_000,
       'both Alertmanagers to notify',
     );
-    await eventually(async () => ((await openIncidents('am-2')).length === 1 ? true : undefined), 20_000);
+    await incidentsReach('am-2', 1);
     expect(await auditEntries('alert.received', 'am-2')).toHaveLength(1);
     expect(await auditEntries('incident.opened', 'am-2')).toHaveLength(1);
   });
@@ -151,14 +149,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
   it("keeps an alert's incident open through its host agent's healthy poll", async () => {
     const disk = alert('HostOutOfDiskSpace', 'am-3', 3);
     await am.post([disk]);
-    const [incident] = await eventually(
-      async () => {
-        const open = await openIncidents('am-3');
-        return open.length === 1 ? open : undefined;
-      },
-      20_000,
-      'the incident of am-3',
-    );
+    const [incident] = await incidentsReach('am-3', 1);
     interface HostView {
       snapshot: { disk_usage: number };
       history: unknown[];
@@ -204,7 +195,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
     );
 
     await am.post([resolved(disk)]);
-    await eventually(async () => ((await openIncidents('am-3')).length === 0 ? true : undefined), 20_000);
+    await incidentsReach('am-3', 0);
     const [entry] = await auditEntries('incident.resolved', 'am-3');
     // Resolved by the alert, at the value the agent measured.
     expect(entry?.data).toMatchObject({ signal: 'disk_usage', value: 24.7 });
@@ -231,5 +222,23 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
     expect(auditDoc(summary.window, summary.summary).lines).toContain(
       'Alertmanager alerts ignored: 1 (entries of type alert.ignored say why)',
     );
+  });
+  it('warns once when a firing alert opens nothing because its value does not pass the threshold', async () => {
+    // HostHighCpuLoad reads used percent; 12 % busy is no breach, whatever fired the alert.
+    await am.post([alert('HostHighCpuLoad', 'am-5', 12)]);
+    const warned = await eventually(
+      () => logLines.find((l) => l.includes('"alertname":"HostHighCpuLoad"') && l.includes('opens nothing')),
+      20_000,
+      'the warning',
+    );
+    expect(JSON.parse(warned)).toMatchObject({
+      level: 40,
+      msg: "alert HostHighCpuLoad fires with cpu_usage 12, which does not pass the policy's threshold (> 90): it opens nothing; if its value is percent free (as the stock node_exporter rules compute), set value_is: free",
+    });
+    const resent = 'healgate_alerts_total{result="duplicate",reason="firing"}';
+    const before = await botCounter(resent);
+    await eventually(async () => ((await botCounter(resent)) > before ? true : undefined), 20_000);
+    expect(logLines.filter((l) => l.includes('"alertname":"HostHighCpuLoad"'))).toHaveLength(1);
+    expect(await openIncidents('am-5')).toEqual([]);
   });
 });

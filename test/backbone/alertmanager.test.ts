@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, policyFile, useBot } from '../helpers/bot.js';
+import { snapshot } from '../helpers/core.js';
 
 // The default policy, with an IPv6 address named as the host its agent reports as.
 const t = useBot(async () => ({
@@ -35,6 +36,15 @@ function webhook(
 }
 
 type Incident = { signal: string; status: string; value: string };
+
+interface HostView {
+  snapshot: { disk_usage: number };
+  sources: Record<'disk_usage', { value: number; source: { kind: string }; reading: { source: string } | null }> | null;
+}
+
+async function hostView(host: string): Promise<HostView> {
+  return (await t.bot.request(`/v1/hosts/${host}`)).body as HostView;
+}
 
 async function incidents(host: string): Promise<Incident[]> {
   const r = await t.bot.request(`/v1/hosts/${host}`);
@@ -131,6 +141,61 @@ describe('POST /v1/alertmanager', () => {
     expect(
       await eventually(async () => ((await incidents('big-1')).length > 0 ? incidents('big-1') : undefined)),
     ).toMatchObject([{ signal: 'disk_usage', status: 'open' }]);
+  });
+
+  it("keeps an alert's incident open through a healthy pushed snapshot, shown beside it, and resolves at the reading", async () => {
+    const disk = { name: 'HostOutOfDiskSpace', instance: 'push-1:9100', free: '3', fingerprint: 'p1' };
+    await t.bot.request('/v1/alertmanager', { body: webhook('firing', [disk]) });
+    const [open] = await eventually(async () =>
+      (await incidents('push-1')).length > 0 ? incidents('push-1') : undefined,
+    );
+    expect(await t.bot.request('/v1/metrics', { body: snapshot({ host: 'push-1', disk_usage: 20 }) })).toMatchObject({
+      status: 202,
+    });
+    const host = await eventually(async () => {
+      const view = await hostView('push-1');
+      return view.sources?.disk_usage.reading?.source === 'push' ? view : undefined;
+    });
+    expect(host.snapshot.disk_usage).toBe(97);
+    expect(host.sources?.disk_usage).toMatchObject({ source: { kind: 'alert', alertname: 'HostOutOfDiskSpace' } });
+    expect(await incidents('push-1')).toEqual([open]);
+
+    await t.bot.request('/v1/alertmanager', { body: webhook('resolved', [disk]) });
+    await eventually(async () => ((await incidents('push-1')).length === 0 ? true : undefined));
+    // The host's state is written at the end of its batch, just after the incident resolved.
+    const after = await eventually(async () => {
+      const view = await hostView('push-1');
+      return view.sources?.disk_usage.source.kind === 'push' ? view.sources.disk_usage : undefined;
+    });
+    expect(after).toEqual({ value: 20, source: { kind: 'push', at: expect.any(String) as string }, reading: null });
+  });
+
+  it("a firewall request while an alert holds a signal does not turn the alert's value into a reading", async () => {
+    await t.bot.request('/v1/metrics', { body: snapshot({ host: 'fw-1', disk_usage: 30 }) });
+    await eventually(async () => ((await t.bot.request('/v1/hosts/fw-1')).status === 200 ? true : undefined));
+    const disk = { name: 'HostOutOfDiskSpace', instance: 'fw-1', free: '3', fingerprint: 'fw1' };
+    await t.bot.request('/v1/alertmanager', { body: webhook('firing', [disk]) });
+    await eventually(async () => ((await incidents('fw-1')).length > 0 ? true : undefined));
+    const request = {
+      host: 'fw-1',
+      action: 'open',
+      port: 8443,
+      protocol: 'tcp',
+      reason: 'probe',
+      requested_by: 'alice',
+    };
+    expect(await t.bot.request('/v1/requests/firewall', { body: request })).toMatchObject({ status: 202 });
+    await eventually(async () => {
+      const { body } = await t.bot.request('/v1/audit?window=1h&host=fw-1&type=approval.requested');
+      return (body as { entries: unknown[] }).entries.length > 0 ? true : undefined;
+    });
+    await t.bot.request('/v1/alertmanager', { body: webhook('resolved', [disk]) });
+    await eventually(async () => ((await incidents('fw-1')).length === 0 ? true : undefined));
+    const { body } = await t.bot.request('/v1/audit?window=1h&host=fw-1&type=incident.resolved');
+    // Resolved at what the host last reported, not at the alert's 97.
+    expect((body as { entries: { data: unknown }[] }).entries.map((e) => e.data)).toEqual([
+      { signal: 'disk_usage', value: 30 },
+    ]);
   });
 
   it('rejects a payload that is not webhook v4', async () => {

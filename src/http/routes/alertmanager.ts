@@ -4,6 +4,7 @@ import { formatIssues } from '../../core/snapshot/validate.js';
 import {
   alertmanagerPayloadSchema,
   applyAlerts,
+  noteBelowThreshold,
   noteIgnored,
   releaseAlerts,
   reserveAlerts,
@@ -61,7 +62,13 @@ export function alertmanagerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         if (!taken) await releaseAlerts(deps.redis, fresh).catch(() => undefined);
       }
       if (!taken) return reply;
-      for (const m of fresh) deps.metrics.alerts.inc({ result: 'accepted', reason: m.alert.status });
+      for (const m of fresh) {
+        deps.metrics.alerts.inc({ result: 'accepted', reason: m.alert.status });
+        // Only words for the log: the notification is taken whatever becomes of them.
+        await noteBelowThreshold(deps, m, deps.policy).catch((err: unknown) =>
+          deps.logger.warn({ err }, 'could not note an alert that opens nothing'),
+        );
+      }
     }
     return reply.code(200).send({ accepted: fresh.length, duplicates: mapped.length - fresh.length, ignored });
   });
