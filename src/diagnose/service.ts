@@ -58,11 +58,9 @@ export class DiagnoseService implements Diagnoser {
     const now = this.deps.now().getTime();
     const context = await readContext(redis, host, now);
     const measured = probed?.snapshot ?? stored!.snapshot;
-    const values = signalsOf(measured);
-    // Before any reading was kept apart from alerts, the stored snapshot is the best reading there is.
     const reading: Reading | undefined = probed
-      ? { source: 'agent', values, at: probed.at }
-      : (context.reading ?? { source: 'push', values, at: Date.parse(stored!.updated_at) });
+      ? { source: 'agent', values: signalsOf(measured), at: probed.at }
+      : context.reading;
     const merged = mergeSignals({
       reading,
       claims: context.alerts,

@@ -64,6 +64,8 @@ function contextFrom(reply: Reply, at: number, healing: readonly string[], now: 
   for (let i = 0; i + 1 < heals.length; i += 2)
     if (!own(heals[i]!)) recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
   const [decidedArrival, decidedCount] = String(reply[at + 5] ?? '').split(':');
+  // signals, snapshot, updated_at: the latest reading, or what stood for it before readings were kept.
+  const state = list(7) as (string | null)[];
   return {
     now,
     openIncidents: SIGNALS.filter((s) => open.has(s)),
@@ -74,7 +76,7 @@ function contextFrom(reply: Reply, at: number, healing: readonly string[], now: 
     takeover,
     decided: Number(decidedArrival) === arrival && arrival > 0 ? Number(decidedCount) : 0,
     alerts: parseClaims(list(6)),
-    reading: storedReading(String(reply[at + 7] ?? '')),
+    reading: storedReading(state[0], state[1], state[2]),
   };
 }
 

@@ -61,12 +61,23 @@ const readingSchema = z.object({
   at: z.number(),
 });
 
-/** The stored latest reading; undefined when none (a host only alerts speak for) or unreadable. */
-export function storedReading(json: string | null | undefined): Reading | undefined {
-  if (!json) return undefined;
+/**
+ * The host's latest reading as its state keeps it; for a host last written
+ * before readings were kept apart, its last snapshot, as a push. Undefined
+ * for a host only alerts speak for, or an unreadable state.
+ */
+export function storedReading(
+  signals: string | null | undefined,
+  snapshot?: string | null,
+  updatedAt?: string | null,
+): Reading | undefined {
   try {
-    const parsed = readingSchema.safeParse((JSON.parse(json) as { reading?: unknown }).reading);
-    return parsed.success ? parsed.data : undefined;
+    if (signals) {
+      const parsed = readingSchema.safeParse((JSON.parse(signals) as { reading?: unknown }).reading);
+      return parsed.success ? parsed.data : undefined;
+    }
+    const last = snapshot ? snapshotSchema.safeParse(JSON.parse(snapshot)) : undefined;
+    return last?.success ? { source: 'push', values: signalsOf(last.data), at: Number(updatedAt) || 0 } : undefined;
   } catch {
     return undefined;
   }

@@ -38,7 +38,7 @@ function webhook(
 type Incident = { signal: string; status: string; value: string };
 
 interface HostView {
-  snapshot: { disk_usage: number };
+  snapshot: { disk_usage: number; memory_usage: number };
   sources: Record<'disk_usage', { value: number; source: { kind: string }; reading: { source: string } | null }> | null;
 }
 
@@ -196,6 +196,27 @@ describe('POST /v1/alertmanager', () => {
     expect((body as { entries: { data: unknown }[] }).entries.map((e) => e.data)).toEqual([
       { signal: 'disk_usage', value: 30 },
     ]);
+  });
+
+  it('takes the last snapshot of a host written before readings were kept as its reading', async () => {
+    await t.bot.request('/v1/metrics', { body: snapshot({ host: 'old-1', memory_usage: 95 }) });
+    await eventually(async () => ((await incidents('old-1')).length > 0 ? true : undefined));
+    // As the previous version left the host: its snapshot, no readings apart.
+    await eventually(async () =>
+      (await t.redis.client().hdel('healgate:host:old-1', 'signals')) === 1 ? true : undefined,
+    );
+    const disk = { name: 'HostOutOfDiskSpace', instance: 'old-1', free: '3', fingerprint: 'old1' };
+    await t.bot.request('/v1/alertmanager', { body: webhook('firing', [disk]) });
+    const open = await eventually(async () => {
+      const list = await incidents('old-1');
+      return list.length === 2 ? list : undefined;
+    });
+    expect(open.map((i) => i.signal).sort()).toEqual(['disk_usage', 'memory_usage']);
+    const decided = await eventually(async () => {
+      const view = await hostView('old-1');
+      return view.snapshot.disk_usage === 97 ? view : undefined;
+    });
+    expect(decided.snapshot.memory_usage).toBe(95);
   });
 
   it('rejects a payload that is not webhook v4', async () => {

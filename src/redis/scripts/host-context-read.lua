@@ -23,7 +23,7 @@
 -- Returns { in-flight members, then per host: incidents as a flat field/value list,
 -- auto-heals as a flat member/score list, firewall requests, 1 when superseded else 0,
 -- incidents to take over as a flat signal/id list, the state's `decided` progress or '',
--- alert claims as a flat fingerprint/claim list, the state's `signals` or '' }.
+-- alert claims as a flat fingerprint/claim list, the state's { signals, snapshot, updated_at } }.
 
 local arrival = tonumber(ARGV[3])
 local time = redis.call('TIME')
@@ -57,6 +57,6 @@ for i = 2, #KEYS, 5 do
   out[#out + 1] = takeover
   out[#out + 1] = redis.call('HGET', KEYS[i], 'decided') or ''
   out[#out + 1] = redis.call('HGETALL', KEYS[i + 4])
-  out[#out + 1] = redis.call('HGET', KEYS[i], 'signals') or ''
+  out[#out + 1] = redis.call('HMGET', KEYS[i], 'signals', 'snapshot', 'updated_at')
 end
 return out
