@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { alertsCounter } from './alerts-metric.js';
 
 export interface MetricSources {
   readonly ingestDepth: () => Promise<number>;
@@ -47,7 +48,8 @@ export function createMetrics(sources: MetricSources) {
       this.set(await sources.pendingApprovals());
     },
   });
-  return { registry, decisions, ingested, actionDuration };
+  const alerts = alertsCounter(registry);
+  return { registry, decisions, ingested, actionDuration, alerts };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -79,7 +79,8 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   await system?.prime();
   const collector = options.collector ?? system!;
   const push = async (snapshot: Snapshot) => {
-    await ingest.add('batch', { snapshots: [snapshot], received_at: now().toISOString() }, INGEST_JOB_OPTIONS);
+    const entry = { ...snapshot, source: 'agent' as const };
+    await ingest.add('batch', { snapshots: [entry], received_at: now().toISOString() }, INGEST_JOB_OPTIONS);
   };
   const heartbeat = () =>
     beat(redis, {

@@ -31,6 +31,7 @@ export const SLOTS = [
   'heal:unknown',
   'heal:other',
   'type:action.withdrawn',
+  'type:alert.ignored',
 ] as const;
 
 /** A record: a 64-byte NUL-padded name, then COUNTER_SLOTS big-endian signed 64-bit counters. */

@@ -18,6 +18,7 @@ export const AUDIT_TYPES = [
   'firewall.requested',
   'alert.received',
   'action.withdrawn',
+  'alert.ignored',
 ] as const;
 
 export const auditTypeSchema = z.enum(AUDIT_TYPES, { error: `expected one of ${AUDIT_TYPES.join(', ')}` });

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDuration } from '../core/policy/duration.js';
+import { parseDuration, timerDurationProblem } from '../core/policy/duration.js';
 import { HOST_PATTERN } from '../core/snapshot/schema.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { redactUrl } from './redact.js';
@@ -37,9 +37,18 @@ export const hostIdField = parsed(`a host name matching ${HOST_PATTERN.source}`,
   HOST_PATTERN.test(text) ? text : undefined,
 );
 
-export const durationField = parsed('a duration such as 500ms, 15s or 1m', (text) => {
+/** A duration a timer waits for (POLL_INTERVAL): positive, and no longer than a timer can hold. */
+export const durationField = z.string().transform((text, ctx): number => {
   const ms = parseDuration(text);
-  return ms !== undefined && ms > 0 ? ms : undefined;
+  const problem =
+    ms === undefined || ms === 0
+      ? `expected a duration such as 500ms, 15s or 1m, got ${JSON.stringify(text)}`
+      : timerDurationProblem(text, ms);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return ms!;
 });
 
 export const redisUrlField = parsed(

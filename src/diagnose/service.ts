@@ -4,7 +4,9 @@ import type { SeverityClassifier } from '../core/model/classifier.js';
 import type { Policy } from '../core/policy/policy.js';
 import { formatDuration } from '../core/policy/duration.js';
 import { hostSchema, type Snapshot } from '../core/snapshot/schema.js';
+import { mergeSignals, type Reading } from '../core/signals/merge.js';
 import { readHost } from '../pipeline/host-read.js';
+import { mergedSnapshot, signalsOf } from '../pipeline/signals.js';
 import { historyPoint, readContext } from '../pipeline/host-state.js';
 import type { DiagnoseOutcome, Diagnoser, OpenIncident } from './types.js';
 
@@ -54,7 +56,18 @@ export class DiagnoseService implements Diagnoser {
       return { ok: false, reason: 'unknown_host', message: `No snapshot of ${host} has ever arrived.` };
 
     const now = this.deps.now().getTime();
-    const snapshot = probed?.snapshot ?? stored!.snapshot;
+    const context = await readContext(redis, host, now);
+    const measured = probed?.snapshot ?? stored!.snapshot;
+    const reading: Reading | undefined = probed
+      ? { source: 'agent', values: signalsOf(measured), at: probed.at }
+      : context.reading;
+    const merged = mergeSignals({
+      reading,
+      claims: context.alerts,
+      firewallRequests: context.firewallRequests.length,
+      now,
+    });
+    const snapshot = mergedSnapshot(host, measured.ts, merged);
     const measuredAt = probed?.at ?? Date.parse(stored!.updated_at);
     const age = Math.max(0, now - measuredAt);
     const note = probed
@@ -62,7 +75,6 @@ export class DiagnoseService implements Diagnoser {
       : answer && !answer.ok
         ? `${answer.why}: this is its last snapshot, ${formatDuration(age)} old.`
         : `No agent was asked: this is the last snapshot of ${host}, ${formatDuration(age)} old.`;
-    const context = await readContext(redis, host, now);
     const decision = decide(snapshot, this.deps.classifier, this.deps.policy, context);
     const history = stored?.history ?? [];
     if (probed) history.push(historyPoint(snapshot, probed.at));
@@ -72,6 +84,7 @@ export class DiagnoseService implements Diagnoser {
         host,
         fresh: probed !== undefined,
         snapshot,
+        sources: merged.views,
         measured_at: new Date(measuredAt).toISOString(),
         age_ms: age,
         note,

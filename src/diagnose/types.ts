@@ -1,4 +1,5 @@
 import type { Decision } from '../core/decide/types.js';
+import type { SignalViews } from '../core/signals/merge.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 
@@ -21,7 +22,10 @@ export interface Diagnosis {
   readonly host: string;
   /** true: the agent measured for this request; false: the last stored snapshot. */
   readonly fresh: boolean;
+  /** The values decided on: the reading merged with what alerts and firewall requests hold. */
   readonly snapshot: Snapshot;
+  /** Per signal: where its value came from, and the reading beside an alert's value. */
+  readonly sources: SignalViews;
   readonly measured_at: string;
   readonly age_ms: number;
   /** Why the answer is not fresh, in words for humans; null when it is. */

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Decision } from '../core/decide/types.js';
+import type { SignalViews } from '../core/signals/merge.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
 import { parseTrendMember, type HistoryPoint } from './host-state.js';
 import { incidentRecords } from './incidents.js';
+import { storedViews } from './signals.js';
 
 /** One known host as the API and the console list it. */
 export interface HostListing {
@@ -22,6 +24,8 @@ export interface HostDetail {
   /** Oldest first, as a chart draws them. */
   readonly history: HistoryPoint[];
   readonly incidents: Record<string, string>[];
+  /** Per signal: its value, where it came from (agent, push, alert, firewall) and the reading beside it. */
+  readonly sources: SignalViews | null;
 }
 
 const parseJson = <T>(text: string | null | undefined): T | null => (text ? (JSON.parse(text) as T) : null);
@@ -75,5 +79,6 @@ export async function readHost(redis: Redis, host: string): Promise<HostDetail |
     decision: parseJson<Decision>(state.decision),
     history,
     incidents: await incidentRecords(redis, Object.values(open)),
+    sources: storedViews(state.signals),
   };
 }

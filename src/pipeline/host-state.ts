@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Decision, DecisionContext } from '../core/decide/types.js';
+import type { AlertClaim, Reading } from '../core/signals/merge.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
 import { hostOfAutoHealing, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 import { ANNOUNCE_GRACE_MS, type IncidentRef } from './incidents.js';
+import { parseClaims, storedReading, type StoredSignals } from './signals.js';
 
 /** How many past snapshots each host keeps for trends. */
 export const HISTORY_LENGTH = 60;
@@ -25,6 +27,9 @@ export interface HostContext extends DecisionContext {
    * finished: those before the last one it changed incidents for.
    */
   readonly decided: number;
+  /** Firing alerts' claims on the host's signals, and its latest reading (see src/core/signals/merge.ts). */
+  readonly alerts: readonly AlertClaim[];
+  readonly reading: Reading | undefined;
 }
 
 /**
@@ -59,6 +64,8 @@ function contextFrom(reply: Reply, at: number, healing: readonly string[], now: 
   for (let i = 0; i + 1 < heals.length; i += 2)
     if (!own(heals[i]!)) recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
   const [decidedArrival, decidedCount] = String(reply[at + 5] ?? '').split(':');
+  // signals, snapshot, updated_at: the latest reading, or what stood for it before readings were kept.
+  const state = list(7) as (string | null)[];
   return {
     now,
     openIncidents: SIGNALS.filter((s) => open.has(s)),
@@ -68,6 +75,8 @@ function contextFrom(reply: Reply, at: number, healing: readonly string[], now: 
     recordOnly: reply[at + 3] === 1,
     takeover,
     decided: Number(decidedArrival) === arrival && arrival > 0 ? Number(decidedCount) : 0,
+    alerts: parseClaims(list(6)),
+    reading: storedReading(state[0], state[1], state[2]),
   };
 }
 
@@ -89,12 +98,18 @@ export async function readContexts(
     redis,
     [
       keys.autoHealing,
-      ...hosts.flatMap((h) => [keys.host(h), keys.hostIncidents(h), keys.autoHeals(h), keys.firewallRequests(h)]),
+      ...hosts.flatMap((h) => [
+        keys.host(h),
+        keys.hostIncidents(h),
+        keys.autoHeals(h),
+        keys.firewallRequests(h),
+        keys.hostAlerts(h),
+      ]),
     ],
     [now, now - DAY_MS, arrival, keys.incident(''), ANNOUNCE_GRACE_MS],
   )) as Reply;
   const healing = Array.isArray(reply[0]) ? reply[0] : [];
-  return new Map(hosts.map((host, i) => [host, contextFrom(reply, 1 + 6 * i, healing, now, arrival)]));
+  return new Map(hosts.map((host, i) => [host, contextFrom(reply, 1 + 8 * i, healing, now, arrival)]));
 }
 
 export async function readContext(redis: Redis, host: string, now: number, arrival = 0): Promise<HostContext> {
@@ -115,6 +130,7 @@ export class StateWrites {
   private readonly latest = new Map<string, { snapshot: Snapshot; decision: Decision; at: number }>();
   private readonly points = new Map<string, (string | number)[]>();
   private readonly counts = new Map<string, number>();
+  private readonly signals = new Map<string, StoredSignals>();
 
   /** `arrival` is the batch's number: where its points go in each host's trend. */
   constructor(private readonly arrival: number) {}
@@ -127,6 +143,11 @@ export class StateWrites {
     pairs.push(score, `${score}:${JSON.stringify(historyPoint(snapshot, at))}`);
     const field = `decisions:${decision.decision}`;
     this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
+  }
+
+  /** Where the host's values came from, kept beside its latest snapshot. */
+  addSignals(host: string, signals: StoredSignals): void {
+    this.signals.set(host, signals);
   }
 
   /** One script call for the whole batch: its client-side cost does not grow with a command per host. */
@@ -144,7 +165,9 @@ export class StateWrites {
     for (const [host, { snapshot, decision, at }] of this.latest) {
       const pairs = this.points.get(host) ?? [];
       stateKeys.push(keys.host(host), keys.history(host));
-      args.push(host, JSON.stringify(snapshot), JSON.stringify(decision), at, pairs.length / 2, ...pairs);
+      const signals = this.signals.get(host);
+      args.push(host, JSON.stringify(snapshot), JSON.stringify(decision), at);
+      args.push(signals ? JSON.stringify(signals) : '', pairs.length / 2, ...pairs);
     }
     for (const [field, n] of this.counts) args.push(field, n);
     await (await LuaScript.load('host-state-write')).run(redis, stateKeys, args);

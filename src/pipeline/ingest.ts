@@ -1,8 +1,9 @@
 import type { Queue } from 'bullmq';
-import type { Snapshot } from '../core/snapshot/schema.js';
+import type { IngestEntry } from './signals.js';
 
 export interface IngestJob {
-  readonly snapshots: readonly Snapshot[];
+  /** Readings and triggers (see IngestEntry); named for what they were when every entry was a snapshot. */
+  readonly snapshots: readonly IngestEntry[];
   readonly received_at: string;
 }
 
@@ -31,7 +32,7 @@ export interface IngestOptions {
 }
 
 interface Waiting {
-  readonly snapshots: readonly Snapshot[];
+  readonly snapshots: readonly IngestEntry[];
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -57,7 +58,7 @@ export class Ingest {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  submit(snapshots: readonly Snapshot[]): Promise<void> {
+  submit(snapshots: readonly IngestEntry[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ snapshots, resolve, reject });
       this.size += snapshots.length;

@@ -1,11 +1,12 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
+import { mergeSignals } from '../core/signals/merge.js';
 import { queues } from '../redis/keys.js';
 import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
 import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import { SupersededError } from './incidents.js';
 import type { IngestJob } from './ingest.js';
+import { mergedSnapshot, parseEntry, type ParsedEntry } from './signals.js';
 
 /**
  * The decision worker. Within a batch, each host's snapshots are evaluated
@@ -30,17 +31,18 @@ export function startDecisionWorker(
 }
 
 export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Promise<number> {
-  const byHost = new Map<string, Snapshot[]>();
+  const byHost = new Map<string, ParsedEntry[]>();
+  const receivedAt = Date.parse(job.data.received_at);
   for (const raw of job.data.snapshots) {
     // Jobs are written by our own ingest, but Redis is not a trust boundary to skip.
-    const parsed = snapshotSchema.safeParse(raw);
-    if (!parsed.success) {
+    const parsed = parseEntry(raw, Number.isFinite(receivedAt) ? receivedAt : deps.now().getTime());
+    if (!parsed) {
       deps.logger.warn({ job: job.id }, 'invalid snapshot in an ingest job; skipped');
       continue;
     }
-    const list = byHost.get(parsed.data.host) ?? [];
-    list.push(parsed.data);
-    byHost.set(parsed.data.host, list);
+    const list = byHost.get(parsed.host) ?? [];
+    list.push(parsed);
+    byHost.set(parsed.host, list);
   }
   const arrival = arrivalOf(job);
   const hosts = [...byHost.keys()];
@@ -52,9 +54,20 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
       let context: HostContext | undefined = contexts.get(host);
       // A retry of this batch: what an earlier attempt decided is only recorded again.
       const decidedBefore = context?.decided ?? 0;
-      for (const [index, s] of (byHost.get(host) ?? []).entries()) {
+      // The latest reading so far: the batch's own ones are not in Redis until its end.
+      let reading = context?.reading;
+      for (const [index, entry] of (byHost.get(host) ?? []).entries()) {
         const read = (context ??= await readContext(deps.redis, host, deps.now().getTime(), arrival));
         const current = index < decidedBefore ? { ...read, recordOnly: true } : read;
+        reading = entry.reading ?? reading;
+        const merged = mergeSignals({
+          reading,
+          claims: read.alerts,
+          firewallRequests: read.firewallRequests.length,
+          now: deps.now().getTime(),
+        });
+        writes.addSignals(host, { reading: reading ?? null, views: merged.views });
+        const s = mergedSnapshot(host, entry.ts, merged);
         try {
           // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
           if (await evaluateSnapshot(deps, s, current, writes, { arrival, index })) context = undefined;

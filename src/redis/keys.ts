@@ -21,6 +21,10 @@ export const keys = {
   approvalsPending: `${P}:approvals:pending`,
   approvalsToEnqueue: `${P}:approvals:to-enqueue`,
   alertSeen: (fingerprint: string, status: string, startsAt: string) => `${P}:am:${fingerprint}:${status}:${startsAt}`,
+  /** Firing alerts' claims on a host's signals: hash fingerprint -> `starts ms|claim JSON` (see alerts-apply.lua). */
+  hostAlerts: (host: string) => `${P}:host:${host}:alerts`,
+  /** Set while an ignored or misread alert's (reason, alertname) has been told lately. */
+  alertNoted: (reason: string, alertname: string) => `${P}:am:noted:${reason}:${alertname}`,
   enqueued: (jobKey: string) => `${P}:enqueued:${jobKey}`,
   stats: `${P}:stats`,
   /** Storm groups: `group:<id>` its description, `group:<id>:members`, `group:of:<subject>`, `group:open:<kind>`. */

@@ -24,6 +24,15 @@ describe('healgate bot start-up', () => {
     expect(stderr).toContain('APPROVERS');
   });
 
+  it('refuses a POLL_INTERVAL past what a timer holds before the agent starts', async () => {
+    const { code, stderr } = await runCli(['agent'], {
+      env: { REDIS_URL: redis.url, HOST_ID: 'overflow-1', POLL_INTERVAL: '30d' },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('POLL_INTERVAL: "30d" is longer than a timer can wait');
+    expect(await redis.client().exists('healgate:agent:overflow-1')).toBe(0);
+  });
+
   it('refuses to listen off loopback without INGEST_TOKEN', async () => {
     const { code, stderr } = await runCli(['bot'], { env: { REDIS_URL: redis.url, HTTP_HOST: '0.0.0.0' } });
     expect(code).toBe(2);

@@ -132,6 +132,13 @@ describe('loadConfig', () => {
     expect(errorsOf({ [name]: value })).toEqual([expect.stringContaining(`${name}: expected`)]);
   });
 
+  it('refuses a POLL_INTERVAL longer than a timer can wait, which would poll continuously', () => {
+    expect(errorsOf({ POLL_INTERVAL: '30d' })).toEqual([
+      'POLL_INTERVAL: "30d" is longer than a timer can wait (at most 2147483647 ms, about 24d)',
+    ]);
+    expect(configOf({ POLL_INTERVAL: '24d' }).pollIntervalMs).toBe(24 * 86_400_000);
+  });
+
   it('never echoes a REDIS_URL password or a secret', () => {
     const errors = errorsOf({
       REDIS_URL: 'redis:/user:hunter2@host',

@@ -175,6 +175,21 @@ describe('bad policy files', () => {
       'actions.disk_cleanup.timeout: "10 minutes" is not a positive duration',
     ],
     [
+      'a cooldown longer than a timer can wait',
+      (d: any) => (d.actions.disk_cleanup.cooldown = '30d'),
+      'actions.disk_cleanup.cooldown: "30d" is longer than a timer can wait (at most 2147483647 ms, about 24d)',
+    ],
+    [
+      'an approval timeout longer than a timer can wait',
+      (d: any) => (d.approval.timeout = '999999999h'),
+      'approval.timeout: "999999999h" is longer than a timer can wait',
+    ],
+    [
+      'a DNS timeout longer than a timer can wait',
+      (d: any) => (d.agent = { dns: { timeout: '25d' } }),
+      'agent.dns.timeout: "25d" is longer than a timer can wait',
+    ],
+    [
       'an unknown placeholder',
       (d: any) => (d.actions.disk_cleanup.steps[0][1] = '--vacuum-size={size}'),
       'actions.disk_cleanup.steps[0][1]: "--vacuum-size={size}" uses {size}, which is not a declared parameter',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot, type BotOptions } from '../../src/bot/bot.js';
 import { loadConfig } from '../../src/config/env.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { DEFAULT_POLICY } from './core.js';
 import { freePort, startRedis, type TestRedis } from './redis.js';
 
@@ -25,11 +25,12 @@ export interface TestBot extends Bot {
   ): Promise<{ status: number; body: unknown }>;
 }
 
-/** A real bot in this process, on the test's Redis, with a free port. */
+/** A real bot in this process, on the test's Redis, with a free port; silent unless given a logger. */
 export async function startTestBot(
   redis: TestRedis,
   env: Record<string, string> = {},
   options: BotOptions = {},
+  logger: Logger = createLogger('silent'),
 ): Promise<TestBot> {
   const port = await freePort();
   const result = loadConfig({
@@ -40,7 +41,7 @@ export async function startTestBot(
     ...env,
   });
   if (!result.ok) throw new Error(result.errors.join('; '));
-  const bot = await startBot(result.config, createLogger('silent'), options);
+  const bot = await startBot(result.config, logger, options);
   return Object.assign(bot, {
     async request(path: string, init: { method?: string; body?: unknown; token?: string; raw?: string } = {}) {
       const headers: Record<string, string> = {};

@@ -4,7 +4,7 @@ import type { Signal } from '../../core/snapshot/schema.js';
 import type { Diagnosis } from '../../diagnose/types.js';
 import { describeAction } from './actions.js';
 import { pct, relative, type MessageDoc } from './doc.js';
-import { footer, signalLabel, snapshotFields } from './signals.js';
+import { footer, signalLabel, snapshotFields, sourceLines } from './signals.js';
 
 /** The answer to /diagnose: every signal with its trend, the model's view and the policy's decision. */
 export function diagnosisDoc(d: Diagnosis, thresholds: Record<Signal, number>): MessageDoc {
@@ -39,6 +39,7 @@ export function diagnosisDoc(d: Diagnosis, thresholds: Record<Signal, number>): 
     ],
     lines: [
       ...(d.note ? [d.note] : []),
+      ...sourceLines(d.sources),
       ...(top.length > 0 ? [`Top contributing features: ${top.join(', ')}`] : []),
       ...d.decision.reasons,
       ...d.decision.actions.map((a) => `Would propose: ${describeAction(a)} (${a.risk})`),
@@ -84,6 +85,9 @@ export function auditDoc(window: string, s: AuditSummary): MessageDoc {
     ],
     lines: [
       ...(hosts.length > 0 ? ['Per host:', ...hosts] : []),
+      ...(s.totals.by_type['alert.ignored'] > 0
+        ? [`Alertmanager alerts ignored: ${s.totals.by_type['alert.ignored']} (entries of type alert.ignored say why)`]
+        : []),
       `Per day: ${s.per_day.map((d) => `${d.day} ${d.totals.entries}`).join(', ')}`,
     ],
     footer: `rollup window ${s.window.since} – ${s.window.until}`,

@@ -1,4 +1,5 @@
 import type { Decision } from '../../core/decide/types.js';
+import type { SignalViews } from '../../core/signals/merge.js';
 import { SIGNALS, type Signal, type Snapshot } from '../../core/snapshot/schema.js';
 import type { HistoryPoint } from '../../pipeline/host-state.js';
 import { num, pct, sparkline, type Field } from './doc.js';
@@ -79,4 +80,19 @@ export function modelField(decision: Decision): Field {
 
 export function footer(decision: Decision): string {
   return `model ${decision.model} · policy ${decision.policy} · rule ${decision.rule}`;
+}
+
+/**
+ * One line per signal another source decides over the host's reading: an
+ * alert holding it, or a firewall request, with the reading beside it.
+ */
+export function sourceLines(sources: SignalViews): string[] {
+  return SIGNALS.flatMap((signal) => {
+    const { value, source, reading } = sources[signal];
+    if (source.kind !== 'alert' && source.kind !== 'firewall') return [];
+    const from =
+      source.kind === 'alert' ? `alert ${source.alertname} (firing since ${source.since})` : 'a firewall request';
+    const beside = reading ? `; the ${reading.source} reads ${signalValue(signal, reading.value)}` : '';
+    return [`${signalLabel(signal)} ${signalValue(signal, value)} from ${from}${beside}`];
+  });
 }

@@ -18,12 +18,31 @@ export function formatDuration(ms: number): string {
   return `${Math.round(abs / 3_600_000)}h`;
 }
 
+/**
+ * The longest delay a Node timer holds (2^31-1 ms, about 24.8 days): a
+ * longer one fires at once (TimeoutOverflowWarning), so a poll interval of
+ * 30d would poll continuously.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a duration a timer waits for cannot be used; undefined when it can. */
+export function timerDurationProblem(text: string, ms: number): string | undefined {
+  if (ms <= MAX_TIMER_MS) return undefined;
+  return `"${text}" is longer than a timer can wait (at most ${MAX_TIMER_MS} ms, about 24d)`;
+}
+
+/** A positive duration that a timer can wait for: every duration of the policy is one. */
 export const durationSchema = z
   .string({ error: 'expected a duration such as 30s, 5m or 1h' })
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined || ms === 0) {
       ctx.addIssue({ code: 'custom', message: `"${text}" is not a positive duration such as 30s, 5m or 1h` });
+      return z.NEVER;
+    }
+    const problem = timerDurationProblem(text, ms);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
       return z.NEVER;
     }
     return ms;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLASSES } from '../classes.js';
-import { SIGNALS, type Signal } from '../snapshot/schema.js';
+import { hostSchema, SIGNALS, type Signal } from '../snapshot/schema.js';
 import { durationSchema } from './duration.js';
 import { paramSpecSchema } from './params.js';
 import { checkTemplateElement } from './template.js';
@@ -108,6 +108,25 @@ const actionSchema = z
     });
   });
 
+const PERCENT_SIGNALS: readonly Signal[] = ['disk_usage', 'memory_usage', 'cpu_usage'];
+
+/**
+ * One alert name's meaning: its signal, and its value (the annotation's, or
+ * `value`). `value_is: free` reads a percent free, as the stock node_exporter
+ * rules compute it, as 100 - value used.
+ */
+const alertRuleSchema = z
+  .strictObject({
+    signal: signalSchema,
+    value: z.number().min(0),
+    value_annotation: z.string().min(1).optional(),
+    value_is: z.enum(['used', 'free']).default('used'),
+  })
+  .refine((rule) => rule.value_is === 'used' || PERCENT_SIGNALS.includes(rule.signal), {
+    error: `value_is: free is for percent signals (${PERCENT_SIGNALS.join(', ')})`,
+    path: ['value_is'],
+  });
+
 export const policyDocumentSchema = z
   .strictObject({
     version: z.literal(1),
@@ -151,16 +170,11 @@ export const policyDocumentSchema = z
     alertmanager: z
       .strictObject({
         host_label: z.string().min(1).default('instance'),
-        alerts: z.record(
-          z.string().min(1),
-          z.strictObject({
-            signal: signalSchema,
-            value: z.number().min(0),
-            value_annotation: z.string().min(1).optional(),
-          }),
-        ),
+        /** Instance addresses (`10.0.0.5`, `::1`) by the host ids their agents report as. */
+        hosts: z.record(z.string().min(1).max(64), hostSchema).default({}),
+        alerts: z.record(z.string().min(1), alertRuleSchema),
       })
-      .default({ host_label: 'instance', alerts: {} }),
+      .default({ host_label: 'instance', hosts: {}, alerts: {} }),
     agent: agentSchema.prefault({}),
     actions: z.record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'action ids are lower_snake_case' }),

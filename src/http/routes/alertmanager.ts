@@ -1,63 +1,75 @@
 import type { FastifyInstance } from 'fastify';
-import { snapshotSchema, type Snapshot } from '../../core/snapshot/schema.js';
+import { mapAlert, type MappedAlert } from '../../core/signals/alerts.js';
 import { formatIssues } from '../../core/snapshot/validate.js';
-import { alertmanagerPayloadSchema, mapAlert, snapshotFor } from '../../pipeline/alertmanager.js';
-import { keys } from '../../redis/keys.js';
+import {
+  alertmanagerPayloadSchema,
+  applyAlerts,
+  noteBelowThreshold,
+  noteIgnored,
+  releaseAlerts,
+  reserveAlerts,
+} from '../../pipeline/alertmanager.js';
 import type { HttpDeps } from '../deps.js';
 import { accept } from './ingest.js';
 
-/** How long an alert notification is remembered for deduplication. */
-const DEDUP_SECONDS = 7 * 86_400;
-
 /**
- * Alertmanager webhook v4. Each alert becomes a snapshot of its host with
- * the mapped signal set (firing) or cleared (resolved). Alertmanager resends
- * firing alerts every group_interval and HA pairs both send: a notification
- * is taken once per (fingerprint, status, startsAt).
+ * Alertmanager webhook v4. A firing alert claims its signal on its host
+ * until it resolves (src/core/signals/merge.ts); each host named in the
+ * notification is then decided once, with all of its alerts. Alertmanager
+ * resends firing alerts every group_interval and HA pairs both send: a
+ * notification is taken once per (fingerprint, status, startsAt), and only
+ * marked taken once it is accepted, so that a failure leaves the retry to
+ * be taken.
  */
 export function alertmanagerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/v1/alertmanager', async (request, reply) => {
     const parsed = alertmanagerPayloadSchema.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
+    if (!parsed.success)
+      return reply.code(400).send({ error: `invalid notification; nothing was taken: ${formatIssues(parsed.error)}` });
+    const at = deps.now();
     const ignored: string[] = [];
-    const fresh: Snapshot[] = [];
-    const marked: string[] = [];
-    let duplicates = 0;
+    const mapped: MappedAlert[] = [];
     for (const alert of parsed.data.alerts) {
       const mapping = mapAlert(alert, deps.policy.alertmanager);
-      if (!mapping.ok) {
-        ignored.push(mapping.reason);
+      if (mapping.ok) {
+        mapped.push(mapping.mapped);
         continue;
       }
-      const key = keys.alertSeen(alert.fingerprint, alert.status, alert.startsAt);
-      if ((await deps.redis.set(key, '1', 'EX', DEDUP_SECONDS, 'NX')) !== 'OK') {
-        duplicates += 1;
-        continue;
+      ignored.push(mapping.message);
+      deps.metrics.alerts.inc({ result: 'ignored', reason: mapping.reason });
+      await noteIgnored(deps, mapping, alert.labels, at);
+    }
+    const reserved = await reserveAlerts(deps.redis, mapped);
+    const fresh = mapped.filter((_, i) => reserved[i]);
+    for (const m of mapped.filter((_, i) => !reserved[i]))
+      deps.metrics.alerts.inc({ result: 'duplicate', reason: m.alert.status });
+    if (fresh.length > 0) {
+      let taken = false;
+      try {
+        for (const m of fresh)
+          await deps.audit.append(
+            {
+              type: 'alert.received',
+              host: m.host,
+              outcome: m.alert.status,
+              data: { fingerprint: m.alert.fingerprint, labels: m.alert.labels, signal: m.signal, value: m.value },
+            },
+            at,
+          );
+        taken = await accept(deps, reply, await applyAlerts(deps.redis, fresh));
+      } finally {
+        // Not taken: free them, so that Alertmanager's retry is not mistaken for a duplicate.
+        if (!taken) await releaseAlerts(deps.redis, fresh).catch(() => undefined);
       }
-      marked.push(key);
-      const latest = await deps.redis.hget(keys.host(mapping.mapped.host), 'snapshot');
-      const known = latest ? snapshotSchema.safeParse(JSON.parse(latest)) : undefined;
-      fresh.push(snapshotFor(mapping.mapped, known?.success ? known.data : undefined));
-      await deps.audit.append(
-        {
-          type: 'alert.received',
-          host: mapping.mapped.host,
-          outcome: alert.status,
-          data: {
-            fingerprint: alert.fingerprint,
-            labels: alert.labels,
-            signal: mapping.mapped.signal,
-            value: mapping.mapped.value,
-          },
-        },
-        deps.now(),
-      );
+      if (!taken) return reply;
+      for (const m of fresh) {
+        deps.metrics.alerts.inc({ result: 'accepted', reason: m.alert.status });
+        // Only words for the log: the notification is taken whatever becomes of them.
+        await noteBelowThreshold(deps, m, deps.policy).catch((err: unknown) =>
+          deps.logger.warn({ err }, 'could not note an alert that opens nothing'),
+        );
+      }
     }
-    if (fresh.length > 0 && !(await accept(deps, reply, fresh))) {
-      // Not taken: forget them, so that Alertmanager's retry is not mistaken for a duplicate.
-      await deps.redis.del(...marked).catch(() => undefined);
-      return reply;
-    }
-    return reply.code(200).send({ accepted: fresh.length, duplicates, ignored });
+    return reply.code(200).send({ accepted: fresh.length, duplicates: mapped.length - fresh.length, ignored });
   });
 }

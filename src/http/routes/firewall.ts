@@ -28,7 +28,8 @@ export function firewallRoutes(app: FastifyInstance, deps: HttpDeps): void {
     );
     const latest = await deps.redis.hget(keys.host(stored.host), 'snapshot');
     const snapshot = latest ? snapshotSchema.safeParse(JSON.parse(latest)) : undefined;
-    if (snapshot?.success) await deps.ingest.submit([{ ...snapshot.data, firewall_change_requested: 0 }]);
+    // A trigger, not a copy of the last snapshot: that would count its values as a fresh reading.
+    if (snapshot?.success) await deps.ingest.submit([{ host: stored.host, trigger: 'firewall' }]);
     return reply.code(202).send({
       request_id: stored.id,
       status: snapshot?.success ? 'evaluating' : 'waiting for the first snapshot of this host',

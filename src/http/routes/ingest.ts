@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { snapshotSchema, type Snapshot } from '../../core/snapshot/schema.js';
 import { IngestUnavailableError } from '../../pipeline/ingest.js';
+import type { IngestEntry } from '../../pipeline/signals.js';
 import type { HttpDeps } from '../deps.js';
 
 /** Snapshots per request at most; larger batches get 413 and should be split. */
@@ -38,7 +39,7 @@ export async function unavailable(reply: FastifyReply, why = 'Redis is unavailab
 }
 
 /** Hands snapshots to the ingest queue; 503 (never a silent drop) when Redis cannot take them. */
-export async function accept(deps: HttpDeps, reply: FastifyReply, snapshots: readonly Snapshot[]): Promise<boolean> {
+export async function accept(deps: HttpDeps, reply: FastifyReply, snapshots: readonly IngestEntry[]): Promise<boolean> {
   try {
     await deps.ingest.submit(snapshots);
   } catch (err) {

@@ -15,19 +15,21 @@
 -- period, by the server's clock.
 --
 -- KEYS[1] auto-heals in flight fleet-wide (zset of host|job key -> in flight until, ms)
--- KEYS[2..] per host, four keys: state hash, incidents hash, auto-heals zset, firewall requests list
+-- KEYS[2..] per host, five keys: state hash, incidents hash, auto-heals zset, firewall requests list,
+-- alert claims hash
 -- ARGV[1] now (ms)   ARGV[2] start of the auto-heal window (ms)   ARGV[3] arrival number, 0 to read only
 -- ARGV[4] key prefix of incident hashes   ARGV[5] grace (ms) before another batch takes an announcement over
 --
 -- Returns { in-flight members, then per host: incidents as a flat field/value list,
 -- auto-heals as a flat member/score list, firewall requests, 1 when superseded else 0,
--- incidents to take over as a flat signal/id list, the state's `decided` progress or '' }.
+-- incidents to take over as a flat signal/id list, the state's `decided` progress or '',
+-- alert claims as a flat fingerprint/claim list, the state's { signals, snapshot, updated_at } }.
 
 local arrival = tonumber(ARGV[3])
 local time = redis.call('TIME')
 local stale = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[5])
 local out = { redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') }
-for i = 2, #KEYS, 4 do
+for i = 2, #KEYS, 5 do
   local superseded = 0
   if arrival > 0 then
     local claimed = tonumber(redis.call('HGET', KEYS[i], 'arrival') or '0')
@@ -54,5 +56,7 @@ for i = 2, #KEYS, 4 do
   out[#out + 1] = superseded
   out[#out + 1] = takeover
   out[#out + 1] = redis.call('HGET', KEYS[i], 'decided') or ''
+  out[#out + 1] = redis.call('HGETALL', KEYS[i + 4])
+  out[#out + 1] = redis.call('HMGET', KEYS[i], 'signals', 'snapshot', 'updated_at')
 end
 return out

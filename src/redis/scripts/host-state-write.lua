@@ -11,7 +11,8 @@
 -- KEYS[3..] per host, two keys: state hash, trend zset
 -- ARGV[1] trend length   ARGV[2] number of hosts   ARGV[3] arrival number
 -- ARGV[4] lowest and ARGV[5] highest score of this batch's points
--- then per host: host, snapshot JSON, decision JSON, updated at (ms), n points, n score/member pairs
+-- then per host: host, snapshot JSON, decision JSON, updated at (ms), signals JSON or '', n points,
+-- n score/member pairs
 -- then counter field / increment pairs to the end.
 
 local keep = tonumber(ARGV[1])
@@ -19,16 +20,18 @@ local arrival = tonumber(ARGV[3])
 local a = 6
 for h = 0, tonumber(ARGV[2]) - 1 do
   local state, trend = KEYS[3 + 2 * h], KEYS[4 + 2 * h]
-  local host, snapshot, decision, at, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4])
+  local host, snapshot, decision, at = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local signals, n = ARGV[a + 4], tonumber(ARGV[a + 5])
   local claimed = tonumber(redis.call('HGET', state, 'arrival') or '0')
   if claimed <= arrival then
     redis.call('HSET', state, 'snapshot', snapshot, 'decision', decision, 'updated_at', at)
+    if signals ~= '' then redis.call('HSET', state, 'signals', signals) end
   end
   redis.call('ZREMRANGEBYSCORE', trend, ARGV[4], ARGV[5])
-  redis.call('ZADD', trend, unpack(ARGV, a + 5, a + 4 + 2 * n))
+  redis.call('ZADD', trend, unpack(ARGV, a + 6, a + 5 + 2 * n))
   redis.call('ZREMRANGEBYRANK', trend, 0, -keep - 1)
   redis.call('ZADD', KEYS[1], 'GT', at, host)
-  a = a + 5 + 2 * n
+  a = a + 6 + 2 * n
 end
 for i = a, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
