@@ -97,6 +97,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
+  // BullMQ rejects with nobody listening ("Connection is closed.") when a worker or queue is
+  // closed while its first INFO is in flight: a start that fails later must find them ready.
+  await Promise.all([ingestQueue, parts.expiry, ...workers].map((q) => q.waitUntilReady()));
   const probe = new AgentProbe(redis, bull, policy.agent.heartbeat_multiple, now);
   const diagnoser = new DiagnoseService({ redis, classifier, policy, now, probe, timeoutMs: DIAGNOSE_TIMEOUT_MS });
   const chat = createChatServices({
