@@ -19,10 +19,12 @@ import { buildServer } from '../http/server.js';
 import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
+import { EventMetrics } from './event-metrics.js';
+import { RedisGauges } from './redis-gauges.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
-import { keys, queues } from '../redis/keys.js';
+import { queues } from '../redis/keys.js';
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -31,8 +33,6 @@ export interface Bot {
   /** What chat adapters call; tests and embedders use it as a platform would. */
   readonly chat: ChatServices;
   readonly connection: RedisConnection;
-  /** Observes an action's run time in this process's /metrics (an agent running beside the bot reports here). */
-  observeAction(action: string, outcome: string, seconds: number): void;
   /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
   close(): Promise<void>;
 }
@@ -66,10 +66,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const parts = approvalParts(redis, bull, policy, config.approvers, now);
   const { audit, events, actions, approvals } = parts;
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
-  const metrics = createMetrics({
+  const metrics = createMetrics();
+  const gauges = new RedisGauges(metrics, {
+    redis,
     ingestDepth: () => ingestQueue.count(),
-    pendingApprovals: () => redis.zcard(keys.approvalsPending),
     actionDepths: () => actions.depths(),
+    heartbeatMultiple: policy.agent.heartbeat_multiple,
+    now,
   });
   const ingest = new Ingest(ingestQueue, { maxBatch: 500, lingerMs: 2, timeoutMs: 3000 }, now);
 
@@ -97,6 +100,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
+  (workers[0] as Worker<IngestJob>).on('completed', (job) => {
+    if (job.finishedOn) metrics.ingestToDecision.observe((job.finishedOn - Date.parse(job.data.received_at)) / 1000);
+  });
   // BullMQ rejects with nobody listening ("Connection is closed.") when a worker or queue is
   // closed while its first INFO is in flight: a start that fails later must find them ready.
   await Promise.all([ingestQueue, parts.expiry, ...workers].map((q) => q.waitUntilReady()));
@@ -116,11 +122,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     const adapter = factory.create({ config, services: chat, logger: logger.child({ adapter: factory.name }), redis });
     if (adapter) adapters.push(adapter);
   }
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const eventMetrics = new EventMetrics(redis, metrics, consumer, logger);
   const notifier = new Notifier(
     redis,
     adapters,
     {
-      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      consumer,
       windowMs: 1500,
       digestFrom: 5,
       claimIdleMs: 60_000,
@@ -138,6 +146,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     policy,
     classifier,
     metrics,
+    refreshGauges: () => gauges.refresh(),
     logger,
     ingestToken: config.ingestToken,
     workersRunning: () => workers.every((w) => w.isRunning()),
@@ -153,6 +162,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await liveness.close();
     await Promise.all(workers.map((w) => w.close()));
     await notifier.close();
+    await eventMetrics.close();
     for (const adapter of adapters) await adapter.close?.();
     await Promise.all([ingestQueue.close(), parts.close(), probe.close()]);
     await Promise.all([bull.quit(), ingestConnection.quit()]);
@@ -167,6 +177,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   await notifier.start();
+  await eventMetrics.start();
   liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
@@ -179,9 +190,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     approvals,
     chat,
     connection,
-    observeAction(action, outcome, seconds) {
-      metrics.actionDuration.observe({ action, outcome }, seconds);
-    },
     close,
   };
 }

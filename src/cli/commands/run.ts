@@ -67,9 +67,6 @@ async function startBotAndAgent(config: Config, logger: Logger, withAgent: boole
   const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent(config, logger.child({ part: 'agent' }), {
     connection: bot.connection,
-    onResult: (result, ms) => {
-      for (const action of result.actions) bot.observeAction(action.id, action.outcome, ms / 1000);
-    },
     // Another agent runs as this host: a configuration error to fix, not to run alongside.
     onHostTaken: () => void bot.close().finally(() => process.exit(EXIT_CANNOT_RUN)),
   }).catch(async (err: unknown) => {
