@@ -25,6 +25,7 @@ import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
+import { CloseSteps } from '../shutdown.js';
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -35,6 +36,8 @@ export interface Bot {
   readonly connection: RedisConnection;
   /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
   close(): Promise<void>;
+  /** What a close in progress is still waiting on. */
+  closing(): readonly string[];
 }
 
 export interface BotOptions {
@@ -157,16 +160,19 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
     options.livenessCheckMs ?? 5000,
   );
+  const steps = new CloseSteps();
   const close = async () => {
-    await app.close();
-    await liveness.close();
-    await Promise.all(workers.map((w) => w.close()));
-    await notifier.close();
-    await eventMetrics.close();
-    for (const adapter of adapters) await adapter.close?.();
-    await Promise.all([ingestQueue.close(), parts.close(), probe.close()]);
-    await Promise.all([bull.quit(), ingestConnection.quit()]);
-    await connection.close();
+    await steps.run('HTTP server', () => app.close());
+    await steps.run('agent liveness check', () => liveness.close());
+    await steps.run('in-flight decision and expiry jobs', () => Promise.all(workers.map((w) => w.close())));
+    await steps.run('notifier', () => notifier.close());
+    await steps.run('event metrics', () => eventMetrics.close());
+    for (const adapter of adapters) await steps.run(`${adapter.name} adapter`, async () => adapter.close?.());
+    await steps.run('queues', () => Promise.all([ingestQueue.close(), parts.close(), probe.close()]));
+    await steps.run('Redis connections', async () => {
+      await Promise.all([bull.quit(), ingestConnection.quit()]);
+      await connection.close();
+    });
   };
   const url = await app.listen({ host: config.httpHost, port: config.httpPort });
   try {
@@ -191,5 +197,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     chat,
     connection,
     close,
+    closing: () => steps.pending(),
   };
 }

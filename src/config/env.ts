@@ -31,6 +31,7 @@ const DEFAULTS = {
   APPROVERS: '',
   LOG_LEVEL: 'info',
   REDIS_DATA_DIR: './var/redis',
+  SHUTDOWN_GRACE: '10s',
   SLACK_API_URL,
   DISCORD_API_URL,
 } as const;
@@ -49,6 +50,7 @@ const schema = z.object({
   APPROVERS: approversField,
   LOG_LEVEL: logLevelField,
   REDIS_DATA_DIR: nameField,
+  SHUTDOWN_GRACE: durationField,
   SLACK_BOT_TOKEN: secretField.optional(),
   SLACK_SIGNING_SECRET: secretField.optional(),
   SLACK_APP_TOKEN: secretField.optional(),
@@ -128,6 +130,7 @@ function toConfig(v: z.output<typeof schema>): Config {
     approvers: v.APPROVERS,
     logLevel: v.LOG_LEVEL,
     redisDataDir: v.REDIS_DATA_DIR,
+    shutdownGraceMs: v.SHUTDOWN_GRACE,
   };
   if (v.REDIS_URL !== undefined) config.redisUrl = v.REDIS_URL;
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       approvers: [],
       logLevel: 'info',
       redisDataDir: './var/redis',
+      shutdownGraceMs: 10_000,
     });
   });
 
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       APPROVERS: 'slack:U1',
       LOG_LEVEL: 'debug',
       REDIS_DATA_DIR: '/var/lib/healgate/redis',
+      SHUTDOWN_GRACE: '30s',
       SLACK_BOT_TOKEN: 'xoxb-1',
       SLACK_SIGNING_SECRET: 'sig',
       SLACK_APP_TOKEN: 'xapp-1',
@@ -78,6 +80,7 @@ describe('loadConfig', () => {
       approvers: ['slack:U1'],
       logLevel: 'debug',
       redisDataDir: '/var/lib/healgate/redis',
+      shutdownGraceMs: 30_000,
       slack: {
         botToken: 'xoxb-1',
         signingSecret: 'sig',
@@ -128,6 +131,8 @@ describe('loadConfig', () => {
     ['-1', 'HTTP_PORT'],
     ['0s', 'POLL_INTERVAL'],
     ['15', 'POLL_INTERVAL'],
+    ['0s', 'SHUTDOWN_GRACE'],
+    ['ten seconds', 'SHUTDOWN_GRACE'],
   ])('refuses %s for %s', (value, name) => {
     expect(errorsOf({ [name]: value })).toEqual([expect.stringContaining(`${name}: expected`)]);
   });
