@@ -38,7 +38,9 @@ describe('healgate bot on SIGTERM', () => {
     // The grace period, plus what a loaded machine takes to log and exit.
     expect(seconds).toBeGreaterThanOrEqual(1.9);
     expect(seconds).toBeLessThan(5);
-    expect(bot.output()).toMatch(/shutdown grace period \(SHUTDOWN_GRACE 2000 ms\) over: cut off in-flight decision and expiry jobs/);
+    expect(bot.output()).toMatch(
+      /shutdown grace period \(SHUTDOWN_GRACE 2000 ms\) over: cut off in-flight decision and expiry jobs/,
+    );
     await redis.restart();
   });
 });
