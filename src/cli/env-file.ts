@@ -10,7 +10,9 @@ import { UsageError } from './errors.js';
 export function loadEnvFile(path = '.env'): 'loaded' | 'absent' {
   if (!existsSync(path)) return 'absent';
   if (typeof process.loadEnvFile !== 'function')
-    throw new UsageError(`${path} is present but this Node (${process.version}) cannot read it: use Node 20.12 or newer`);
+    throw new UsageError(
+      `${path} is present but this Node (${process.version}) cannot read it: use Node 20.12 or newer`,
+    );
   process.loadEnvFile(path);
   return 'loaded';
 }
