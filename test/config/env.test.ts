@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config/env.js';
@@ -135,6 +137,20 @@ describe('loadConfig', () => {
     ['ten seconds', 'SHUTDOWN_GRACE'],
   ])('refuses %s for %s', (value, name) => {
     expect(errorsOf({ [name]: value })).toEqual([expect.stringContaining(`${name}: expected`)]);
+  });
+
+  it('reads secrets from the files their *_FILE variables name, and refuses one set both ways', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'healgate-secrets-'));
+    await writeFile(join(dir, 'ingest'), 'ingest-secret\n');
+    await writeFile(join(dir, 'redis'), 'redis://:pw@redis:6379');
+    const config = configOf({ INGEST_TOKEN_FILE: join(dir, 'ingest'), REDIS_URL_FILE: join(dir, 'redis') });
+    expect(config).toMatchObject({ ingestToken: 'ingest-secret', redisUrl: 'redis://:pw@redis:6379' });
+    expect(
+      errorsOf({ CONSOLE_TOKEN_FILE: join(dir, 'missing'), INGEST_TOKEN: 'a', INGEST_TOKEN_FILE: join(dir, 'ingest') }),
+    ).toEqual([
+      'INGEST_TOKEN_FILE: INGEST_TOKEN is set too; keep one',
+      `CONSOLE_TOKEN_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+    ]);
   });
 
   it('never echoes a REDIS_URL password or a secret', () => {
