@@ -71,6 +71,12 @@ export class EventMetrics {
     this.running = false;
     this.reader?.disconnect();
     await this.loop;
+    // NOACK leaves nothing pending: the consumer can go, so restarts do not pile them up in the group.
+    if (this.redis.status === 'ready')
+      await Promise.race([
+        this.redis.xgroup('DELCONSUMER', keys.events, METRICS_GROUP, this.consumer).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 500).unref()),
+      ]);
   }
 
   /** From now on: counters start at zero with the process, as Prometheus expects. */

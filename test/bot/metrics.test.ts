@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../src/events/log.js';
 import { publishFirewallDryRun } from '../helpers/events.js';
-import { eventually, useBot, type TestBot } from '../helpers/bot.js';
+import { eventually, startTestBot, useBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { approvalIdOf, requestFirewall } from '../console/fixtures.js';
 
@@ -70,6 +71,33 @@ describe('/metrics', () => {
     child.child.stdin!.end(text);
     const { stdout, stderr } = await child;
     expect(stdout + stderr).toBe('');
+  });
+
+  it('counts each event once across replicas, and a stopped replica leaves the counting group', async () => {
+    const second = await startTestBot(t.redis);
+    const client = t.redis.client();
+    const consumers = async () => ((await client.xinfo('CONSUMERS', 'healgate:events', 'metrics')) as unknown[]).length;
+    const events = new EventLog(client);
+    let published = 0;
+    // A consumer joins the group with the first entry it reads: publish until both replicas have counted some.
+    await eventually(async () => {
+      await events.publish({ type: 'breaker.tripped', host: 'm-none', scope: 'host', reason: 'replica test' });
+      published += 1;
+      return (await consumers()) === 2 ? true : undefined;
+    });
+    const trips = 'healgate_breaker_trips_total{scope="host"}';
+    const both = async () => (value(await scrape(t.bot), trips) ?? 0) + (value(await scrape(second), trips) ?? 0);
+    // Every entry handed to one replica or the other (each counts what it reads at once), then the sum.
+    const delivered = async () => {
+      const stream = (await client.xinfo('STREAM', 'healgate:events')) as unknown[];
+      const groups = (await client.xinfo('GROUPS', 'healgate:events')) as unknown[][];
+      const group = groups.find((g) => g[g.indexOf('name') + 1] === 'metrics')!;
+      return group[group.indexOf('last-delivered-id') + 1] === stream[stream.indexOf('last-generated-id') + 1];
+    };
+    await eventually(async () => ((await delivered()) ? true : undefined), 10_000, 'the metrics group to catch up');
+    expect(await both()).toBe(published);
+    await second.close();
+    expect(await consumers()).toBe(1);
   });
 
   it('answers within a second while Redis is down, with the last gauges and healgate_redis_up 0', async () => {
