@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/events/log.js';
+import { countAlert, countNotification } from '../../src/metrics.js';
 import { publishFirewallDryRun } from '../helpers/events.js';
 import { eventually, startTestBot, useBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
@@ -61,6 +62,14 @@ describe('/metrics', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(text).not.toContain('healgate_process_');
+  });
+
+  it('shows what the notifier and the Alertmanager route count', async () => {
+    countNotification('slack', 'failed');
+    countAlert('duplicate', 'resent');
+    const text = await scrape();
+    expect(value(text, 'healgate_notifications_total{platform="slack",result="failed"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'healgate_alerts_total{result="duplicate",reason="resent"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('passes promtool check metrics', async () => {
