@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { INGEST_JOB_OPTIONS, type IngestJob } from '../pipeline/ingest.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
+import { CloseSteps } from '../shutdown.js';
 import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job.js';
 import { SystemCollector, type Collector } from './collector.js';
 import { answerDiagnose, type DiagnoseRequest } from './diagnose-worker.js';
@@ -42,6 +43,8 @@ export interface Agent {
   readonly instance: string;
   /** Stops polling, lets a running action finish, then closes its queues (and Redis, if its own). */
   close(): Promise<void>;
+  /** What a close in progress is still waiting on. */
+  closing(): readonly string[];
 }
 
 /**
@@ -154,19 +157,27 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
     'healgate agent ready',
   );
 
+  const steps = new CloseSteps();
   const agent: Agent = {
     host,
     instance,
     async close() {
       closing = true;
       clearTimeout(timer);
-      await polling;
-      await Promise.all([actionWorker.close(), diagnoseWorker.close()]);
-      await Promise.all([ingest.close(), actionQueue.close(), parts.close()]);
-      await lease.release().catch((err: unknown) => logger.warn({ err }, 'could not release the host lease'));
-      await bull.quit();
-      if (!options.connection) await connection.close();
+      await steps.run('agent poll', async () => polling);
+      await steps.run('running action and diagnose jobs', () =>
+        Promise.all([actionWorker.close(), diagnoseWorker.close()]),
+      );
+      await steps.run('agent queues', () => Promise.all([ingest.close(), actionQueue.close(), parts.close()]));
+      await steps.run('host lease', () =>
+        lease.release().catch((err: unknown) => logger.warn({ err }, 'could not release the host lease')),
+      );
+      await steps.run('agent Redis connections', async () => {
+        await bull.quit();
+        if (!options.connection) await connection.close();
+      });
     },
+    closing: () => steps.pending(),
   };
   lease.keep((error) => {
     logger.error({ host, err: error.message }, 'another agent took this host: stopping');

@@ -96,6 +96,11 @@ export class CounterSum {
     }
   }
 
+  /** Adds one entry's increments (see rollupDeltas): the ragged ends of a window, read from the stream. */
+  addDeltas(deltas: ReadonlyArray<[number, number]>): void {
+    for (const [slot, amount] of deltas) this.values[slot]! += amount;
+  }
+
   add(other: CounterSum): void {
     for (let i = 0; i < SLOTS.length; i++) this.values[i]! += other.values[i]!;
   }

@@ -3,13 +3,11 @@ import { z } from 'zod';
 import { DAY_MS, floorTo, HOUR_MS, ROLLUP_TTL_MS, type AuditKeys } from './keys.js';
 import { AuditInputError, AuditIntegrityError } from './errors.js';
 import type { LuaScript } from '../redis/lua.js';
-import { ALL_HOSTS_RECORD, CounterSum, NAME_BYTES, RECORD_BYTES, type AuditCounters } from './rollup.js';
+import { ALL_HOSTS_RECORD, CounterSum, NAME_BYTES, RECORD_BYTES, rollupDeltas, type AuditCounters } from './rollup.js';
+import { toRecord, walkStream } from './stream.js';
 
 export interface AuditSummary extends AuditCounters {
-  /**
-   * The window actually counted: rollups are hourly, so it is the requested
-   * one widened to whole UTC hours (`until` exclusive).
-   */
+  /** The window counted, exactly as asked (`until` exclusive). */
   window: { since: string; until: string };
   host: string | null;
   /** Entries without a host (fleet-wide events) count in the totals only. */
@@ -61,18 +59,37 @@ function eachRecord(counters: Buffer, add: (name: string, view: DataView, offset
   }
 }
 
+/**
+ * Whole UTC hours inside the window come from the rollups; its ragged ends
+ * (less than an hour at each end) from the entries themselves, so that
+ * "the last 1h" counts one hour, not the two clock hours it touches. Audit
+ * entries are events (incidents, approvals, actions), not snapshots, so an
+ * hour's worth is small.
+ */
 export async function readSummary(
   redis: Redis,
   keys: AuditKeys,
   script: LuaScript,
   filter: { since: Date; until: Date; host?: string | undefined },
 ): Promise<AuditSummary> {
-  const startMs = floorTo(filter.since.getTime(), HOUR_MS);
-  const endMs = floorTo(filter.until.getTime(), HOUR_MS) + HOUR_MS;
+  const sinceMs = filter.since.getTime();
+  const untilMs = filter.until.getTime();
+  const startMs = floorTo(sinceMs, HOUR_MS);
+  const endMs = floorTo(untilMs, HOUR_MS) + HOUR_MS;
   if (endMs - startMs > MAX_SUMMARY_DAYS * DAY_MS) {
     throw new AuditInputError(`summary window longer than ${MAX_SUMMARY_DAYS} days, the rollup retention`);
   }
-  const buckets = planBuckets(keys, startMs, endMs);
+  // Hours wholly inside [since, until); none when the window is shorter than its hours.
+  const wholeStart = Math.ceil(sinceMs / HOUR_MS) * HOUR_MS;
+  const wholeEnd = Math.max(wholeStart, floorTo(untilMs, HOUR_MS));
+  const buckets = planBuckets(keys, wholeStart, wholeEnd);
+  const ragged: Array<[number, number]> =
+    wholeStart < wholeEnd
+      ? [
+          [sinceMs, wholeStart - 1],
+          [wholeEnd, untilMs - 1],
+        ]
+      : [[sinceMs, untilMs - 1]];
   const host = filter.host;
 
   const perDay = new Map<string, CounterSum>();
@@ -89,13 +106,15 @@ export async function readSummary(
   // The whole fleet: every bucket's counters as they are, in one MGET. One
   // host: only its record of each bucket, found through the bucket's index.
   const reply = replySchema.parse(
-    host === undefined
-      ? await redis.mgetBuffer(...buckets.map((b) => b.keys[0]))
-      : await script.runBuffer(
-          redis,
-          buckets.flatMap((b) => b.keys),
-          [host],
-        ),
+    buckets.length === 0
+      ? []
+      : host === undefined
+        ? await redis.mgetBuffer(...buckets.map((b) => b.keys[0]))
+        : await script.runBuffer(
+            redis,
+            buckets.flatMap((b) => b.keys),
+            [host],
+          ),
   );
   buckets.forEach((bucket, i) => {
     const day = perDay.get(bucket.day)!;
@@ -106,11 +125,28 @@ export async function readSummary(
       if (name !== ALL_HOSTS_RECORD) hostSum(name).addRecord(view, offset);
     });
   });
+  const skew = Number((await redis.get(keys.skew)) ?? 0);
+  for (const [from, to] of ragged) {
+    if (from > to) continue;
+    // Stream ids are never earlier than an entry's ts, and later by at most the recorded skew.
+    for await (const stored of walkStream(redis, keys.stream, {
+      start: String(from),
+      end: String(to + skew),
+      order: 'oldest',
+    })) {
+      const record = toRecord(stored);
+      const ms = Date.parse(record.ts);
+      if (ms < from || ms > to || (host !== undefined && record.host !== host)) continue;
+      const deltas = rollupDeltas(record);
+      perDay.get(record.ts.slice(0, 10))!.addDeltas(deltas);
+      if (record.host !== undefined) hostSum(record.host).addDeltas(deltas);
+    }
+  }
   const total = new CounterSum();
   for (const day of perDay.values()) total.add(day);
 
   return {
-    window: { since: new Date(startMs).toISOString(), until: new Date(endMs).toISOString() },
+    window: { since: filter.since.toISOString(), until: filter.until.toISOString() },
     host: host ?? null,
     ...total.counters(),
     per_host: Object.fromEntries(

@@ -20,12 +20,15 @@ import { buildServer } from '../http/server.js';
 import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
+import { EventMetrics } from './event-metrics.js';
+import { RedisGauges } from './redis-gauges.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
-import { keys, queues } from '../redis/keys.js';
+import { queues } from '../redis/keys.js';
+import { CloseSteps } from '../shutdown.js';
 
 const RELEASE_EVERY_MS = 1000;
 
@@ -36,10 +39,10 @@ export interface Bot {
   /** What chat adapters call; tests and embedders use it as a platform would. */
   readonly chat: ChatServices;
   readonly connection: RedisConnection;
-  /** Observes an action's run time in this process's /metrics (an agent running beside the bot reports here). */
-  observeAction(action: string, outcome: string, seconds: number): void;
   /** Stops taking requests, lets in-flight jobs finish, then closes Redis. */
   close(): Promise<void>;
+  /** What a close in progress is still waiting on. */
+  closing(): readonly string[];
 }
 
 export interface BotOptions {
@@ -71,10 +74,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const parts = approvalParts(redis, bull, policy, config.approvers, now);
   const { audit, events, actions, approvals } = parts;
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
-  const metrics = createMetrics({
+  const metrics = createMetrics();
+  const gauges = new RedisGauges(metrics, {
+    redis,
     ingestDepth: () => ingestQueue.count(),
-    pendingApprovals: () => redis.zcard(keys.approvalsPending),
     actionDepths: () => actions.depths(),
+    heartbeatMultiple: policy.agent.heartbeat_multiple,
+    now,
   });
   const ingest = new Ingest(ingestQueue, { maxBatch: 500, lingerMs: 2, timeoutMs: 3000 }, now);
 
@@ -103,6 +109,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   ];
   for (const w of workers)
     w.on('failed', (job, err) => logger.error({ err, queue: w.name, job: job?.id }, 'job failed'));
+  (workers[0] as Worker<IngestJob>).on('completed', (job) => {
+    if (job.finishedOn) metrics.ingestToDecision.observe((job.finishedOn - Date.parse(job.data.received_at)) / 1000);
+  });
+  // BullMQ rejects with nobody listening ("Connection is closed.") when a worker or queue is
+  // closed while its first INFO is in flight: a start that fails later must find them ready.
+  await Promise.all([ingestQueue, parts.expiry, ...workers].map((q) => q.waitUntilReady()));
   const probe = new AgentProbe(redis, bull, policy.agent.heartbeat_multiple, now);
   const diagnoser = new DiagnoseService({ redis, classifier, policy, now, probe, timeoutMs: DIAGNOSE_TIMEOUT_MS });
   const groups = new GroupBook(redis, { by: policy.grouping.by, intervalMs: policy.grouping.group_interval });
@@ -121,12 +133,14 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     const adapter = factory.create({ config, services: chat, logger: logger.child({ adapter: factory.name }), redis });
     if (adapter) adapters.push(adapter);
   }
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const eventMetrics = new EventMetrics(redis, metrics, consumer, logger);
   const notifier = new Notifier(
     redis,
     adapters,
     groups,
     {
-      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      consumer,
       windowMs: policy.grouping.group_wait,
       digestFrom: 5,
       claimIdleMs: 60_000,
@@ -152,6 +166,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     policy,
     classifier,
     metrics,
+    refreshGauges: () => gauges.refresh(),
     logger,
     ingestToken: config.ingestToken,
     workersRunning: () => workers.every((w) => w.isRunning()),
@@ -162,17 +177,21 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
     options.livenessCheckMs ?? 5000,
   );
+  const steps = new CloseSteps();
   const close = async () => {
     clearInterval(releaser);
-    await releasing;
-    await app.close();
-    await liveness.close();
-    await Promise.all(workers.map((w) => w.close()));
-    await notifier.close();
-    for (const adapter of adapters) await adapter.close?.();
-    await Promise.all([ingestQueue.close(), parts.close(), pickup.close(), probe.close()]);
-    await Promise.all([bull.quit(), ingestConnection.quit()]);
-    await connection.close();
+    await steps.run('approved actions waiting for a slot', async () => releasing);
+    await steps.run('HTTP server', () => app.close());
+    await steps.run('agent liveness check', () => liveness.close());
+    await steps.run('in-flight decision, expiry and pickup jobs', () => Promise.all(workers.map((w) => w.close())));
+    await steps.run('notifier', () => notifier.close());
+    await steps.run('event metrics', () => eventMetrics.close());
+    for (const adapter of adapters) await steps.run(`${adapter.name} adapter`, async () => adapter.close?.());
+    await steps.run('queues', () => Promise.all([ingestQueue.close(), parts.close(), pickup.close(), probe.close()]));
+    await steps.run('Redis connections', async () => {
+      await Promise.all([bull.quit(), ingestConnection.quit()]);
+      await connection.close();
+    });
   };
   const url = await app.listen({ host: config.httpHost, port: config.httpPort });
   try {
@@ -183,6 +202,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   await notifier.start();
+  await eventMetrics.start();
   liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },
@@ -195,9 +215,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     approvals,
     chat,
     connection,
-    observeAction(action, outcome, seconds) {
-      metrics.actionDuration.observe({ action, outcome }, seconds);
-    },
     close,
+    closing: () => steps.pending(),
   };
 }

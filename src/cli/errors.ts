@@ -5,3 +5,5 @@ export class UsageError extends Error {
 
 export const EXIT_BAD_INPUT = 1;
 export const EXIT_CANNOT_RUN = 2;
+/** SIGTERM's grace period ran out before the drain finished. */
+export const EXIT_CUT_OFF = 3;

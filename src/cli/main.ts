@@ -10,6 +10,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { connectForCommand, registerRun } from './commands/run.js';
 import { registerTrain } from './commands/train.js';
+import { loadEnvFile } from './env-file.js';
 import { EXIT_CANNOT_RUN, UsageError } from './errors.js';
 
 const program = new Command('healgate')
@@ -32,6 +33,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 try {
+  loadEnvFile();
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -15,6 +15,7 @@ import {
   secretField,
 } from './fields.js';
 import { isLoopbackHost } from './loopback.js';
+import { readSecretFiles } from './secret-files.js';
 import type { Config, ConfigResult, DiscordConfig, SlackConfig } from './types.js';
 
 export const SLACK_API_URL = 'https://slack.com/api';
@@ -31,6 +32,7 @@ const DEFAULTS = {
   APPROVERS: '',
   LOG_LEVEL: 'info',
   REDIS_DATA_DIR: './var/redis',
+  SHUTDOWN_GRACE: '10s',
   SLACK_API_URL,
   DISCORD_API_URL,
 } as const;
@@ -49,6 +51,7 @@ const schema = z.object({
   APPROVERS: approversField,
   LOG_LEVEL: logLevelField,
   REDIS_DATA_DIR: nameField,
+  SHUTDOWN_GRACE: durationField,
   SLACK_BOT_TOKEN: secretField.optional(),
   SLACK_SIGNING_SECRET: secretField.optional(),
   SLACK_APP_TOKEN: secretField.optional(),
@@ -79,10 +82,12 @@ export function consoleTokenMissing(httpHost: string): string {
 }
 
 /**
- * Reads healgate's settings from `env`, reporting every bad value at once,
- * each named by its variable. Empty strings count as unset.
+ * Reads healgate's settings from `env` (and the files its `*_FILE`
+ * variables name), reporting every bad value at once, each named by its
+ * variable. Empty strings count as unset.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string } = {}): ConfigResult {
+export function loadConfig(given: NodeJS.ProcessEnv, defaults: { hostname?: string } = {}): ConfigResult {
+  const { env, errors: fileErrors } = readSecretFiles(given);
   const raw: Partial<Record<Variable, string>> = {};
   for (const name of CONFIG_VARIABLES) {
     const value = env[name];
@@ -100,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string
         return `${name}: ${issue.message}${hint}`;
       });
   errors.push(
+    ...fileErrors,
     ...platformErrors(raw, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'], ['SLACK_APP_TOKEN', 'SLACK_CHANNEL']),
     ...platformErrors(raw, ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_CHANNEL_ID'], ['DISCORD_GUILD_ID']),
   );
@@ -128,6 +134,7 @@ function toConfig(v: z.output<typeof schema>): Config {
     approvers: v.APPROVERS,
     logLevel: v.LOG_LEVEL,
     redisDataDir: v.REDIS_DATA_DIR,
+    shutdownGraceMs: v.SHUTDOWN_GRACE,
   };
   if (v.REDIS_URL !== undefined) config.redisUrl = v.REDIS_URL;
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;

@@ -36,6 +36,8 @@ export interface Config {
   approvers: string[];
   logLevel: LogLevel;
   redisDataDir: string;
+  /** How long SIGTERM may drain before the process exits anyway, naming what it cut off. */
+  shutdownGraceMs: number;
   slack?: SlackConfig;
   discord?: DiscordConfig;
 }

@@ -13,6 +13,8 @@ export interface HttpDeps {
   readonly policy: Policy;
   readonly classifier: SeverityClassifier;
   readonly metrics: Metrics;
+  /** Reads the Redis-derived gauges within a deadline before a scrape. */
+  readonly refreshGauges: () => Promise<void>;
   /** Fastify's view of the pino logger, so that routes take a plain FastifyInstance. */
   readonly logger: FastifyBaseLogger;
   readonly ingestToken: string | undefined;

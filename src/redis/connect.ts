@@ -85,9 +85,20 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisConnec
     await close();
     throw err;
   }
-  logger.info({ redis: redactUrl(url), privateServer: server !== undefined }, 'redis connected');
+  const kind = server ? 'private' : options.url !== undefined ? 'given' : 'shared';
+  // Said loudly: a Redis found on the default port may belong to something else, and healgate writes its keys there.
+  const say = kind === 'shared' ? logger.warn.bind(logger) : logger.info.bind(logger);
+  say({ redis: redactUrl(url), privateServer: server !== undefined, kind }, CONNECTED[kind](redactUrl(url), options));
   return { redis, url, privateServer: server !== undefined, close };
 }
+
+const CONNECTED = {
+  given: (url: string) => `redis: using ${url} (REDIS_URL)`,
+  shared: (url: string) =>
+    `redis: using the Redis already running at ${url}, shared with whatever else uses it (healgate's keys start with healgate:); set REDIS_URL to choose one`,
+  private: (url: string, options: ConnectOptions) =>
+    `redis: nothing answered at ${url}: started a private redis-server there (data in ${resolve(options.dataDir)}), stopped on exit`,
+} as const;
 
 /** QUIT lets replies in flight arrive; a dead or hung server must not hold shutdown up. */
 async function closeClient(redis: Redis): Promise<void> {

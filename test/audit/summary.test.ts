@@ -47,7 +47,7 @@ describe('summary from the rollups', () => {
 
   it('adds up a window that spans partial and whole days', async () => {
     const s = await audit.summary({ since: at('24T23:00:00'), until: at('26T00:59:00') });
-    expect(s.window).toEqual({ since: '2026-11-24T23:00:00.000Z', until: '2026-11-26T01:00:00.000Z' });
+    expect(s.window).toEqual({ since: '2026-11-24T23:00:00.000Z', until: '2026-11-26T00:59:00.000Z' });
     expect(s.host).toBeNull();
     expect(s.totals.entries).toBe(19);
     expect(s.totals.by_type).toMatchObject({
@@ -79,11 +79,30 @@ describe('summary from the rollups', () => {
     expect(s.per_day[2]!.auto_heal.success_rate).toBe(1);
   });
 
-  it('widens the window to whole hours and says so', async () => {
+  it('counts exactly the window asked for, and says so', async () => {
     const s = await audit.summary({ since: at('25T10:30:00'), until: at('25T12:10:00') });
-    expect(s.window).toEqual({ since: '2026-11-25T10:00:00.000Z', until: '2026-11-25T13:00:00.000Z' });
-    expect(s.totals.entries).toBe(10);
+    expect(s.window).toEqual({ since: '2026-11-25T10:30:00.000Z', until: '2026-11-25T12:10:00.000Z' });
+    // 11:00-11:04 and 12:00.
+    expect(s.totals.entries).toBe(5);
     expect(s.per_day).toHaveLength(1);
+  });
+
+  it('counts "the last 1h" as one hour and "the last 24h" as 24: the ends come from the entries', async () => {
+    const hour = await audit.summary({ since: at('25T10:04:00'), until: at('25T11:04:00') });
+    expect(hour.window).toEqual({ since: '2026-11-25T10:04:00.000Z', until: '2026-11-25T11:04:00.000Z' });
+    // 10:05 and 10:06, then 11:00, 11:02, 11:03; not 10:00, 10:01 nor 11:04.
+    expect(hour.totals.entries).toBe(5);
+    expect(hour.approvals.approved).toBe(1);
+    expect(hour.per_host['host-2']!.auto_heal).toMatchObject({ failure: 1, unknown: 1, other: 0 });
+    const day = await audit.summary({ since: at('24T23:35:00'), until: at('25T23:35:00') });
+    // 24T23:40 is in, 24T23:30 and 26T00:15 are not.
+    expect(day.totals.entries).toBe(16);
+    expect(day.per_day.map((d) => [d.day, d.totals.entries])).toEqual([
+      ['2026-11-24', 1],
+      ['2026-11-25', 15],
+    ]);
+    const narrow = await audit.summary({ since: at('25T11:01:00'), until: at('25T11:03:30'), host: 'host-2' });
+    expect(narrow.auto_heal).toMatchObject({ failure: 1, unknown: 1 });
   });
 
   it('narrows to one host', async () => {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config/env.js';
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
       approvers: [],
       logLevel: 'info',
       redisDataDir: './var/redis',
+      shutdownGraceMs: 10_000,
     });
   });
 
@@ -53,6 +56,7 @@ describe('loadConfig', () => {
       APPROVERS: 'slack:U1',
       LOG_LEVEL: 'debug',
       REDIS_DATA_DIR: '/var/lib/healgate/redis',
+      SHUTDOWN_GRACE: '30s',
       SLACK_BOT_TOKEN: 'xoxb-1',
       SLACK_SIGNING_SECRET: 'sig',
       SLACK_APP_TOKEN: 'xapp-1',
@@ -78,6 +82,7 @@ describe('loadConfig', () => {
       approvers: ['slack:U1'],
       logLevel: 'debug',
       redisDataDir: '/var/lib/healgate/redis',
+      shutdownGraceMs: 30_000,
       slack: {
         botToken: 'xoxb-1',
         signingSecret: 'sig',
@@ -128,6 +133,8 @@ describe('loadConfig', () => {
     ['-1', 'HTTP_PORT'],
     ['0s', 'POLL_INTERVAL'],
     ['15', 'POLL_INTERVAL'],
+    ['0s', 'SHUTDOWN_GRACE'],
+    ['ten seconds', 'SHUTDOWN_GRACE'],
   ])('refuses %s for %s', (value, name) => {
     expect(errorsOf({ [name]: value })).toEqual([expect.stringContaining(`${name}: expected`)]);
   });
@@ -137,6 +144,20 @@ describe('loadConfig', () => {
       'POLL_INTERVAL: "30d" is longer than a timer can wait (at most 2147483647 ms, about 24d)',
     ]);
     expect(configOf({ POLL_INTERVAL: '24d' }).pollIntervalMs).toBe(24 * 86_400_000);
+  });
+
+  it('reads secrets from the files their *_FILE variables name, and refuses one set both ways', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'healgate-secrets-'));
+    await writeFile(join(dir, 'ingest'), 'ingest-secret\n');
+    await writeFile(join(dir, 'redis'), 'redis://:pw@redis:6379');
+    const config = configOf({ INGEST_TOKEN_FILE: join(dir, 'ingest'), REDIS_URL_FILE: join(dir, 'redis') });
+    expect(config).toMatchObject({ ingestToken: 'ingest-secret', redisUrl: 'redis://:pw@redis:6379' });
+    expect(
+      errorsOf({ CONSOLE_TOKEN_FILE: join(dir, 'missing'), INGEST_TOKEN: 'a', INGEST_TOKEN_FILE: join(dir, 'ingest') }),
+    ).toEqual([
+      'INGEST_TOKEN_FILE: INGEST_TOKEN is set too; keep one',
+      `CONSOLE_TOKEN_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+    ]);
   });
 
   it('never echoes a REDIS_URL password or a secret', () => {

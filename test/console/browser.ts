@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { chromiumExecutable, chromiumSource, type ChromiumSource } from '../helpers/chromium.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TEST_OUTPUT = join(REPO_ROOT, 'test-output');
 
 export interface TestBrowser {
@@ -12,11 +12,17 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Debian's chromium, headless, with a fresh profile and nothing that calls home. */
-export async function launchBrowser(viewport = { width: 1440, height: 960 }): Promise<TestBrowser> {
+/**
+ * Headless Chromium with a fresh profile and nothing that calls home: Debian's
+ * where installed, else the one shipped in npm (see test/helpers/chromium.ts).
+ */
+export async function launchBrowser(
+  viewport = { width: 1440, height: 960 },
+  source: ChromiumSource = chromiumSource(),
+): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'healgate-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumExecutable(source),
     headless: true,
     viewport,
     args: [

@@ -134,9 +134,14 @@ describe('connectRedis with a URL', () => {
 });
 
 describe('connectRedis without a URL', () => {
-  it('uses what answers at the default address', async () => {
-    const conn = await connectRedis({ dataDir, logger: silent, defaultUrl: server.url });
+  it('uses what answers at the default address, and warns that it is shared', async () => {
+    const { lines, logger } = collectingLogger();
+    const conn = await connectRedis({ dataDir, logger, defaultUrl: server.url });
     expect(conn).toMatchObject({ url: server.url, privateServer: false });
+    expect(lines.find((l) => l.kind === 'shared')).toMatchObject({
+      level: 40,
+      msg: `redis: using the Redis already running at ${server.url}, shared with whatever else uses it (healgate's keys start with healgate:); set REDIS_URL to choose one`,
+    });
     await conn.close();
     expect(await answers(server.port)).toBe(true);
   });
@@ -145,9 +150,13 @@ describe('connectRedis without a URL', () => {
     const port = await freePort();
     const dir = join(dataDir, 'private', 'redis');
     const url = `redis://127.0.0.1:${port}`;
-    const conn: RedisConnection = await connectRedis({ dataDir: dir, logger: silent, defaultUrl: url });
+    const { lines, logger } = collectingLogger();
+    const conn: RedisConnection = await connectRedis({ dataDir: dir, logger, defaultUrl: url });
     try {
       expect(conn).toMatchObject({ url, privateServer: true });
+      expect(lines.find((l) => l.kind === 'private')?.msg).toBe(
+        `redis: nothing answered at ${url}: started a private redis-server there (data in ${dir}), stopped on exit`,
+      );
       expect(await conn.redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
       expect(await conn.redis.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
       expect(await conn.redis.config('GET', 'dir')).toEqual(['dir', dir]);

@@ -4,7 +4,7 @@ import type { Config } from '../../config/types.js';
 import { destination } from 'pino';
 import { createLogger, type Logger } from '../../log.js';
 import { connectRedis } from '../../redis/connect.js';
-import { EXIT_CANNOT_RUN, UsageError } from '../errors.js';
+import { EXIT_CANNOT_RUN, EXIT_CUT_OFF, UsageError } from '../errors.js';
 
 export function configFromEnv(): Config {
   const result = loadConfig(process.env);
@@ -14,23 +14,39 @@ export function configFromEnv(): Config {
 
 interface Closable {
   close(): Promise<void>;
+  closing(): readonly string[];
 }
 
 /**
- * SIGTERM/SIGINT: drain and close; a second signal stops at once. Listening
- * from the first moment, so that a signal during start-up (a private
+ * SIGTERM/SIGINT: drain and close within the grace period (SHUTDOWN_GRACE),
+ * then exit non-zero naming what was cut off (a Redis that never answers
+ * must not turn `docker stop` into a SIGKILL); a second signal stops at once.
+ * Listening from the first moment, so that a signal during start-up (a private
  * redis-server being started, an agent waiting for its host's lease) closes
  * what has started instead of leaving it behind. Resolves with what started.
  */
-async function closeOnSignals(starting: Promise<Closable>, logger: Logger): Promise<void> {
+async function closeOnSignals(starting: Promise<Closable>, logger: Logger, graceMs: number): Promise<void> {
   let closing = false;
+  let started: Closable | undefined;
+  void starting.then(
+    (running) => (started = running),
+    () => undefined,
+  );
   const stop = (signal: NodeJS.Signals) => {
     if (closing) {
       logger.warn({ signal }, 'second signal: exiting without draining');
       process.exit(EXIT_CANNOT_RUN);
     }
     closing = true;
-    logger.info({ signal }, 'draining in-flight jobs, then exiting');
+    logger.info({ signal, grace_ms: graceMs }, 'draining in-flight jobs, then exiting');
+    setTimeout(() => {
+      const cut = started ? started.closing() : ['start-up'];
+      logger.error(
+        { cut_off: cut, grace_ms: graceMs },
+        `shutdown grace period (SHUTDOWN_GRACE ${graceMs} ms) over: cut off ${cut.join(', ') || 'nothing'}`,
+      );
+      process.exit(EXIT_CUT_OFF);
+    }, graceMs);
     starting
       .then((running) => running.close())
       .then(
@@ -57,7 +73,7 @@ export async function connectForCommand() {
 async function runBot(withAgent: boolean): Promise<void> {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel);
-  await closeOnSignals(startBotAndAgent(config, logger, withAgent), logger);
+  await closeOnSignals(startBotAndAgent(config, logger, withAgent), logger, config.shutdownGraceMs);
 }
 
 async function startBotAndAgent(config: Config, logger: Logger, withAgent: boolean): Promise<Closable> {
@@ -67,9 +83,6 @@ async function startBotAndAgent(config: Config, logger: Logger, withAgent: boole
   const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent(config, logger.child({ part: 'agent' }), {
     connection: bot.connection,
-    onResult: (result, ms) => {
-      for (const action of result.actions) bot.observeAction(action.id, action.outcome, ms / 1000);
-    },
     // Another agent runs as this host: a configuration error to fix, not to run alongside.
     onHostTaken: () => void bot.close().finally(() => process.exit(EXIT_CANNOT_RUN)),
   }).catch(async (err: unknown) => {
@@ -82,6 +95,7 @@ async function startBotAndAgent(config: Config, logger: Logger, withAgent: boole
       await agent.close();
       await bot.close();
     },
+    closing: () => [...agent.closing(), ...bot.closing()],
   };
 }
 
@@ -91,7 +105,7 @@ async function runAgent(): Promise<void> {
   const starting = import('../../agent/agent.js').then(({ startAgent }) =>
     startAgent(config, logger, { onHostTaken: () => process.exit(EXIT_CANNOT_RUN) }),
   );
-  await closeOnSignals(starting, logger);
+  await closeOnSignals(starting, logger, config.shutdownGraceMs);
 }
 
 export function registerRun(program: Command): void {

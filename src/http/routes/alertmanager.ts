@@ -9,6 +9,7 @@ import {
   releaseAlerts,
   reserveAlerts,
 } from '../../pipeline/alertmanager.js';
+import { countAlert } from '../../metrics.js';
 import type { HttpDeps } from '../deps.js';
 import { accept } from './ingest.js';
 
@@ -36,13 +37,13 @@ export function alertmanagerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         continue;
       }
       ignored.push(mapping.message);
-      deps.metrics.alerts.inc({ result: 'ignored', reason: mapping.reason });
+      countAlert('ignored', mapping.reason);
       await noteIgnored(deps, mapping, alert.labels, at);
     }
     const reserved = await reserveAlerts(deps.redis, mapped);
     const fresh = mapped.filter((_, i) => reserved[i]);
     for (const m of mapped.filter((_, i) => !reserved[i]))
-      deps.metrics.alerts.inc({ result: 'duplicate', reason: m.alert.status });
+      countAlert('duplicate', m.alert.status);
     if (fresh.length > 0) {
       let taken = false;
       try {
@@ -63,7 +64,7 @@ export function alertmanagerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }
       if (!taken) return reply;
       for (const m of fresh) {
-        deps.metrics.alerts.inc({ result: 'accepted', reason: m.alert.status });
+        countAlert('accepted', m.alert.status);
         // Only words for the log: the notification is taken whatever becomes of them.
         await noteBelowThreshold(deps, m, deps.policy).catch((err: unknown) =>
           deps.logger.warn({ err }, 'could not note an alert that opens nothing'),

@@ -20,6 +20,7 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.get('/metrics', async (_request, reply) => {
+    await deps.refreshGauges();
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
