@@ -8,8 +8,8 @@ import { ApprovalService } from './service.js';
 
 /**
  * The approval service with what it writes to (audit, events, action and
- * expiry queues), as every process that may ask humans builds it: the bot,
- * and an agent whose heal did not help. `bull` carries the queues.
+ * expiry queues), as the bot builds it (agents never ask humans: they
+ * report, and the bot escalates). `bull` carries the queues.
  */
 export function approvalParts(
   redis: Redis,

@@ -20,9 +20,11 @@ import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
+import { reportHandlers } from '../pipeline/reports.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
+import { ReportConsumer } from '../reports/consumer.js';
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -113,16 +115,24 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     const adapter = factory.create({ config, services: chat, logger: logger.child({ adapter: factory.name }), redis });
     if (adapter) adapters.push(adapter);
   }
+  const replicaName = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const notifier = new Notifier(
     redis,
     adapters,
     {
-      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      consumer: replicaName,
       windowMs: 1500,
       digestFrom: 5,
       claimIdleMs: 60_000,
       pruneIdleMs: 86_400_000,
     },
+    logger,
+  );
+  // Agents report; the bot decides: their results are audited, announced and escalated here.
+  const reports = new ReportConsumer(
+    redis,
+    reportHandlers({ redis, policy, classifier, approvals, audit, ingest, logger, now }),
+    { consumer: replicaName, blockMs: 1000, claimIdleMs: 30_000 },
     logger,
   );
   const recovered = await approvals.recover();
@@ -147,6 +157,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   );
   const close = async () => {
     await app.close();
+    // First: reports waiting now (an agent beside this bot reported as it closed) are handled while all else runs.
+    await reports.close();
     await liveness.close();
     await Promise.all(workers.map((w) => w.close()));
     await notifier.close();
@@ -164,6 +176,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   await notifier.start();
+  reports.start();
   liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },

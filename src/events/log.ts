@@ -3,7 +3,7 @@ import { keys } from '../redis/keys.js';
 import type { HealgateEvent } from './types.js';
 
 /** Roughly how many events the stream keeps for late readers (the console's backlog). */
-const MAX_EVENTS = 10_000;
+export const MAX_EVENTS = 10_000;
 
 export class EventLog {
   constructor(private readonly redis: Redis) {}

@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import type { ActionJob } from '../actions/queues.js';
+import type { AuditLog } from '../audit/index.js';
+import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
+import { MAX_EVENTS } from '../events/log.js';
+import type { ActionResultEvent, VerifyResult } from '../events/types.js';
+import type { Logger } from '../log.js';
+import { autoHealingMember, keys } from '../redis/keys.js';
+import { LuaScript } from '../redis/lua.js';
+import type { ActionReport } from '../reports/schema.js';
+import { describeVerify, escalateNotRecovered, valueBefore, verifyResult, type EscalationDeps } from './verify.js';
+
+/** As long as a report may be delivered again (the agents' run records live as long). */
+const REPORT_TTL_S = 30 * 86_400;
+
+export interface ActionReportDeps extends EscalationDeps {
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+}
+
+/** The agent's run as the bot words it: verification judged against what made the action necessary. */
+export async function resultOfReport(deps: ActionReportDeps, report: ActionReport): Promise<ActionResultEvent> {
+  const { job, run } = report;
+  const { reading, ...rest } = run;
+  const base: ActionResultEvent = { type: 'action.result', ...rest, incident_ids: [...run.incident_ids], verify: null };
+  if (!reading) return base;
+  const before = (await valueBefore(deps.redis, job, reading.signal)) ?? reading.before;
+  if (before === null) return { ...base, detail: `${job.actions.map((a) => a.id).join(', ')} ran successfully.` };
+  const verify = verifyResult(deps.policy, reading.signal, before, reading.after);
+  const detail = verify.recovered
+    ? `${describeVerify(verify)}: recovered.`
+    : job.trigger === 'auto_heal'
+      ? `${describeVerify(verify)}: auto-heal did not help; a human is asked to decide.`
+      : `${describeVerify(verify)}: did not recover.`;
+  return { ...base, verify, detail };
+}
+
+/** Why a report on `host`'s stream cannot be that host's agent's report of its own job, if it cannot. */
+export function foreignReport(host: string, id: string, report: ActionReport): string | undefined {
+  if (report.job.host !== host || report.run.host !== host) return `names ${report.job.host}'s job ${report.job.key}`;
+  if (report.run.job_id !== report.job.key || id !== report.job.key) return `reports ${report.run.job_id} as ${id}`;
+  return undefined;
+}
+
+/**
+ * One action report, once per report id however often it is delivered: its
+ * audit entry, its `action.result` event, the host's auto-heal no longer in
+ * flight, and the escalation of a heal that did not help. Each step is
+ * marked done as it completes, so a delivery after a crash takes up where
+ * the last one stopped. Returns undefined for a report handled before.
+ */
+export async function handleActionReport(
+  deps: ActionReportDeps,
+  host: string,
+  id: string,
+  report: ActionReport,
+): Promise<ActionResultEvent | undefined> {
+  const { job } = report;
+  const marker = keys.report(host, id);
+  const progress = await deps.redis.hgetall(marker);
+  if (progress.done) return undefined;
+  const result = await resultOfReport(deps, report);
+  if (!progress.audited) {
+    await deps.audit.append(auditEntry(job, result, report.duration_ms), deps.now());
+    await deps.redis.multi().hset(marker, 'audited', '1').expire(marker, REPORT_TTL_S).exec();
+  }
+  await publishOnce(deps.redis, marker, result);
+  if (job.trigger === 'auto_heal') await deps.redis.zrem(keys.autoHealing, autoHealingMember(job.host, job.key));
+  if (needsHuman(result)) await escalateNotRecovered(deps, job, result.verify, await afterOf(deps.redis, report));
+  await deps.redis.hset(marker, 'done', '1');
+  return result;
+}
+
+/** An auto-heal that ran and left its signal where it was goes to humans (after its result, so chat shows them in order). */
+function needsHuman(result: ActionResultEvent): result is ActionResultEvent & { verify: VerifyResult } {
+  return result.trigger === 'auto_heal' && result.outcome === 'success' && result.verify?.recovered === false;
+}
+
+/** What verification measured; the host's latest snapshot when an older agent's report carries none. */
+async function afterOf(redis: Redis, report: ActionReport): Promise<Snapshot> {
+  if (report.after) return report.after;
+  const latest = await redis.hget(keys.host(report.job.host), 'snapshot');
+  const parsed = latest ? snapshotSchema.safeParse(JSON.parse(latest)) : undefined;
+  if (!parsed?.success) throw new Error(`no snapshot of ${report.job.host} to escalate ${report.job.key} with`);
+  return parsed.data;
+}
+
+async function publishOnce(redis: Redis, marker: string, result: ActionResultEvent): Promise<void> {
+  await (
+    await LuaScript.load('report-publish')
+  ).run(redis, [marker, keys.events], [result.type, JSON.stringify(result), MAX_EVENTS, REPORT_TTL_S]);
+}
+
+function auditEntry(job: ActionJob, result: ActionResultEvent, durationMs: number) {
+  return {
+    type: 'action.result' as const,
+    host: job.host,
+    trigger: job.trigger,
+    outcome: result.outcome,
+    action: job.actions.map((a) => a.id).join(', '),
+    ...(job.approval_id ? { approval_id: job.approval_id } : {}),
+    ...(job.incident_ids[0] ? { incident_id: job.incident_ids[0] } : {}),
+    duration_ms: durationMs,
+    notes: result.detail.slice(0, 4000),
+    data: {
+      job_id: job.key,
+      dry_run: result.dry_run,
+      verify: result.verify ? { ...result.verify } : null,
+      actions: result.actions.map((a) => ({
+        id: a.id,
+        outcome: a.outcome,
+        steps: a.steps.map((s) => ({ ...s, argv: [...s.argv] })),
+      })),
+    },
+  };
+}
