@@ -8,6 +8,7 @@ import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import type { AgentRun } from '../reports/schema.js';
 import { ReportWriter } from '../reports/writer.js';
+import { checkRole } from '../security/role.js';
 import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job.js';
 import { SystemCollector, type Collector } from './collector.js';
 import { answerDiagnose, type DiagnoseRequest } from './diagnose-worker.js';
@@ -66,6 +67,8 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   const { redis } = connection;
   let lease: HostLease;
   try {
+    // Beside the bot (`healgate start`) it shares the bot's connection, and so its user.
+    if (!options.connection) await checkRole(redis, { kind: 'agent', host });
     lease = await HostLease.acquire(redis, host, instance, now, logger);
   } catch (err) {
     if (!options.connection) await connection.close();

@@ -25,6 +25,7 @@ import { startDecisionWorker } from '../pipeline/worker.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
 import { ReportConsumer } from '../reports/consumer.js';
+import { checkRole } from '../security/role.js';
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -59,6 +60,10 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     logger,
   });
   const { redis } = connection;
+  await checkRole(redis, { kind: 'bot' }).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  });
 
   // BullMQ loads its scripts onto the connection it is given, and ioredis then
   // copies them into every MULTI on it: queues get their own connections, and

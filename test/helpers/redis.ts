@@ -33,12 +33,20 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+export interface RedisOptions {
+  /** More redis-server arguments (e.g. `--aclfile`). */
+  readonly args?: readonly string[];
+  /** The user that `client()` and the start-up probe log in as, when the default user is off. */
+  readonly admin?: { readonly username: string; readonly password: string };
+}
+
 /**
  * A private redis-server for one test file: free port, its own data
  * directory, append-only file on (like production), never the machine's Redis.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
+  const auth = options.admin ?? {};
   const dir = await mkdtemp(join(tmpdir(), 'healgate-redis-'));
   const clients: Redis[] = [];
   let proc: ChildProcess | undefined;
@@ -61,6 +69,7 @@ export async function startRedis(): Promise<TestRedis> {
         '',
         '--maxmemory-policy',
         'noeviction',
+        ...(options.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -71,6 +80,7 @@ export async function startRedis(): Promise<TestRedis> {
       const probe = new Redis({
         port,
         host: '127.0.0.1',
+        ...auth,
         lazyConnect: true,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
@@ -102,7 +112,7 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     dir,
     client() {
-      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null, ...auth });
       c.on('error', () => undefined);
       clients.push(c);
       return c;
