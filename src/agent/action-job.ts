@@ -1,11 +1,12 @@
-import { actionJobSchema, type ActionJob } from '../actions/queues.js';
+import { actionJobSchema } from '../actions/queues.js';
+import type { JobVerifier, SignedActionJob } from '../actions/signing.js';
 import type { ExecutionMode } from '../config/types.js';
 import type { Policy } from '../core/policy/policy.js';
 import { buildCommand } from '../core/policy/command.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import type { ActionOutcome } from '../events/types.js';
 import type { Logger } from '../log.js';
-import type { AgentRun, VerifyReading } from '../reports/schema.js';
+import type { AgentRun, RefusalReport, VerifyReading } from '../reports/schema.js';
 import type { ReportWriter } from '../reports/writer.js';
 import type { Collector } from './collector.js';
 import { notRun, runSteps } from './executor.js';
@@ -19,6 +20,8 @@ export interface ActionJobDeps {
   readonly mode: ExecutionMode;
   readonly collector: Collector;
   readonly runs: RunRecords;
+  /** The bot's public key: only jobs it signed for this host run. */
+  readonly verifier: JobVerifier;
   /** Where results go: the bot audits, announces and escalates them (src/pipeline/action-report.ts). */
   readonly reports: ReportWriter;
   readonly logger: Logger;
@@ -37,11 +40,13 @@ type StepsRun = AgentRun['actions'][number];
  * A delivery of a key that already ran reports nothing new and returns the
  * earlier result.
  */
-export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promise<AgentRun> {
+export async function handleActionJob(deps: ActionJobDeps, data: unknown, jobId: string): Promise<AgentRun | Refused> {
   const parsed = actionJobSchema.safeParse(data);
-  if (!parsed.success) throw new Error(`malformed action job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  const job = parsed.data as ActionJob;
-  if (job.host !== deps.host) throw new Error(`action job for ${job.host} reached the agent of ${deps.host}`);
+  const refusal = parsed.success
+    ? deps.verifier.refusal(parsed.data, deps.host, deps.now())
+    : `it is not a signed action job (${formatIssue(parsed.error.issues[0])})`;
+  if (!parsed.success || refusal) return refuse(deps, jobId, data, refusal ?? 'invalid');
+  const job = parsed.data;
 
   const started = deps.now().getTime();
   const state = await deps.runs.claim(job.key, started);
@@ -71,10 +76,47 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
   return result;
 }
 
+/** What a refused job's queue entry returns: nothing ran, and the bot was told. */
+export interface Refused {
+  readonly refused: string;
+}
+
+/**
+ * Someone other than the bot wrote this job (or it is another host's, or
+ * too old): it is not run, not even claimed (a forged job must not block
+ * the real one of that key), and the bot audits the refusal.
+ */
+async function refuse(deps: ActionJobDeps, jobId: string, data: unknown, reason: string): Promise<Refused> {
+  const claimed = claimedBy(data);
+  deps.logger.error({ job: jobId, reason, claimed }, 'refused an action job the bot did not issue for this host');
+  await deps.reports.refused({ job_id: jobId.slice(0, 200), reason: reason.slice(0, 500), claimed });
+  return { refused: reason };
+}
+
+/** What an unverified job says about itself, cut to size: only for the audit. */
+function claimedBy(data: unknown): RefusalReport['claimed'] {
+  if (data === null || typeof data !== 'object') return {};
+  const d = data as Record<string, unknown>;
+  const idOf = (a: unknown) => {
+    const id = (a as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id.slice(0, 64) : '?';
+  };
+  const actions = Array.isArray(d.actions) ? d.actions.slice(0, 16).map(idOf) : undefined;
+  return {
+    ...(typeof d.host === 'string' ? { host: d.host.slice(0, 200) } : {}),
+    ...(actions ? { actions } : {}),
+    ...(typeof d.approval_id === 'string' ? { approval_id: d.approval_id.slice(0, 200) } : {}),
+  };
+}
+
+function formatIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  return issue ? `${issue.path.map(String).join('.') || 'job'}: ${issue.message}` : 'invalid';
+}
+
 /** A run this host's agent started and never finished: its effect is unknown, and it is not run again. */
 async function reportUnknown(
   deps: ActionJobDeps,
-  job: ActionJob,
+  job: SignedActionJob,
   run: Pick<OrphanRun, 'started_at'>,
 ): Promise<AgentRun> {
   const result = unknownResult(
@@ -104,7 +146,7 @@ interface Executed {
   readonly after?: Snapshot;
 }
 
-async function execute(deps: ActionJobDeps, job: ActionJob): Promise<Executed> {
+async function execute(deps: ActionJobDeps, job: SignedActionJob): Promise<Executed> {
   // Every parameter is validated against the policy before anything runs: one bad action refuses the job.
   const commands = job.actions.map((a) => ({ id: a.id, command: buildCommand(deps.policy, a.id, a.params) }));
   const refused = commands.flatMap((c) => (c.command.ok ? [] : [c.command.error]));
@@ -165,7 +207,7 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<Executed> {
   return { result: resultOf(deps, job, outcome, reports, reading, detail), after };
 }
 
-const names = (job: ActionJob) => job.actions.map((a) => a.id).join(', ');
+const names = (job: SignedActionJob) => job.actions.map((a) => a.id).join(', ');
 
 function failureDetail(reports: readonly StepsRun[]): string {
   const failed = reports.find((r) => r.outcome === 'failure');
@@ -179,14 +221,14 @@ function failureDetail(reports: readonly StepsRun[]): string {
   return `${failed.id} failed: ${step.argv[0] ?? ''} ${how}; later steps were not run.`;
 }
 
-function unknownResult(deps: ActionJobDeps, job: ActionJob, detail: string): AgentRun {
+function unknownResult(deps: ActionJobDeps, job: SignedActionJob, detail: string): AgentRun {
   const actions = job.actions.map((a): StepsRun => ({ id: a.id, outcome: 'unknown', steps: [] }));
   return resultOf(deps, job, 'unknown', actions, null, detail);
 }
 
 function resultOf(
   deps: ActionJobDeps,
-  job: ActionJob,
+  job: SignedActionJob,
   outcome: ActionOutcome,
   actions: StepsRun[],
   reading: VerifyReading | null,
@@ -210,7 +252,13 @@ function resultOf(
  * Sends the result to the bot; only then does the run count as reported, so
  * a crash in between reports again (the bot handles each job's report once).
  */
-async function report(deps: ActionJobDeps, job: ActionJob, result: AgentRun, durationMs: number, after?: Snapshot) {
+async function report(
+  deps: ActionJobDeps,
+  job: SignedActionJob,
+  result: AgentRun,
+  durationMs: number,
+  after?: Snapshot,
+) {
   await deps.reports.action({ job, run: result, duration_ms: durationMs, ...(after ? { after } : {}) });
   await deps.runs.reported(job.key);
   deps.onResult?.(result, durationMs);

@@ -9,6 +9,7 @@ import { queues } from '../redis/keys.js';
 import type { AgentRun } from '../reports/schema.js';
 import { ReportWriter } from '../reports/writer.js';
 import { checkRole } from '../security/role.js';
+import { verifierFor } from '../actions/signing.js';
 import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job.js';
 import { SystemCollector, type Collector } from './collector.js';
 import { answerDiagnose, type DiagnoseRequest } from './diagnose-worker.js';
@@ -92,7 +93,11 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
       version: AGENT_VERSION,
     });
 
+  const { verifier, development } = verifierFor(config);
+  if (development)
+    logger.warn("checking action jobs against the published development key: set ACTION_VERIFY_KEY to the bot's");
   const deps: ActionJobDeps = {
+    verifier,
     policy,
     now,
     host,
@@ -111,7 +116,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   const orphans = await reportOrphans(deps, async (key): Promise<unknown> => (await actionQueue.getJob(key))?.data);
   if (orphans > 0) logger.warn({ orphans }, 'a previous agent died during actions: reported as unknown, not re-run');
 
-  const actionWorker = new Worker(queues.actions(host), (job) => handleActionJob(deps, job.data), {
+  const actionWorker = new Worker(queues.actions(host), (job) => handleActionJob(deps, job.data, job.id ?? ''), {
     connection: bull,
     concurrency: 1,
     lockDuration: ACTION_LOCK_MS,

@@ -30,6 +30,7 @@ export const SLOTS = [
   'heal:failure',
   'heal:unknown',
   'heal:other',
+  'type:action.refused',
 ] as const;
 
 /** A record: a 64-byte NUL-padded name, then COUNTER_SLOTS big-endian signed 64-bit counters. */

@@ -17,6 +17,7 @@ export const AUDIT_TYPES = [
   'breaker.tripped',
   'firewall.requested',
   'alert.received',
+  'action.refused',
 ] as const;
 
 export const auditTypeSchema = z.enum(AUDIT_TYPES, { error: `expected one of ${AUDIT_TYPES.join(', ')}` });

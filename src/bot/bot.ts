@@ -26,6 +26,7 @@ import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
 import { ReportConsumer } from '../reports/consumer.js';
 import { checkRole } from '../security/role.js';
+import { signerFor } from '../actions/signing.js';
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -70,7 +71,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // ingest one of its own so that a 202 never waits behind the workers.
   const bull = redis.duplicate();
   const ingestConnection = redis.duplicate();
-  const parts = approvalParts(redis, bull, policy, config.approvers, now);
+  const { signer, development } = signerFor(config);
+  if (development)
+    logger.warn(
+      'signing action jobs with the published development key: set ACTION_SIGNING_KEY (healgate signing-key)',
+    );
+  const parts = approvalParts(redis, bull, policy, config.approvers, now, signer);
   const { audit, events, actions, approvals } = parts;
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
   const metrics = createMetrics({
@@ -136,7 +142,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // Agents report; the bot decides: their results are audited, announced and escalated here.
   const reports = new ReportConsumer(
     redis,
-    reportHandlers({ redis, policy, classifier, approvals, audit, ingest, logger, now }),
+    reportHandlers({ redis, policy, classifier, approvals, audit, ingest, logger, now, verifier: signer.verifier() }),
     { consumer: replicaName, blockMs: 1000, claimIdleMs: 30_000 },
     logger,
   );

@@ -4,6 +4,7 @@ import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE } from '../io/paths.js';
 import {
   approversField,
   durationField,
+  ed25519KeyField,
   executionModeField,
   hostIdField,
   httpUrlField,
@@ -46,6 +47,8 @@ const schema = z.object({
   EXECUTION_MODE: executionModeField,
   INGEST_TOKEN: secretField.optional(),
   CONSOLE_TOKEN: secretField.optional(),
+  ACTION_SIGNING_KEY: ed25519KeyField.optional(),
+  ACTION_VERIFY_KEY: ed25519KeyField.optional(),
   APPROVERS: approversField,
   LOG_LEVEL: logLevelField,
   REDIS_DATA_DIR: nameField,
@@ -132,6 +135,8 @@ function toConfig(v: z.output<typeof schema>): Config {
   if (v.REDIS_URL !== undefined) config.redisUrl = v.REDIS_URL;
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;
   if (v.CONSOLE_TOKEN !== undefined) config.consoleToken = v.CONSOLE_TOKEN;
+  if (v.ACTION_SIGNING_KEY !== undefined) config.actionSigningKey = v.ACTION_SIGNING_KEY;
+  if (v.ACTION_VERIFY_KEY !== undefined) config.actionVerifyKey = v.ACTION_VERIFY_KEY;
   if (v.SLACK_BOT_TOKEN !== undefined && v.SLACK_SIGNING_SECRET !== undefined) {
     const slack: SlackConfig = {
       botToken: v.SLACK_BOT_TOKEN,

@@ -81,3 +81,14 @@ export const approversField = z.string().transform((text, ctx) => {
   }
   return entries;
 });
+
+/** 32 bytes in base64 (an Ed25519 seed or public key, as `healgate signing-key` prints them); never echoed. */
+export const ed25519KeyField = parsed(
+  '32 bytes in base64, as `healgate signing-key` prints them',
+  (text) => {
+    if (!/^[A-Za-z0-9+/]{43}=?$/.test(text)) return undefined;
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length === 32 ? bytes : undefined;
+  },
+  () => '(value not shown)',
+);

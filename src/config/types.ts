@@ -32,6 +32,10 @@ export interface Config {
   executionMode: ExecutionMode;
   ingestToken?: string;
   consoleToken?: string;
+  /** The bot's Ed25519 seed for signing action jobs; unset: the published development key. */
+  actionSigningKey?: Buffer;
+  /** The agent's copy of the bot's public key; unset: the signing key's, else the development key's. */
+  actionVerifyKey?: Buffer;
   /** `platform:userId` entries, added to the policy's approvers. */
   approvers: string[];
   logLevel: LogLevel;

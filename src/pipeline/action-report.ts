@@ -7,7 +7,8 @@ import type { ActionResultEvent, VerifyResult } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { autoHealingMember, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
-import type { ActionReport } from '../reports/schema.js';
+import type { JobVerifier } from '../actions/signing.js';
+import type { ActionReport, RefusalReport } from '../reports/schema.js';
 import { describeVerify, escalateNotRecovered, valueBefore, verifyResult, type EscalationDeps } from './verify.js';
 
 /** As long as a report may be delivered again (the agents' run records live as long). */
@@ -16,6 +17,8 @@ const REPORT_TTL_S = 30 * 86_400;
 export interface ActionReportDeps extends EscalationDeps {
   readonly audit: AuditLog;
   readonly logger: Logger;
+  /** The bot's own signatures: a result counts only for a job the bot issued. */
+  readonly verifier: JobVerifier;
 }
 
 /** The agent's run as the bot words it: verification judged against what made the action necessary. */
@@ -35,11 +38,53 @@ export async function resultOfReport(deps: ActionReportDeps, report: ActionRepor
   return { ...base, verify, detail };
 }
 
-/** Why a report on `host`'s stream cannot be that host's agent's report of its own job, if it cannot. */
-export function foreignReport(host: string, id: string, report: ActionReport): string | undefined {
-  if (report.job.host !== host || report.run.host !== host) return `names ${report.job.host}'s job ${report.job.key}`;
-  if (report.run.job_id !== report.job.key || id !== report.job.key) return `reports ${report.run.job_id} as ${id}`;
-  return undefined;
+/**
+ * Why a report on `host`'s stream is not that host's agent's result of a job
+ * the bot issued to it, if it is not. Expiry does not count here: a job that
+ * ran in time may report late.
+ */
+export function foreignReport(
+  deps: ActionReportDeps,
+  host: string,
+  id: string,
+  report: ActionReport,
+): string | undefined {
+  if (report.job.host !== host || report.run.host !== host)
+    return `it names ${report.job.host}'s job ${report.job.key}`;
+  if (report.run.job_id !== report.job.key || id !== report.job.key) return `it reports ${report.run.job_id} as ${id}`;
+  const refusal = deps.verifier.refusal(report.job, host, new Date(0));
+  return refusal ? `its job was not issued by the bot: ${refusal}` : undefined;
+}
+
+/**
+ * A job that was not run because the bot did not issue it for that host (or
+ * a report the bot would not take): audited once per report id, so that
+ * someone writing to a host's queue or stream is seen.
+ */
+export async function auditRefusal(
+  deps: ActionReportDeps,
+  host: string,
+  id: string,
+  refusal: RefusalReport,
+): Promise<void> {
+  const marker = keys.report(host, id);
+  if (await deps.redis.hget(marker, 'audited')) return;
+  deps.logger.error(
+    { host, job: refusal.job_id, reason: refusal.reason },
+    'refused an action job the bot did not issue',
+  );
+  await deps.audit.append(
+    {
+      type: 'action.refused',
+      host,
+      ...(refusal.claimed.actions?.length ? { action: refusal.claimed.actions.join(', ').slice(0, 200) } : {}),
+      ...(refusal.claimed.approval_id ? { approval_id: refusal.claimed.approval_id } : {}),
+      notes: `Not run: ${refusal.reason}.`,
+      data: { job_id: refusal.job_id, claimed_host: refusal.claimed.host ?? null },
+    },
+    deps.now(),
+  );
+  await deps.redis.multi().hset(marker, 'audited', '1', 'done', '1').expire(marker, REPORT_TTL_S).exec();
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ReportHandlers } from '../reports/consumer.js';
 import { keys } from '../redis/keys.js';
-import { foreignReport, handleActionReport, type ActionReportDeps } from './action-report.js';
+import { auditRefusal, foreignReport, handleActionReport, type ActionReportDeps } from './action-report.js';
 import type { Ingest } from './ingest.js';
 
 export interface ReportDeps extends ActionReportDeps {
@@ -27,10 +27,16 @@ export function reportHandlers(deps: ReportDeps): ReportHandlers {
       await deps.ingest.submit(own.map((r) => r.report.snapshot));
     },
     async action(host, id, report) {
-      const foreign = foreignReport(host, id, report);
-      if (foreign) logger.error({ host, id, why: foreign }, "refused a report of another host's job");
-      else await handleActionReport(deps, host, id, report);
+      const foreign = foreignReport(deps, host, id, report);
+      if (!foreign) return void (await handleActionReport(deps, host, id, report));
+      const claimed = { host: report.job.host, actions: report.job.actions.map((a) => a.id) };
+      await auditRefusal(deps, host, `report:${id}`, {
+        job_id: report.job.key,
+        reason: `result refused: ${foreign}`,
+        claimed,
+      });
     },
+    refusedJob: (host, id, report) => auditRefusal(deps, host, id, report),
     refused(host, entry, why) {
       logger.error({ host, entry, why }, 'refused a report that is not what an agent writes');
       return Promise.resolve();

@@ -3,7 +3,14 @@ import type { z } from 'zod';
 import { HOST_PATTERN } from '../core/snapshot/schema.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { actionReportSchema, snapshotReportSchema, type ActionReport, type SnapshotReport } from './schema.js';
+import {
+  actionReportSchema,
+  refusalReportSchema,
+  snapshotReportSchema,
+  type ActionReport,
+  type RefusalReport,
+  type SnapshotReport,
+} from './schema.js';
 
 export const REPORT_GROUP = 'bot';
 
@@ -18,6 +25,8 @@ export interface ReportHandlers {
   snapshots(host: string, received: readonly Received<SnapshotReport>[]): Promise<void>;
   /** `id`: the report's own id (the job's idempotency key), the same on every redelivery. */
   action(host: string, id: string, report: ActionReport): Promise<void>;
+  /** A job the agent refused to run. */
+  refusedJob(host: string, id: string, report: RefusalReport): Promise<void>;
   /** A report that is not what an agent writes: never acted on. */
   refused(host: string, entry: string, why: string): Promise<void>;
 }
@@ -165,10 +174,7 @@ export class ReportConsumer {
       done.push(...entries.map(([entry]) => entry));
     } else {
       for (const [entry, fields] of entries) {
-        const parsed = parseReport(fields, actionReportSchema);
-        const id = field(fields, 'id');
-        if (parsed.ok && id) await this.handlers.action(host, id, parsed.value);
-        else await this.handlers.refused(host, entry, parsed.ok ? 'no report id' : parsed.why);
+        await this.handleReport(host, entry, fields);
         done.push(entry);
       }
     }
@@ -178,6 +184,19 @@ export class ReportConsumer {
       .xdel(stream, ...done)
       .exec();
     return entries.length;
+  }
+
+  private async handleReport(host: string, entry: string, fields: readonly string[]): Promise<void> {
+    const id = field(fields, 'id');
+    if (!id) return this.handlers.refused(host, entry, 'no report id');
+    if (field(fields, 'kind') === 'refused') {
+      const parsed = parseReport(fields, refusalReportSchema);
+      return parsed.ok
+        ? this.handlers.refusedJob(host, id, parsed.value)
+        : this.handlers.refused(host, entry, parsed.why);
+    }
+    const parsed = parseReport(fields, actionReportSchema);
+    return parsed.ok ? this.handlers.action(host, id, parsed.value) : this.handlers.refused(host, entry, parsed.why);
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { actionJobSchema, type ActionJob } from '../actions/queues.js';
+import { actionJobSchema } from '../actions/queues.js';
+import type { SignedActionJob } from '../actions/signing.js';
 import { hostSchema, SIGNALS, snapshotSchema } from '../core/snapshot/schema.js';
 import type { ActionOutcome, StepResult } from '../events/types.js';
 
@@ -56,7 +57,7 @@ export const actionReportSchema = z.strictObject({
   duration_ms: z.number().int().min(0),
   after: snapshotSchema.optional(),
 });
-export type ActionReport = Omit<z.infer<typeof actionReportSchema>, 'job'> & { readonly job: ActionJob };
+export type ActionReport = Omit<z.infer<typeof actionReportSchema>, 'job'> & { readonly job: SignedActionJob };
 
 /** A poll's snapshot, and when the agent beat for it (the bot keeps the fleet's heartbeat index). */
 export const snapshotReportSchema = z.strictObject({
@@ -64,3 +65,17 @@ export const snapshotReportSchema = z.strictObject({
   beat_at: z.number().int().min(0),
 });
 export type SnapshotReport = z.infer<typeof snapshotReportSchema>;
+
+/** A job the agent would not run (unsigned, forged, altered, another host's, expired): nothing ran. */
+export const refusalReportSchema = z.strictObject({
+  /** The queue's job id (the idempotency key it claimed). */
+  job_id: z.string().min(1).max(200),
+  reason: z.string().min(1).max(500),
+  /** What the refused job claimed, as far as it could be read: for the audit, never acted on. */
+  claimed: z.strictObject({
+    host: z.string().max(200).optional(),
+    actions: z.array(z.string().max(64)).max(16).optional(),
+    approval_id: z.string().max(200).nullable().optional(),
+  }),
+});
+export type RefusalReport = z.infer<typeof refusalReportSchema>;

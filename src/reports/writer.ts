@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import { keys } from '../redis/keys.js';
-import type { ActionReport } from './schema.js';
+import type { ActionReport, RefusalReport } from './schema.js';
 
 /**
  * Bounds for a bot that is down: old snapshots are worth nothing once newer
@@ -50,6 +50,23 @@ export class ReportWriter {
       '*',
       'id',
       report.job.key,
+      'report',
+      JSON.stringify(report),
+    );
+  }
+
+  /** One per queued job: a second refusal of the same job id is the same report. */
+  async refused(report: RefusalReport): Promise<void> {
+    await this.redis.xadd(
+      keys.agentReports(this.host),
+      'MAXLEN',
+      '~',
+      REPORT_STREAM_MAX,
+      '*',
+      'id',
+      `refused:${report.job_id}`,
+      'kind',
+      'refused',
       'report',
       JSON.stringify(report),
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionJob } from '../../src/actions/queues.js';
+import { signerFor } from '../../src/actions/signing.js';
 import { keys } from '../../src/redis/keys.js';
 import type { ActionReport } from '../../src/reports/schema.js';
 import { ReportWriter } from '../../src/reports/writer.js';
@@ -20,7 +21,7 @@ function report(host: string, key: string, jobHost = host): ActionReport {
     enqueued_at: new Date().toISOString(),
   };
   return {
-    job,
+    job: signerFor({}).signer.sign(job, new Date()),
     run: {
       job_id: key,
       host: jobHost,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signerFor } from '../../src/actions/signing.js';
 import { ActionQueues } from '../../src/actions/queues.js';
 import { keys } from '../../src/redis/keys.js';
 import { LuaScript } from '../../src/redis/lua.js';
@@ -119,7 +120,7 @@ describe('Redis users from `healgate acl`', () => {
     // An action job, approved the way the bot enqueues one.
     const dir = join(box.runs, 'acl');
     await mkdir(dir);
-    const queues = new ActionQueues(server.client(), redis);
+    const queues = new ActionQueues(server.client(), redis, signerFor({}).signer);
     await queues.enqueue({
       key: 'acl-job.slow_marker',
       host: 'acl-1',
