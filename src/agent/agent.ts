@@ -4,7 +4,7 @@ import type { Config } from '../config/types.js';
 import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import type { Logger } from '../log.js';
-import { connectRedis, type RedisConnection } from '../redis/connect.js';
+import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import type { AgentRun } from '../reports/schema.js';
 import { ReportWriter } from '../reports/writer.js';
@@ -58,13 +58,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   const host = config.hostId;
   const instance = `${host}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const { policy } = await loadPolicyAndModel(config);
-  const connection =
-    options.connection ??
-    (await connectRedis({
-      ...(config.redisUrl ? { url: config.redisUrl } : {}),
-      dataDir: config.redisDataDir,
-      logger,
-    }));
+  const connection = options.connection ?? (await connectRedis(configuredRedis(config, logger)));
   const { redis } = connection;
   let lease: HostLease;
   try {

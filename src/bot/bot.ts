@@ -22,7 +22,7 @@ import { createMetrics } from '../metrics.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import { reportHandlers } from '../pipeline/reports.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
-import { connectRedis, type RedisConnection } from '../redis/connect.js';
+import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
 import { ReportConsumer } from '../reports/consumer.js';
 import { checkRole } from '../security/role.js';
@@ -55,11 +55,7 @@ export interface BotOptions {
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
   const now = options.now ?? (() => new Date());
   const { policy, classifier } = await loadPolicyAndModel(config);
-  const connection = await connectRedis({
-    ...(config.redisUrl ? { url: config.redisUrl } : {}),
-    dataDir: config.redisDataDir,
-    logger,
-  });
+  const connection = await connectRedis(configuredRedis(config, logger));
   const { redis } = connection;
   await checkRole(redis, { kind: 'bot' }).catch(async (err: unknown) => {
     await connection.close();

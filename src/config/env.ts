@@ -38,6 +38,7 @@ const DEFAULTS = {
 
 const schema = z.object({
   REDIS_URL: redisUrlField.optional(),
+  REDIS_TLS_CA_FILE: nameField.optional(),
   HTTP_HOST: listenHostField,
   HTTP_PORT: portField,
   POLICY_FILE: nameField,
@@ -133,6 +134,7 @@ function toConfig(v: z.output<typeof schema>): Config {
     redisDataDir: v.REDIS_DATA_DIR,
   };
   if (v.REDIS_URL !== undefined) config.redisUrl = v.REDIS_URL;
+  if (v.REDIS_TLS_CA_FILE !== undefined) config.redisTlsCaFile = v.REDIS_TLS_CA_FILE;
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;
   if (v.CONSOLE_TOKEN !== undefined) config.consoleToken = v.CONSOLE_TOKEN;
   if (v.ACTION_SIGNING_KEY !== undefined) config.actionSigningKey = v.ACTION_SIGNING_KEY;

@@ -23,6 +23,8 @@ export interface DiscordConfig {
 export interface Config {
   /** Unset: use 127.0.0.1:6379, or start a private redis-server. May hold a password: log `redactUrl(redisUrl)`. */
   redisUrl?: string;
+  /** The CA (PEM file) of a `rediss://` server whose certificate no system CA signed. */
+  redisTlsCaFile?: string;
   httpHost: string;
   httpPort: number;
   policyFile: string;
