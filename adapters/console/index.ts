@@ -23,7 +23,7 @@ export const consoleAdapter: AdapterFactory = {
   name: 'console',
   create({ config, services, logger, redis }): ChatAdapter {
     // Throws off loopback without CONSOLE_TOKEN: refusing to start beats an open approval page.
-    const mode = consoleMode(config.httpHost, config.consoleToken, osUser());
+    const mode = consoleMode(config.httpHost, config.consoleToken, osUser(), config.consoleTrustedProxies);
     const feed = new ConsoleFeed(redis, services, logger, { backlog: 200, blockMs: 5000, hostsEveryMs: 2000 });
     return {
       name: 'console',

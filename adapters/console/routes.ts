@@ -101,7 +101,11 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
   const who = (request: FastifyRequest): Principal => principals.get(request)!;
 
   api.addHook('onRequest', async (request, reply) => {
-    const identity = identify(deps.mode, { method: request.method, headers: request.headers });
+    const identity = identify(deps.mode, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.socket.remoteAddress ? { remoteAddress: request.socket.remoteAddress } : {}),
+    });
     if (!identity.ok) return reply.code(identity.status).send({ error: identity.error, mode: deps.mode.kind });
     principals.set(request, identity.principal);
   });
@@ -113,7 +117,13 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     const p = who(request);
     return reply.send({
       mode: deps.mode.kind,
-      principal: { id: principalId(p), name: p.displayName ?? p.userId, local_operator: p.localOperator === true },
+      principal: {
+        id: principalId(p),
+        name: p.displayName ?? p.userId,
+        local_operator: p.localOperator === true,
+        auth: p.auth ?? null,
+        groups: p.groups ?? [],
+      },
       local_operator_approves: services.policy.approval.local_console_operator_approves,
       execution_mode: services.executionMode,
       policy: services.policy.id,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE } from '../io/paths.js';
 import {
   approversField,
+  addressListField,
   durationField,
   ed25519KeyField,
   executionModeField,
@@ -48,6 +49,7 @@ const schema = z.object({
   EXECUTION_MODE: executionModeField,
   INGEST_TOKEN: secretField.optional(),
   CONSOLE_TOKEN: secretField.optional(),
+  CONSOLE_TRUSTED_PROXIES: addressListField.optional(),
   ACTION_SIGNING_KEY: ed25519KeyField.optional(),
   ACTION_VERIFY_KEY: ed25519KeyField.optional(),
   APPROVERS: approversField,
@@ -114,7 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string
     );
   }
   const hostValid = !errors.some((e) => e.startsWith('HTTP_HOST:'));
-  if (raw.CONSOLE_TOKEN === undefined && hostValid && !isLoopbackHost(httpHost))
+  if (
+    raw.CONSOLE_TOKEN === undefined &&
+    raw.CONSOLE_TRUSTED_PROXIES === undefined &&
+    hostValid &&
+    !isLoopbackHost(httpHost)
+  )
     errors.push(consoleTokenMissing(httpHost));
   if (!result.success || errors.length > 0) return { ok: false, errors };
   return { ok: true, config: toConfig(result.data) };
@@ -137,6 +144,7 @@ function toConfig(v: z.output<typeof schema>): Config {
   if (v.REDIS_TLS_CA_FILE !== undefined) config.redisTlsCaFile = v.REDIS_TLS_CA_FILE;
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;
   if (v.CONSOLE_TOKEN !== undefined) config.consoleToken = v.CONSOLE_TOKEN;
+  if (v.CONSOLE_TRUSTED_PROXIES !== undefined) config.consoleTrustedProxies = v.CONSOLE_TRUSTED_PROXIES;
   if (v.ACTION_SIGNING_KEY !== undefined) config.actionSigningKey = v.ACTION_SIGNING_KEY;
   if (v.ACTION_VERIFY_KEY !== undefined) config.actionVerifyKey = v.ACTION_VERIFY_KEY;
   if (v.SLACK_BOT_TOKEN !== undefined && v.SLACK_SIGNING_SECRET !== undefined) {

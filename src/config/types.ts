@@ -34,6 +34,8 @@ export interface Config {
   executionMode: ExecutionMode;
   ingestToken?: string;
   consoleToken?: string;
+  /** Addresses of the authenticating proxy (oauth2-proxy) whose X-Forwarded-User the console believes. */
+  consoleTrustedProxies?: string[];
   /** The bot's Ed25519 seed for signing action jobs; unset: the published development key. */
   actionSigningKey?: Buffer;
   /** The agent's copy of the bot's public key; unset: the signing key's, else the development key's. */

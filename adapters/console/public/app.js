@@ -90,7 +90,12 @@ async function start() {
   $('#app').hidden = false;
   syncClock(session.now);
   state.thresholds = session.thresholds;
-  $('#who').textContent = `${session.principal.id}${session.principal.local_operator ? ' · local operator' : ''}`;
+  const how = {
+    local: ' · local operator',
+    'shared-token': ' · shared token (name not verified)',
+    proxy: ' · signed in',
+  };
+  $('#who').textContent = `${session.principal.id}${how[session.principal.auth] ?? ''}`;
   $('#who').title =
     session.principal.local_operator && session.local_operator_approves
       ? 'The policy lets the local console operator approve'
