@@ -32,11 +32,11 @@ export type VerifyReading = z.infer<typeof verifyReadingSchema>;
 
 /** One action job as the agent ran it (or refused, or described in dry-run). */
 export const agentRunSchema = z.strictObject({
-  job_id: z.string().min(1).max(200),
+  job_id: actionJobSchema.shape.key,
   host: hostSchema,
-  trigger: z.enum(['auto_heal', 'approval']),
-  approval_id: z.string().min(1).max(200).nullable(),
-  incident_ids: z.array(z.string().min(1).max(200)).max(32),
+  trigger: actionJobSchema.shape.trigger,
+  approval_id: actionJobSchema.shape.approval_id,
+  incident_ids: actionJobSchema.shape.incident_ids,
   outcome: outcomeSchema,
   dry_run: z.boolean(),
   actions: z

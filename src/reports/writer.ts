@@ -28,47 +28,29 @@ export class ReportWriter {
   }
 
   async snapshot(snapshot: Snapshot, beatAt: number): Promise<void> {
-    const report = { snapshot, beat_at: beatAt };
-    await this.redis.xadd(
-      keys.agentSnapshots(this.host),
-      'MAXLEN',
-      '~',
-      SNAPSHOT_STREAM_MAX,
-      '*',
+    await this.add(keys.agentSnapshots(this.host), SNAPSHOT_STREAM_MAX, [
       'report',
-      JSON.stringify(report),
-    );
+      JSON.stringify({ snapshot, beat_at: beatAt }),
+    ]);
   }
 
   /** Sent again after a crash before the run was marked reported: the bot dedups by the job's key. */
   async action(report: ActionReport): Promise<void> {
-    await this.redis.xadd(
-      keys.agentReports(this.host),
-      'MAXLEN',
-      '~',
-      REPORT_STREAM_MAX,
-      '*',
+    await this.add(keys.agentReports(this.host), REPORT_STREAM_MAX, [
       'id',
       report.job.key,
       'report',
       JSON.stringify(report),
-    );
+    ]);
   }
 
   /** One per queued job: a second refusal of the same job id is the same report. */
   async refused(report: RefusalReport): Promise<void> {
-    await this.redis.xadd(
-      keys.agentReports(this.host),
-      'MAXLEN',
-      '~',
-      REPORT_STREAM_MAX,
-      '*',
-      'id',
-      `refused:${report.job_id}`,
-      'kind',
-      'refused',
-      'report',
-      JSON.stringify(report),
-    );
+    const fields = ['id', `refused:${report.job_id}`, 'kind', 'refused', 'report', JSON.stringify(report)];
+    await this.add(keys.agentReports(this.host), REPORT_STREAM_MAX, fields);
+  }
+
+  private async add(stream: string, max: number, fields: readonly string[]): Promise<void> {
+    await this.redis.xadd(stream, 'MAXLEN', '~', max, '*', ...fields);
   }
 }

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionQueues, type ActionJob } from '../../src/actions/queues.js';
 import { JobSigner, privateKeyFromSeed, signerFor, type SignedActionJob } from '../../src/actions/signing.js';
 import { loadConfig } from '../../src/config/env.js';
-import { keys } from '../../src/redis/keys.js';
 import { ReportWriter } from '../../src/reports/writer.js';
-import { files, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
+import { files, firstSnapshot, markerJob, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { runCli } from '../helpers/cli.js';
 import { startDns, type TestDns } from '../helpers/dns.js';
@@ -45,11 +44,7 @@ beforeAll(async () => {
   });
   const started = Date.now();
   agent = spawnAgent(server, 'sig-1', box.policyFile, { ACTION_VERIFY_KEY: env.ACTION_VERIFY_KEY! });
-  await eventually(
-    async () => (Number(await redis.hget(keys.host('sig-1'), 'updated_at')) > started ? true : undefined),
-    30_000,
-    `the first snapshot of sig-1\n${agent.output()}`,
-  );
+  await firstSnapshot(redis, 'sig-1', started, agent);
   signed = new ActionQueues(server.client(), redis, new JobSigner(privateKeyFromSeed(signingKey)));
 });
 
@@ -64,15 +59,7 @@ afterAll(async () => {
 
 let seq = 0;
 function job(dir: string, host = 'sig-1'): ActionJob {
-  return {
-    key: `sig-${++seq}.slow_marker`,
-    host,
-    trigger: 'approval',
-    approval_id: `apr-sig-${seq}`,
-    incident_ids: [],
-    actions: [{ id: 'slow_marker', params: { run_dir: dir, seconds: 0 } }],
-    enqueued_at: new Date().toISOString(),
-  };
+  return { ...markerJob(host, `sig-${++seq}.slow_marker`, dir), approval_id: `apr-sig-${seq}` };
 }
 
 /** Writes straight to the host's queue, as anyone with access to it could. */

@@ -1,18 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionQueues } from '../../src/actions/queues.js';
-import { signerFor } from '../../src/actions/signing.js';
-import { keys } from '../../src/redis/keys.js';
-import { files, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
-import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
+import { firstSnapshot, runMarker, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { runCli } from '../helpers/cli.js';
 import { startDns, type TestDns } from '../helpers/dns.js';
-import { resultOf } from '../helpers/events.js';
 import type { RunningProcess } from '../helpers/process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -21,36 +17,18 @@ const openssl = (dir: string, args: string[]) => promisify(execFile)('openssl', 
 /** A CA and a server certificate for 127.0.0.1 that it signed, made here for this test alone. */
 async function certificates(): Promise<{ dir: string; ca: string; cert: string; key: string; otherCa: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'healgate-tls-'));
-  await openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'ed25519',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=healgate test CA',
-  ]);
-  await openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'ed25519',
-    '-nodes',
-    '-keyout',
-    'other.key',
-    '-out',
-    'other.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=another CA',
-  ]);
+  const selfSigned = (name: string, subject: string) =>
+    openssl(
+      dir,
+      ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`].concat([
+        '-days',
+        '1',
+        '-subj',
+        subject,
+      ]),
+    );
+  await selfSigned('ca', '/CN=healgate test CA');
+  await selfSigned('other', '/CN=another CA');
   await openssl(dir, [
     'req',
     '-newkey',
@@ -119,28 +97,10 @@ describe('Redis over TLS (rediss:// and REDIS_TLS_CA_FILE)', () => {
     bot = await startTestBot(server, { ...tls, POLICY_FILE: box.policyFile, EXECUTION_MODE: 'live' });
     const started = Date.now();
     agent = spawnAgent(server, 'tls-1', box.policyFile, tls);
-    await eventually(
-      async () => (Number(await redis.hget(keys.host('tls-1'), 'updated_at')) > started ? true : undefined),
-      30_000,
-      `the first snapshot of tls-1\n${agent.output()}`,
-    );
-    const dir = join(box.runs, 'tls');
-    await mkdir(dir);
-    const queues = new ActionQueues(server.client(), redis, signerFor({}).signer);
-    await queues.enqueue({
-      key: 'tls-job.slow_marker',
-      host: 'tls-1',
-      trigger: 'approval',
-      approval_id: null,
-      incident_ids: [],
-      actions: [{ id: 'slow_marker', params: { run_dir: dir, seconds: 0 } }],
-      enqueued_at: new Date().toISOString(),
-    });
-    expect(await eventually(() => resultOf(redis, 'tls-job.slow_marker'), 20_000)).toMatchObject({
-      outcome: 'success',
-    });
-    expect(await files(dir)).toHaveLength(1);
-    await queues.close();
+    await firstSnapshot(redis, 'tls-1', started, agent);
+    const marker = await runMarker(server, box, 'tls-1', 'tls-job');
+    expect(marker.result).toMatchObject({ outcome: 'success' });
+    expect(marker.files).toHaveLength(1);
   });
 
   it('refuses a server whose certificate the configured CA did not sign, and a CA file that is not there', async () => {

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signerFor } from '../../src/actions/signing.js';
-import { ActionQueues } from '../../src/actions/queues.js';
 import { keys } from '../../src/redis/keys.js';
 import { LuaScript } from '../../src/redis/lua.js';
-import { files, fillScratch, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
+import { files, firstSnapshot, runMarker, fillScratch, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { runCli } from '../helpers/cli.js';
 import { snapshot } from '../helpers/core.js';
@@ -56,11 +54,7 @@ beforeAll(async () => {
   const started = Date.now();
   agent = spawnAgent(server, 'acl-1', box.policyFile, { REDIS_URL: agentUrl('acl-1') });
   const redis = server.client();
-  await eventually(
-    async () => (Number(await redis.hget(keys.host('acl-1'), 'updated_at')) > started ? true : undefined),
-    30_000,
-    `the first snapshot of acl-1\n${agent.output()}`,
-  );
+  await firstSnapshot(redis, 'acl-1', started, agent);
   intruder = new Redis(agentUrl('acl-1'), { maxRetriesPerRequest: 0 });
 });
 
@@ -118,23 +112,9 @@ describe('Redis users from `healgate acl`', () => {
     const redis = server.client();
     expect(await bot.connection.redis.call('ACL', 'WHOAMI')).toBe('healgate-bot');
     // An action job, approved the way the bot enqueues one.
-    const dir = join(box.runs, 'acl');
-    await mkdir(dir);
-    const queues = new ActionQueues(server.client(), redis, signerFor({}).signer);
-    await queues.enqueue({
-      key: 'acl-job.slow_marker',
-      host: 'acl-1',
-      trigger: 'approval',
-      approval_id: null,
-      incident_ids: [],
-      actions: [{ id: 'slow_marker', params: { run_dir: dir, seconds: 0 } }],
-      enqueued_at: new Date().toISOString(),
-    });
-    expect(await eventually(() => resultOf(redis, 'acl-job.slow_marker'), 20_000)).toMatchObject({
-      outcome: 'success',
-    });
-    expect(await files(dir)).toHaveLength(1);
-    await queues.close();
+    const marker = await runMarker(server, box, 'acl-1', 'acl-job');
+    expect(marker.result).toMatchObject({ outcome: 'success' });
+    expect(marker.files).toHaveLength(1);
 
     // A disk breach: the bot auto-heals, the agent cleans and re-measures, the bot verifies and resolves.
     await fillScratch(box.scratch, 2, 1);
