@@ -9,7 +9,7 @@ const CSRF_HEADER = 'x-healgate-console';
 /** With a token: the name the operator signed in as. */
 const OPERATOR_HEADER = 'x-healgate-operator';
 
-const operatorNameSchema = z
+export const operatorNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { error: 'letters, digits and . _ @ - (up to 64), e.g. alice' });
 
@@ -27,11 +27,15 @@ const operatorNameSchema = z
  *   X-Forwarded-Groups, as oauth2-proxy sends them after its login; the same
  *   headers from anywhere else are ignored, and such a request is the token's
  *   (if there is one) or refused.
+ * - `oidc`: OIDC_ISSUER_URL is set. A request with a live session cookie
+ *   (see oidc.ts) acts as `console:<user claim>` with its groups; any other
+ *   is the token's (if there is one) or refused.
  */
 export type ConsoleMode =
   | { readonly kind: 'local'; readonly user: string }
   | { readonly kind: 'token'; readonly token: string }
-  | { readonly kind: 'proxy'; readonly proxies: readonly string[]; readonly token?: string };
+  | { readonly kind: 'proxy'; readonly proxies: readonly string[]; readonly token?: string }
+  | { readonly kind: 'oidc'; readonly token?: string };
 
 export class ConsoleConfigError extends Error {
   override readonly name = 'ConsoleConfigError';
@@ -42,7 +46,9 @@ export function consoleMode(
   token: string | undefined,
   osUser: string,
   proxies: readonly string[] = [],
+  oidc = false,
 ): ConsoleMode {
+  if (oidc) return { kind: 'oidc', ...(token !== undefined ? { token } : {}) };
   if (proxies.length > 0) return { kind: 'proxy', proxies, ...(token !== undefined ? { token } : {}) };
   if (token !== undefined) return { kind: 'token', token };
   if (!isLoopbackHost(httpHost)) throw new ConsoleConfigError(consoleTokenMissing(httpHost));
@@ -54,6 +60,8 @@ export interface RequestFacts {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The TCP peer (never a forwarded-for header): who may vouch for a user. */
   readonly remoteAddress?: string;
+  /** The OpenID Connect session the request's cookie names, looked up by the caller. */
+  readonly session?: { readonly user: string; readonly groups: readonly string[] };
 }
 
 /** `::ffff:10.0.0.5` is 10.0.0.5: a dual-stack socket reports IPv4 peers that way. */
@@ -148,6 +156,16 @@ export function identify(mode: ConsoleMode, facts: RequestFacts): Identity {
     };
   }
   if (mode.kind === 'token') return tokenIdentity(mode.token, facts);
+  if (mode.kind === 'oidc') {
+    const s = facts.session;
+    if (s)
+      return {
+        ok: true,
+        principal: { platform: 'console', userId: s.user, displayName: s.user, groups: s.groups, auth: 'oidc' },
+      };
+    if (mode.token !== undefined) return tokenIdentity(mode.token, facts);
+    return { ok: false, status: 401, error: 'sign in at /console/oidc/login' };
+  }
   if (mode.proxies.includes(plainAddress(facts.remoteAddress) ?? '')) return proxyIdentity(facts);
   if (mode.token !== undefined) return tokenIdentity(mode.token, facts);
   return { ok: false, status: 401, error: "sign in through the console's authenticating proxy" };

@@ -35,6 +35,8 @@ const DEFAULTS = {
   REDIS_DATA_DIR: './var/redis',
   SLACK_API_URL,
   DISCORD_API_URL,
+  OIDC_USER_CLAIM: 'preferred_username',
+  OIDC_GROUPS_CLAIM: 'groups',
 } as const;
 
 const schema = z.object({
@@ -50,6 +52,12 @@ const schema = z.object({
   INGEST_TOKEN: secretField.optional(),
   CONSOLE_TOKEN: secretField.optional(),
   CONSOLE_TRUSTED_PROXIES: addressListField.optional(),
+  OIDC_ISSUER_URL: httpUrlField.optional(),
+  OIDC_CLIENT_ID: nameField.optional(),
+  OIDC_CLIENT_SECRET: secretField.optional(),
+  OIDC_REDIRECT_URL: httpUrlField.optional(),
+  OIDC_USER_CLAIM: nameField,
+  OIDC_GROUPS_CLAIM: nameField,
   ACTION_SIGNING_KEY: ed25519KeyField.optional(),
   ACTION_VERIFY_KEY: ed25519KeyField.optional(),
   APPROVERS: approversField,
@@ -108,7 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string
   errors.push(
     ...platformErrors(raw, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'], ['SLACK_APP_TOKEN', 'SLACK_CHANNEL']),
     ...platformErrors(raw, ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_CHANNEL_ID'], ['DISCORD_GUILD_ID']),
+    ...platformErrors(raw, ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URL'], []),
   );
+  if (raw.OIDC_ISSUER_URL !== undefined && raw.CONSOLE_TRUSTED_PROXIES !== undefined)
+    errors.push(
+      'OIDC_ISSUER_URL: the console signs people in either itself or through a proxy: unset CONSOLE_TRUSTED_PROXIES or OIDC_ISSUER_URL',
+    );
   const httpHost = raw.HTTP_HOST ?? DEFAULTS.HTTP_HOST;
   if (raw.INGEST_TOKEN === undefined && !isLoopbackHost(httpHost)) {
     errors.push(
@@ -119,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { hostname?: string
   if (
     raw.CONSOLE_TOKEN === undefined &&
     raw.CONSOLE_TRUSTED_PROXIES === undefined &&
+    raw.OIDC_ISSUER_URL === undefined &&
     hostValid &&
     !isLoopbackHost(httpHost)
   )
@@ -145,6 +159,15 @@ function toConfig(v: z.output<typeof schema>): Config {
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;
   if (v.CONSOLE_TOKEN !== undefined) config.consoleToken = v.CONSOLE_TOKEN;
   if (v.CONSOLE_TRUSTED_PROXIES !== undefined) config.consoleTrustedProxies = v.CONSOLE_TRUSTED_PROXIES;
+  if (v.OIDC_ISSUER_URL && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET && v.OIDC_REDIRECT_URL)
+    config.oidc = {
+      issuerUrl: v.OIDC_ISSUER_URL,
+      clientId: v.OIDC_CLIENT_ID,
+      clientSecret: v.OIDC_CLIENT_SECRET,
+      redirectUrl: v.OIDC_REDIRECT_URL,
+      userClaim: v.OIDC_USER_CLAIM,
+      groupsClaim: v.OIDC_GROUPS_CLAIM,
+    };
   if (v.ACTION_SIGNING_KEY !== undefined) config.actionSigningKey = v.ACTION_SIGNING_KEY;
   if (v.ACTION_VERIFY_KEY !== undefined) config.actionVerifyKey = v.ACTION_VERIFY_KEY;
   if (v.SLACK_BOT_TOKEN !== undefined && v.SLACK_SIGNING_SECRET !== undefined) {

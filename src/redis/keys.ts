@@ -52,6 +52,10 @@ export const keys = {
   reporters: `${P}:agents:reporting`,
   /** A starting agent's hello (its host name), so that a bot replica reads its streams at once (XADD only). */
   reportersAnnounce: `${P}:agents:announce`,
+  /** A console sign-in session (OpenID Connect), by the SHA-256 of its cookie. */
+  consoleSession: (hash: string) => `${P}:console:session:${hash}`,
+  /** A console sign-in on its way through the provider: its PKCE verifier, by state. */
+  consoleLogin: (state: string) => `${P}:console:login:${state}`,
   /** The bot's progress on one report (audited, published, done), so a redelivery does nothing twice. */
   report: (host: string, reportId: string) => `${P}:report:${host}:${reportId}`,
 } as const;

@@ -13,10 +13,10 @@ export interface Principal {
   readonly groups?: readonly string[];
   /**
    * How the console knows the name: the machine's own user, a name typed
-   * beside the shared token (attributed, not proven), or the authenticating
-   * proxy's verified user. Kept with the decision and in the audit.
+   * beside the shared token (attributed, not proven), the authenticating
+   * proxy's verified user, or the OpenID provider's. Kept with the decision and in the audit.
    */
-  readonly auth?: 'local' | 'shared-token' | 'proxy';
+  readonly auth?: 'local' | 'shared-token' | 'proxy' | 'oidc';
 }
 
 export function principalId(p: Principal): string {
@@ -49,7 +49,7 @@ export function mayApprove(
     allowed.includes(id) ||
     (who.platform === 'discord' && (who.roles ?? []).some((r) => allowed.includes(`discord-role:${r}`))) ||
     (who.platform === 'console' &&
-      who.auth === 'proxy' &&
+      (who.auth === 'proxy' || who.auth === 'oidc') &&
       (who.groups ?? []).some((g) => allowed.includes(`console-group:${g}`)))
   );
 }
