@@ -52,6 +52,7 @@ export class ReportConsumer {
   private running: Promise<void> | undefined;
   private closing = false;
   private lastClaim = 0;
+  private announcing = false;
   private readonly reader: Redis;
 
   constructor(
@@ -90,6 +91,11 @@ export class ReportConsumer {
         if (Date.now() - this.lastClaim >= this.options.claimIdleMs / 2) await this.claim();
       } catch (err) {
         if (this.closing) break;
+        // Redis lost the groups (a restart without its data): make them again.
+        if (err instanceof Error && err.message.startsWith('NOGROUP')) {
+          this.announcing = false;
+          this.known.clear();
+        }
         this.logger.warn({ err }, 'reading agent reports failed; retrying');
         await new Promise((r) => setTimeout(r, this.options.blockMs));
       }
@@ -98,7 +104,8 @@ export class ReportConsumer {
 
   /** New hosts (agents add themselves to the set): their streams get the group. */
   private async refresh(): Promise<void> {
-    await this.createGroup(keys.reportersAnnounce);
+    if (!this.announcing) await this.createGroup(keys.reportersAnnounce);
+    this.announcing = true;
     const hosts = (await this.redis.smembers(keys.reporters)).filter((h) => HOST_PATTERN.test(h) && !this.known.has(h));
     for (const host of hosts) {
       for (const stream of [keys.agentSnapshots(host), keys.agentReports(host)]) await this.createGroup(stream);

@@ -84,4 +84,16 @@ describe("the bot's consumer of agent reports", () => {
     expect(await client.zscore(keys.agents, 'rep-2')).not.toBeNull();
     expect(await client.zscore(keys.agents, 'victim')).toBeNull();
   });
+
+  it('makes its groups again when Redis lost them, and goes on reading', async () => {
+    const client = ctx.redis.client();
+    await client.flushall();
+    const writer = new ReportWriter(client, 'rep-3');
+    await writer.announce();
+    await writer.action(report('rep-3', 'after-flush.restart_service'));
+    await eventually(
+      async () => ((await actionResults(client, 'after-flush.restart_service')).length ? true : undefined),
+      15_000,
+    );
+  });
 });
