@@ -9,7 +9,7 @@ const CSRF_HEADER = 'x-healgate-console';
 /** With a token: the name the operator signed in as. */
 const OPERATOR_HEADER = 'x-healgate-operator';
 
-const operatorNameSchema = z
+export const operatorNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { error: 'letters, digits and . _ @ - (up to 64), e.g. alice' });
 
@@ -21,16 +21,35 @@ const operatorNameSchema = z
  * - `token`: CONSOLE_TOKEN is set. Every API request carries the token, and
  *   acts as `console:<name>` given at sign-in, who must be an approver like
  *   anyone else. The token is shared: the name attributes, it does not
- *   authenticate.
+ *   authenticate (the principal says `shared-token`, in the UI and the audit).
+ * - `proxy`: CONSOLE_TRUSTED_PROXIES is set. A request from one of those
+ *   addresses acts as `console:<X-Forwarded-User>` with its
+ *   X-Forwarded-Groups, as oauth2-proxy sends them after its login; the same
+ *   headers from anywhere else are ignored, and such a request is the token's
+ *   (if there is one) or refused.
+ * - `oidc`: OIDC_ISSUER_URL is set. A request with a live session cookie
+ *   (see oidc.ts) acts as `console:<user claim>` with its groups; any other
+ *   is the token's (if there is one) or refused.
  */
 export type ConsoleMode =
-  { readonly kind: 'local'; readonly user: string } | { readonly kind: 'token'; readonly token: string };
+  | { readonly kind: 'local'; readonly user: string }
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'proxy'; readonly proxies: readonly string[]; readonly token?: string }
+  | { readonly kind: 'oidc'; readonly token?: string };
 
 export class ConsoleConfigError extends Error {
   override readonly name = 'ConsoleConfigError';
 }
 
-export function consoleMode(httpHost: string, token: string | undefined, osUser: string): ConsoleMode {
+export function consoleMode(
+  httpHost: string,
+  token: string | undefined,
+  osUser: string,
+  proxies: readonly string[] = [],
+  oidc = false,
+): ConsoleMode {
+  if (oidc) return { kind: 'oidc', ...(token !== undefined ? { token } : {}) };
+  if (proxies.length > 0) return { kind: 'proxy', proxies, ...(token !== undefined ? { token } : {}) };
   if (token !== undefined) return { kind: 'token', token };
   if (!isLoopbackHost(httpHost)) throw new ConsoleConfigError(consoleTokenMissing(httpHost));
   return { kind: 'local', user: operatorNameSchema.safeParse(osUser).success ? osUser : 'operator' };
@@ -39,6 +58,51 @@ export function consoleMode(httpHost: string, token: string | undefined, osUser:
 export interface RequestFacts {
   readonly method: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The TCP peer (never a forwarded-for header): who may vouch for a user. */
+  readonly remoteAddress?: string;
+  /** The OpenID Connect session the request's cookie names, looked up by the caller. */
+  readonly session?: { readonly user: string; readonly groups: readonly string[] };
+}
+
+/** `::ffff:10.0.0.5` is 10.0.0.5: a dual-stack socket reports IPv4 peers that way. */
+const plainAddress = (a: string | undefined) => (a?.startsWith('::ffff:') ? a.slice(7) : a);
+
+const groupsSchema = z.array(operatorNameSchema).max(64);
+
+/** The user the trusted proxy signed in, with the groups it vouches for. */
+function proxyIdentity(facts: RequestFacts): Identity {
+  const user = operatorNameSchema.safeParse(header(facts, 'x-forwarded-user') ?? '');
+  if (!user.success)
+    return { ok: false, status: 401, error: `X-Forwarded-User from the proxy: ${user.error.issues[0]?.message}` };
+  const listed = (header(facts, 'x-forwarded-groups') ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
+  const groups = groupsSchema.safeParse(listed);
+  if (!groups.success)
+    return { ok: false, status: 400, error: `X-Forwarded-Groups from the proxy: ${groups.error.issues[0]?.message}` };
+  const email = header(facts, 'x-forwarded-email');
+  return {
+    ok: true,
+    principal: {
+      platform: 'console',
+      userId: user.data,
+      displayName: email && email.length <= 200 ? email : user.data,
+      groups: groups.data,
+      auth: 'proxy',
+    },
+  };
+}
+
+function tokenIdentity(token: string, facts: RequestFacts): Identity {
+  if (!bearerMatches(header(facts, 'authorization'), token))
+    return { ok: false, status: 401, error: 'missing or wrong console token (CONSOLE_TOKEN)' };
+  const name = operatorNameSchema.safeParse(header(facts, OPERATOR_HEADER) ?? '');
+  if (!name.success) return { ok: false, status: 400, error: `${OPERATOR_HEADER}: ${name.error.issues[0]?.message}` };
+  return {
+    ok: true,
+    principal: { platform: 'console', userId: name.data, displayName: name.data, auth: 'shared-token' },
+  };
 }
 
 export type Identity =
@@ -88,12 +152,21 @@ export function identify(mode: ConsoleMode, facts: RequestFacts): Identity {
       return { ok: false, status: 403, error: 'this console answers only to a loopback Host (localhost, 127.0.0.1)' };
     return {
       ok: true,
-      principal: { platform: 'console', userId: mode.user, displayName: mode.user, localOperator: true },
+      principal: { platform: 'console', userId: mode.user, displayName: mode.user, localOperator: true, auth: 'local' },
     };
   }
-  if (!bearerMatches(header(facts, 'authorization'), mode.token))
-    return { ok: false, status: 401, error: 'missing or wrong console token (CONSOLE_TOKEN)' };
-  const name = operatorNameSchema.safeParse(header(facts, OPERATOR_HEADER) ?? '');
-  if (!name.success) return { ok: false, status: 400, error: `${OPERATOR_HEADER}: ${name.error.issues[0]?.message}` };
-  return { ok: true, principal: { platform: 'console', userId: name.data, displayName: name.data } };
+  if (mode.kind === 'token') return tokenIdentity(mode.token, facts);
+  if (mode.kind === 'oidc') {
+    const s = facts.session;
+    if (s)
+      return {
+        ok: true,
+        principal: { platform: 'console', userId: s.user, displayName: s.user, groups: s.groups, auth: 'oidc' },
+      };
+    if (mode.token !== undefined) return tokenIdentity(mode.token, facts);
+    return { ok: false, status: 401, error: 'sign in at /console/oidc/login' };
+  }
+  if (mode.proxies.includes(plainAddress(facts.remoteAddress) ?? '')) return proxyIdentity(facts);
+  if (mode.token !== undefined) return tokenIdentity(mode.token, facts);
+  return { ok: false, status: 401, error: "sign in through the console's authenticating proxy" };
 }

@@ -17,6 +17,7 @@ import { agentViews, hostRows } from './hosts.js';
 import { identify, type ConsoleMode } from './identity.js';
 import { approvalItem, groupItem } from './items.js';
 import { bulkSummary } from '../../src/chat/view/group.js';
+import type { OidcLogin } from './oidc.js';
 import { SseStream } from './sse.js';
 import { SECURITY_HEADERS, type StaticFile } from './static.js';
 
@@ -28,6 +29,8 @@ export interface ConsoleRouteDeps {
   readonly redis: Redis;
   readonly feed: ConsoleFeed;
   readonly files: ReadonlyMap<string, StaticFile>;
+  /** Set in `oidc` mode: sign-in, sessions, sign-out. */
+  readonly oidc?: OidcLogin;
 }
 
 const commandBody = z.strictObject({
@@ -75,6 +78,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): FastifyPluginAsync {
     void app.register(
       (quiet, _opts, done) => {
         staticRoutes(quiet, deps.files);
+        if (deps.oidc) oidcRoutes(quiet, deps.oidc);
         void quiet.register(
           (api, _o, ready) => {
             apiRoutes(api, deps, streams);
@@ -88,6 +92,24 @@ export function consoleRoutes(deps: ConsoleRouteDeps): FastifyPluginAsync {
     );
     return Promise.resolve();
   };
+}
+
+/** Sign-in through the OpenID provider and back, and sign-out; plain redirects, so the page needs no script for it. */
+function oidcRoutes(app: FastifyInstance, login: OidcLogin): void {
+  app.get('/console/oidc/login', async (_request, reply) => {
+    const { location, setCookie } = await login.start();
+    return reply.header('set-cookie', setCookie).redirect(location);
+  });
+  app.get('/console/oidc/callback', async (request, reply) => {
+    const url = new URL(request.url, login.redirectUrl);
+    const done = await login.finish(url, request.headers.cookie);
+    if (!done.ok) return reply.code(403).type('text/plain').send(`Not signed in: ${done.error}.`);
+    return reply.header('set-cookie', done.setCookie).redirect('/');
+  });
+  app.get('/console/oidc/logout', async (request, reply) => {
+    const { location, setCookie } = await login.logout(request.headers.cookie, new URL('/', login.redirectUrl).href);
+    return reply.header('set-cookie', setCookie).redirect(location);
+  });
 }
 
 function staticRoutes(app: FastifyInstance, files: ReadonlyMap<string, StaticFile>): void {
@@ -108,7 +130,13 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
   const who = (request: FastifyRequest): Principal => principals.get(request)!;
 
   api.addHook('onRequest', async (request, reply) => {
-    const identity = identify(deps.mode, { method: request.method, headers: request.headers });
+    const session = await deps.oidc?.user(request.headers.cookie);
+    const identity = identify(deps.mode, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.socket.remoteAddress ? { remoteAddress: request.socket.remoteAddress } : {}),
+      ...(session ? { session } : {}),
+    });
     if (!identity.ok) return reply.code(identity.status).send({ error: identity.error, mode: deps.mode.kind });
     principals.set(request, identity.principal);
   });
@@ -120,7 +148,13 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     const p = who(request);
     return reply.send({
       mode: deps.mode.kind,
-      principal: { id: principalId(p), name: p.displayName ?? p.userId, local_operator: p.localOperator === true },
+      principal: {
+        id: principalId(p),
+        name: p.displayName ?? p.userId,
+        local_operator: p.localOperator === true,
+        auth: p.auth ?? null,
+        groups: p.groups ?? [],
+      },
       local_operator_approves: services.policy.approval.local_console_operator_approves,
       execution_mode: services.executionMode,
       policy: services.policy.id,

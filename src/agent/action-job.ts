@@ -1,53 +1,53 @@
 import { UnrecoverableError } from 'bullmq';
-import { actionJobSchema, type ActionJob } from '../actions/queues.js';
-import type { AuditLog } from '../audit/index.js';
+import { actionJobSchema } from '../actions/queues.js';
+import type { JobVerifier, SignedActionJob } from '../actions/signing.js';
 import type { ExecutionMode } from '../config/types.js';
+import type { Policy } from '../core/policy/policy.js';
 import { buildCommand } from '../core/policy/command.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
-import type { EventLog } from '../events/log.js';
-import type { ActionOutcome, ActionResultEvent, VerifyResult } from '../events/types.js';
+import type { ActionOutcome } from '../events/types.js';
 import type { Logger } from '../log.js';
-import { freeSlot } from '../breakers/slots.js';
+import type { AgentRun, RefusalReport, VerifyReading } from '../reports/schema.js';
+import type { ReportWriter } from '../reports/writer.js';
 import type { Collector } from './collector.js';
 import { notRun, runSteps } from './executor.js';
 import type { OrphanRun, RunRecords } from './runs.js';
-import {
-  describeVerify,
-  escalateNotRecovered,
-  valueBefore,
-  verifyPlan,
-  verifyResult,
-  type EscalationDeps,
-} from './verify.js';
+import { verifyPlan } from './verify.js';
 
-export interface ActionJobDeps extends EscalationDeps {
+export interface ActionJobDeps {
+  readonly policy: Policy;
+  readonly now: () => Date;
   readonly host: string;
   readonly mode: ExecutionMode;
   readonly collector: Collector;
   readonly runs: RunRecords;
-  readonly events: EventLog;
-  readonly audit: AuditLog;
+  /** The bot's public key: only jobs it signed for this host run. */
+  readonly verifier: JobVerifier;
+  /** Where results go: the bot audits, announces and escalates them (src/pipeline/action-report.ts). */
+  readonly reports: ReportWriter;
   readonly logger: Logger;
   /** The re-measured snapshot after a heal goes to the bot like any poll, so a recovery resolves the incident. */
   readonly push: (snapshot: Snapshot) => Promise<void>;
   /** Called with every result this agent reports (metrics). */
-  readonly onResult?: (result: ActionResultEvent, durationMs: number) => void;
+  readonly onResult?: (result: AgentRun, durationMs: number) => void;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-type ActionReport = ActionResultEvent['actions'][number];
+type StepsRun = AgentRun['actions'][number];
 
 /**
  * One action job, exactly once: validated, claimed by its idempotency key,
- * run (or, in dry-run, described), verified, and reported as an
- * `action.result` event and audit entry. A delivery of a key that already
- * ran reports nothing new and returns the earlier result.
+ * run (or, in dry-run, described), re-measured, and reported to the bot.
+ * A delivery of a key that already ran reports nothing new and returns the
+ * earlier result.
  */
-export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promise<ActionResultEvent> {
+export async function handleActionJob(deps: ActionJobDeps, data: unknown, jobId: string): Promise<AgentRun | Refused> {
   const parsed = actionJobSchema.safeParse(data);
-  if (!parsed.success) throw new Error(`malformed action job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  const job = parsed.data as ActionJob;
-  if (job.host !== deps.host) throw new Error(`action job for ${job.host} reached the agent of ${deps.host}`);
+  const refusal = parsed.success
+    ? deps.verifier.refusal(parsed.data, deps.host, deps.now())
+    : `it is not a signed action job (${formatIssue(parsed.error.issues[0])})`;
+  if (!parsed.success || refusal) return refuse(deps, jobId, data, refusal ?? 'invalid');
+  const job = parsed.data;
 
   const started = deps.now().getTime();
   const state = await deps.runs.claim(job.key, started);
@@ -81,12 +81,49 @@ export async function handleActionJob(deps: ActionJobDeps, data: unknown): Promi
   return result;
 }
 
+/** What a refused job's queue entry returns: nothing ran, and the bot was told. */
+export interface Refused {
+  readonly refused: string;
+}
+
+/**
+ * Someone other than the bot wrote this job (or it is another host's, or
+ * too old): it is not run, not even claimed (a forged job must not block
+ * the real one of that key), and the bot audits the refusal.
+ */
+async function refuse(deps: ActionJobDeps, jobId: string, data: unknown, reason: string): Promise<Refused> {
+  const claimed = claimedBy(data);
+  deps.logger.error({ job: jobId, reason, claimed }, 'refused an action job the bot did not issue for this host');
+  await deps.reports.refused({ job_id: jobId.slice(0, 200), reason: reason.slice(0, 500), claimed });
+  return { refused: reason };
+}
+
+/** What an unverified job says about itself, cut to size: only for the audit. */
+function claimedBy(data: unknown): RefusalReport['claimed'] {
+  if (data === null || typeof data !== 'object') return {};
+  const d = data as Record<string, unknown>;
+  const idOf = (a: unknown) => {
+    const id = (a as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id.slice(0, 64) : '?';
+  };
+  const actions = Array.isArray(d.actions) ? d.actions.slice(0, 16).map(idOf) : undefined;
+  return {
+    ...(typeof d.host === 'string' ? { host: d.host.slice(0, 200) } : {}),
+    ...(actions ? { actions } : {}),
+    ...(typeof d.approval_id === 'string' ? { approval_id: d.approval_id.slice(0, 200) } : {}),
+  };
+}
+
+function formatIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  return issue ? `${issue.path.map(String).join('.') || 'job'}: ${issue.message}` : 'invalid';
+}
+
 /** A run this host's agent started and never finished: its effect is unknown, and it is not run again. */
 async function reportUnknown(
   deps: ActionJobDeps,
-  job: ActionJob,
+  job: SignedActionJob,
   run: Pick<OrphanRun, 'started_at'>,
-): Promise<ActionResultEvent> {
+): Promise<AgentRun> {
   const result = unknownResult(
     deps,
     job,
@@ -110,11 +147,11 @@ export async function reportOrphans(deps: ActionJobDeps, readJob: (key: string) 
 
 /** A run's result, and the snapshot its verification measured (the evidence if it goes to humans). */
 interface Executed {
-  readonly result: ActionResultEvent;
+  readonly result: AgentRun;
   readonly after?: Snapshot;
 }
 
-async function execute(deps: ActionJobDeps, job: ActionJob): Promise<Executed> {
+async function execute(deps: ActionJobDeps, job: SignedActionJob): Promise<Executed> {
   // Every parameter is validated against the policy before anything runs: one bad action refuses the job.
   const commands = job.actions.map((a) => ({ id: a.id, command: buildCommand(deps.policy, a.id, a.params) }));
   const refused = commands.flatMap((c) => (c.command.ok ? [] : [c.command.error]));
@@ -131,12 +168,16 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<Executed> {
       ),
     };
   }
+  // The bot judges against what made the action necessary; this reading is only its fallback, so it may fail.
   const plan = deps.mode === 'live' ? verifyPlan(deps.policy, job) : undefined;
   const before = plan
-    ? ((await valueBefore(deps.redis, job, plan.signal)) ?? (await deps.collector.signal(plan.signal)))
-    : undefined;
+    ? await deps.collector.signal(plan.signal).catch((err: unknown) => {
+        deps.logger.warn({ err, job: job.key }, 'could not measure before the action');
+        return null;
+      })
+    : null;
 
-  const reports: ActionReport[] = [];
+  const reports: StepsRun[] = [];
   for (const { id, command } of commands) {
     if (!command.ok) continue;
     const failedEarlier = reports.some((r) => r.outcome === 'failure');
@@ -162,29 +203,18 @@ async function execute(deps: ActionJobDeps, job: ActionJob): Promise<Executed> {
   }
   if (outcome === 'failure') return { result: resultOf(deps, job, outcome, reports, null, failureDetail(reports)) };
 
-  if (!plan || before === undefined)
-    return { result: resultOf(deps, job, outcome, reports, null, `${names(job)} ran successfully.`) };
+  if (!plan) return { result: resultOf(deps, job, outcome, reports, null, `${names(job)} ran successfully.`) };
   await deps.sleep(plan.afterMs);
   const after = await deps.collector.snapshot();
-  const verify = verifyResult(deps.policy, plan.signal, before, after[plan.signal]);
+  const reading: VerifyReading = { signal: plan.signal, before, after: after[plan.signal] };
   await deps.push(after);
-  if (verify.recovered)
-    return { result: resultOf(deps, job, outcome, reports, verify, `${describeVerify(verify)}: recovered.`), after };
-  const detail =
-    job.trigger === 'auto_heal'
-      ? `${describeVerify(verify)}: auto-heal did not help; a human is asked to decide.`
-      : `${describeVerify(verify)}: did not recover.`;
-  return { result: resultOf(deps, job, outcome, reports, verify, detail), after };
+  const detail = `${names(job)} ran; ${plan.signal} measured ${reading.after} afterwards.`;
+  return { result: resultOf(deps, job, outcome, reports, reading, detail), after };
 }
 
-/** An auto-heal that ran and left its signal where it was goes to humans (after its result, so chat shows them in order). */
-function needsHuman(result: ActionResultEvent): result is ActionResultEvent & { verify: VerifyResult } {
-  return result.trigger === 'auto_heal' && result.outcome === 'success' && result.verify?.recovered === false;
-}
+const names = (job: SignedActionJob) => job.actions.map((a) => a.id).join(', ');
 
-const names = (job: ActionJob) => job.actions.map((a) => a.id).join(', ');
-
-function failureDetail(reports: readonly ActionReport[]): string {
+function failureDetail(reports: readonly StepsRun[]): string {
   const failed = reports.find((r) => r.outcome === 'failure');
   const step = failed?.steps.find((s) => s.exit_code !== 0);
   if (!failed || !step) return 'The action failed.';
@@ -196,21 +226,20 @@ function failureDetail(reports: readonly ActionReport[]): string {
   return `${failed.id} failed: ${step.argv[0] ?? ''} ${how}; later steps were not run.`;
 }
 
-function unknownResult(deps: ActionJobDeps, job: ActionJob, detail: string): ActionResultEvent {
-  const actions = job.actions.map((a): ActionReport => ({ id: a.id, outcome: 'unknown', steps: [] }));
+function unknownResult(deps: ActionJobDeps, job: SignedActionJob, detail: string): AgentRun {
+  const actions = job.actions.map((a): StepsRun => ({ id: a.id, outcome: 'unknown', steps: [] }));
   return resultOf(deps, job, 'unknown', actions, null, detail);
 }
 
 function resultOf(
   deps: ActionJobDeps,
-  job: ActionJob,
+  job: SignedActionJob,
   outcome: ActionOutcome,
-  actions: ActionReport[],
-  verify: VerifyResult | null,
+  actions: StepsRun[],
+  reading: VerifyReading | null,
   detail: string,
-): ActionResultEvent {
+): AgentRun {
   return {
-    type: 'action.result',
     host: job.host,
     job_id: job.key,
     trigger: job.trigger,
@@ -219,54 +248,23 @@ function resultOf(
     outcome,
     dry_run: deps.mode === 'dry-run',
     actions,
-    verify,
+    reading,
     detail,
   };
 }
 
 /**
- * Audit entry, event, the host's auto-heal no longer in flight, and the
- * escalation of a heal that did not help; only then does the run count as
- * reported, so a crash in between reports (and escalates, idempotently) again.
+ * Sends the result to the bot; only then does the run count as reported, so
+ * a crash in between reports again (the bot handles each job's report once).
  */
-/** `after`: what verification measured; a redelivered result that was never reported measures afresh. */
 async function report(
   deps: ActionJobDeps,
-  job: ActionJob,
-  result: ActionResultEvent,
+  job: SignedActionJob,
+  result: AgentRun,
   durationMs: number,
   after?: Snapshot,
 ) {
-  const at = deps.now();
-  await deps.audit.append(
-    {
-      type: 'action.result',
-      host: job.host,
-      trigger: job.trigger,
-      outcome: result.outcome,
-      action: names(job),
-      ...(job.approval_id ? { approval_id: job.approval_id } : {}),
-      ...(job.incident_ids[0] ? { incident_id: job.incident_ids[0] } : {}),
-      duration_ms: durationMs,
-      notes: result.detail.slice(0, 4000),
-      data: {
-        job_id: job.key,
-        dry_run: result.dry_run,
-        verify: result.verify ? { ...result.verify } : null,
-        actions: result.actions.map((a) => ({
-          id: a.id,
-          outcome: a.outcome,
-          steps: a.steps.map((s) => ({ ...s, argv: [...s.argv] })),
-        })),
-      },
-    },
-    at,
-  );
-  await deps.events.publish(result);
-  // Its breaker slot (an auto-heal's, or an approved safe action's) is free again.
-  await freeSlot(deps.redis, job.host, job.key);
-  if (needsHuman(result))
-    await escalateNotRecovered(deps, job, result.verify, after ?? (await deps.collector.snapshot()));
+  await deps.reports.action({ job, run: result, duration_ms: durationMs, ...(after ? { after } : {}) });
   await deps.runs.reported(job.key);
   deps.onResult?.(result, durationMs);
 }

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { approvalParts } from '../approvals/assembly.js';
 import type { Config } from '../config/types.js';
 import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
-import type { ActionResultEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
-import { INGEST_JOB_OPTIONS, type IngestJob } from '../pipeline/ingest.js';
-import { connectRedis, type RedisConnection } from '../redis/connect.js';
+import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import { CloseSteps } from '../shutdown.js';
+import type { AgentRun } from '../reports/schema.js';
+import { ReportWriter } from '../reports/writer.js';
+import { checkRole } from '../security/role.js';
+import { verifierFor } from '../actions/signing.js';
 import { handleActionJob, reportOrphans, type ActionJobDeps } from './action-job.js';
 import { SystemCollector, type Collector } from './collector.js';
 import { answerDiagnose, type DiagnoseRequest } from './diagnose-worker.js';
@@ -33,7 +34,7 @@ export interface AgentOptions {
   /** What it measures; the real host by default. */
   readonly collector?: Collector;
   readonly now?: () => Date;
-  readonly onResult?: (result: ActionResultEvent, durationMs: number) => void;
+  readonly onResult?: (result: AgentRun, durationMs: number) => void;
   /** Another agent took this host's lease while this one stalled: it has stopped taking jobs and closed. */
   readonly onHostTaken?: (error: HostTakenError) => void;
 }
@@ -48,76 +49,71 @@ export interface Agent {
 }
 
 /**
- * The host agent: polls this host every POLL_INTERVAL and pushes the
- * snapshot to the bot's ingest queue, records its heartbeat, runs the
- * action jobs of its own host's queue, and answers /diagnose requests with
- * a fresh snapshot.
+ * The host agent: polls this host every POLL_INTERVAL and reports the
+ * snapshot to the bot, records its heartbeat, runs the action jobs of its
+ * own host's queue and reports their results, and answers /diagnose
+ * requests with a fresh snapshot. It decides nothing: approvals, incidents,
+ * the audit and the events are the bot's, and this process never touches
+ * them (so its Redis user may not either, see docs/security.md).
  */
 export async function startAgent(config: Config, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
   const now = options.now ?? (() => new Date());
   const host = config.hostId;
   const instance = `${host}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const { policy, classifier } = await loadPolicyAndModel(config);
-  const connection =
-    options.connection ??
-    (await connectRedis({
-      ...(config.redisUrl ? { url: config.redisUrl } : {}),
-      dataDir: config.redisDataDir,
-      logger,
-    }));
+  const { policy } = await loadPolicyAndModel(config);
+  const connection = options.connection ?? (await connectRedis(configuredRedis(config, logger)));
   const { redis } = connection;
   let lease: HostLease;
   try {
+    // Beside the bot (`healgate start`) it shares the bot's connection, and so its user.
+    if (!options.connection) await checkRole(redis, { kind: 'agent', host });
     lease = await HostLease.acquire(redis, host, instance, now, logger);
   } catch (err) {
     if (!options.connection) await connection.close();
     throw err;
   }
   const bull = redis.duplicate();
-  const ingest = new Queue<IngestJob>(queues.ingest, { connection: bull });
   const actionQueue = new Queue<unknown>(queues.actions(host), { connection: bull });
-  const parts = approvalParts(redis, bull, policy, config.approvers, now);
-  const { approvals, audit, events } = parts;
+  const reports = new ReportWriter(redis, host);
   const system = options.collector ? undefined : new SystemCollector(host, policy.agent);
   await system?.prime();
   const collector = options.collector ?? system!;
-  const push = async (snapshot: Snapshot) => {
-    const entry = { ...snapshot, source: 'agent' as const };
-    await ingest.add('batch', { snapshots: [entry], received_at: now().toISOString() }, INGEST_JOB_OPTIONS);
-  };
+  let lastBeat = now().getTime();
+  const push = (snapshot: Snapshot) => reports.snapshot(snapshot, lastBeat);
   const heartbeat = () =>
     beat(redis, {
       host,
-      last_seen: now().getTime(),
+      last_seen: (lastBeat = now().getTime()),
       interval_ms: config.pollIntervalMs,
       instance,
       pid: process.pid,
       version: AGENT_VERSION,
     });
 
+  const { verifier, development } = verifierFor(config);
+  if (development)
+    logger.warn("checking action jobs against the published development key: set ACTION_VERIFY_KEY to the bot's");
   const deps: ActionJobDeps = {
-    redis,
+    verifier,
     policy,
-    classifier,
-    approvals,
     now,
     host,
     mode: config.executionMode,
     collector,
     runs: new RunRecords(redis, host, instance),
-    events,
-    audit,
+    reports,
     logger,
     push,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     ...(options.onResult ? { onResult: options.onResult } : {}),
   };
 
+  await reports.announce();
   await heartbeat();
   const orphans = await reportOrphans(deps, async (key): Promise<unknown> => (await actionQueue.getJob(key))?.data);
   if (orphans > 0) logger.warn({ orphans }, 'a previous agent died during actions: reported as unknown, not re-run');
 
-  const actionWorker = new Worker(queues.actions(host), (job) => handleActionJob(deps, job.data), {
+  const actionWorker = new Worker(queues.actions(host), (job) => handleActionJob(deps, job.data, job.id ?? ''), {
     connection: bull,
     concurrency: 1,
     lockDuration: ACTION_LOCK_MS,
@@ -126,7 +122,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
   });
   const diagnoseWorker = new Worker<DiagnoseRequest>(
     queues.diagnose(host),
-    (job) => answerDiagnose(redis, collector, job.data, now),
+    (job) => answerDiagnose(redis, host, collector, job.data, now),
     { connection: bull, concurrency: 4, skipStalledCheck: true },
   );
   for (const w of [actionWorker, diagnoseWorker])
@@ -168,7 +164,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
       await steps.run('running action and diagnose jobs', () =>
         Promise.all([actionWorker.close(), diagnoseWorker.close()]),
       );
-      await steps.run('agent queues', () => Promise.all([ingest.close(), actionQueue.close(), parts.close()]));
+      await steps.run('agent queues', () => actionQueue.close());
       await steps.run('host lease', () =>
         lease.release().catch((err: unknown) => logger.warn({ err }, 'could not release the host lease')),
       );

@@ -16,6 +16,7 @@ const REPLY_TTL_S = 60;
 /** Measures now and hands the snapshot to whoever asked (the bot waits on the reply key). */
 export async function answerDiagnose(
   redis: Redis,
+  host: string,
   collector: Collector,
   data: unknown,
   now: () => Date,
@@ -23,7 +24,7 @@ export async function answerDiagnose(
   const request = diagnoseRequestSchema.parse(data);
   if (now().getTime() - request.asked_at > STALE_MS) return false;
   const snapshot = await collector.snapshot();
-  const reply = keys.diagnoseReply(request.request_id);
+  const reply = keys.diagnoseReply(host, request.request_id);
   await redis
     .multi()
     .lpush(reply, JSON.stringify({ snapshot, at: now().getTime() }))

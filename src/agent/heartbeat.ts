@@ -10,19 +10,19 @@ export interface AgentBeat {
   readonly version: string;
 }
 
-/** Records that this host's agent is alive; written at start and at every poll. */
+/**
+ * Records that this host's agent is alive; written at start and at every
+ * poll, to the agent's own key only. The fleet's index of agents
+ * (`keys.agents`) is the bot's: it adds a host when its snapshots arrive.
+ */
 export async function beat(redis: Redis, b: AgentBeat): Promise<void> {
-  await redis
-    .multi()
-    .hset(keys.agent(b.host), {
-      last_seen: String(b.last_seen),
-      interval_ms: String(b.interval_ms),
-      instance: b.instance,
-      pid: String(b.pid),
-      version: b.version,
-    })
-    .zadd(keys.agents, b.last_seen, b.host)
-    .exec();
+  await redis.hset(keys.agent(b.host), {
+    last_seen: String(b.last_seen),
+    interval_ms: String(b.interval_ms),
+    instance: b.instance,
+    pid: String(b.pid),
+    version: b.version,
+  });
 }
 
 export async function readBeat(redis: Redis, host: string): Promise<AgentBeat | undefined> {

@@ -301,7 +301,7 @@ export class ApprovalService {
           ? { actor: principalId(decided.decided_by), platform: decided.decided_by.platform }
           : {}),
         ...(decided.notes ? { notes: decided.notes } : {}),
-        data: { actions: decided.actions },
+        data: { actions: decided.actions, ...(decided.decided_by?.auth ? { auth: decided.decided_by.auth } : {}) },
       },
       at,
     );

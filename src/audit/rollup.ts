@@ -32,6 +32,7 @@ export const SLOTS = [
   'heal:other',
   'type:action.withdrawn',
   'type:alert.ignored',
+  'type:action.refused',
 ] as const;
 
 /** A record: a 64-byte NUL-padded name, then COUNTER_SLOTS big-endian signed 64-bit counters. */

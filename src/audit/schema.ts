@@ -19,6 +19,7 @@ export const AUDIT_TYPES = [
   'alert.received',
   'action.withdrawn',
   'alert.ignored',
+  'action.refused',
 ] as const;
 
 export const auditTypeSchema = z.enum(AUDIT_TYPES, { error: `expected one of ${AUDIT_TYPES.join(', ')}` });

@@ -25,9 +25,13 @@ import { RedisGauges } from './redis-gauges.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
+import { reportHandlers } from '../pipeline/reports.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
-import { connectRedis, type RedisConnection } from '../redis/connect.js';
+import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
+import { ReportConsumer } from '../reports/consumer.js';
+import { checkRole } from '../security/role.js';
+import { signerFor } from '../actions/signing.js';
 import { CloseSteps } from '../shutdown.js';
 
 const RELEASE_EVERY_MS = 1000;
@@ -59,19 +63,24 @@ export interface BotOptions {
 export async function startBot(config: Config, logger: Logger, options: BotOptions = {}): Promise<Bot> {
   const now = options.now ?? (() => new Date());
   const { policy, classifier } = await loadPolicyAndModel(config);
-  const connection = await connectRedis({
-    ...(config.redisUrl ? { url: config.redisUrl } : {}),
-    dataDir: config.redisDataDir,
-    logger,
-  });
+  const connection = await connectRedis(configuredRedis(config, logger));
   const { redis } = connection;
+  await checkRole(redis, { kind: 'bot' }).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  });
 
   // BullMQ loads its scripts onto the connection it is given, and ioredis then
   // copies them into every MULTI on it: queues get their own connections, and
   // ingest one of its own so that a 202 never waits behind the workers.
   const bull = redis.duplicate();
   const ingestConnection = redis.duplicate();
-  const parts = approvalParts(redis, bull, policy, config.approvers, now);
+  const { signer, development } = signerFor(config);
+  if (development)
+    logger.warn(
+      'signing action jobs with the published development key: set ACTION_SIGNING_KEY (healgate signing-key)',
+    );
+  const parts = approvalParts(redis, bull, policy, config.approvers, now, signer);
   const { audit, events, actions, approvals } = parts;
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
   const metrics = createMetrics();
@@ -148,6 +157,13 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     },
     logger,
   );
+  // Agents report; the bot decides: their results are audited, announced and escalated here.
+  const reports = new ReportConsumer(
+    redis,
+    reportHandlers({ redis, policy, classifier, approvals, audit, ingest, logger, now, verifier: signer.verifier() }),
+    { consumer, blockMs: 1000, claimIdleMs: 30_000 },
+    logger,
+  );
   const recovered = await approvals.releaseWaiting();
   if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approved requests left waiting');
   // Approved safe actions wait for fleet slots: each replica looks every second, so a bulk approval goes out in waves.
@@ -182,6 +198,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     clearInterval(releaser);
     await steps.run('approved actions waiting for a slot', async () => releasing);
     await steps.run('HTTP server', () => app.close());
+    // First: reports waiting now (an agent beside this bot reported as it closed) are handled while all else runs.
+    await steps.run('agent reports', () => reports.close());
     await steps.run('agent liveness check', () => liveness.close());
     await steps.run('in-flight decision, expiry and pickup jobs', () => Promise.all(workers.map((w) => w.close())));
     await steps.run('notifier', () => notifier.close());
@@ -203,6 +221,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   }
   await notifier.start();
   await eventMetrics.start();
+  reports.start();
   liveness.start();
   logger.info(
     { url, redis: connection.url, policy: policy.id, model: classifier.version, mode: config.executionMode },

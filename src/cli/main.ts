@@ -3,7 +3,9 @@ import { ModelFileError } from '../io/model-file.js';
 import { PolicyFileError } from '../io/policy-file.js';
 import { HostTakenError } from '../agent/host-lease.js';
 import { RedisSetupError } from '../redis/errors.js';
+import { registerAcl } from './commands/acl.js';
 import { registerDecide } from './commands/decide.js';
+import { registerSigningKey } from './commands/signing-key.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerModel } from './commands/model.js';
 import { registerAudit } from './commands/audit.js';
@@ -25,6 +27,8 @@ registerEvaluate(program);
 registerModel(program);
 registerAudit(program, connectForCommand);
 registerDiagnose(program, connectForCommand);
+registerAcl(program);
+registerSigningKey(program);
 
 // `healgate decide < big.jsonl | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

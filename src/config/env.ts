@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_MODEL_FILE, DEFAULT_POLICY_FILE } from '../io/paths.js';
 import {
   approversField,
+  addressListField,
   durationField,
+  ed25519KeyField,
   executionModeField,
   hostIdField,
   httpUrlField,
@@ -35,10 +37,13 @@ const DEFAULTS = {
   SHUTDOWN_GRACE: '10s',
   SLACK_API_URL,
   DISCORD_API_URL,
+  OIDC_USER_CLAIM: 'preferred_username',
+  OIDC_GROUPS_CLAIM: 'groups',
 } as const;
 
 const schema = z.object({
   REDIS_URL: redisUrlField.optional(),
+  REDIS_TLS_CA_FILE: nameField.optional(),
   HTTP_HOST: listenHostField,
   HTTP_PORT: portField,
   POLICY_FILE: nameField,
@@ -48,6 +53,15 @@ const schema = z.object({
   EXECUTION_MODE: executionModeField,
   INGEST_TOKEN: secretField.optional(),
   CONSOLE_TOKEN: secretField.optional(),
+  CONSOLE_TRUSTED_PROXIES: addressListField.optional(),
+  OIDC_ISSUER_URL: httpUrlField.optional(),
+  OIDC_CLIENT_ID: nameField.optional(),
+  OIDC_CLIENT_SECRET: secretField.optional(),
+  OIDC_REDIRECT_URL: httpUrlField.optional(),
+  OIDC_USER_CLAIM: nameField,
+  OIDC_GROUPS_CLAIM: nameField,
+  ACTION_SIGNING_KEY: ed25519KeyField.optional(),
+  ACTION_VERIFY_KEY: ed25519KeyField.optional(),
   APPROVERS: approversField,
   LOG_LEVEL: logLevelField,
   REDIS_DATA_DIR: nameField,
@@ -108,7 +122,12 @@ export function loadConfig(given: NodeJS.ProcessEnv, defaults: { hostname?: stri
     ...fileErrors,
     ...platformErrors(raw, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'], ['SLACK_APP_TOKEN', 'SLACK_CHANNEL']),
     ...platformErrors(raw, ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_CHANNEL_ID'], ['DISCORD_GUILD_ID']),
+    ...platformErrors(raw, ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URL'], []),
   );
+  if (raw.OIDC_ISSUER_URL !== undefined && raw.CONSOLE_TRUSTED_PROXIES !== undefined)
+    errors.push(
+      'OIDC_ISSUER_URL: the console signs people in either itself or through a proxy: unset CONSOLE_TRUSTED_PROXIES or OIDC_ISSUER_URL',
+    );
   const httpHost = raw.HTTP_HOST ?? DEFAULTS.HTTP_HOST;
   if (raw.INGEST_TOKEN === undefined && !isLoopbackHost(httpHost)) {
     errors.push(
@@ -116,7 +135,13 @@ export function loadConfig(given: NodeJS.ProcessEnv, defaults: { hostname?: stri
     );
   }
   const hostValid = !errors.some((e) => e.startsWith('HTTP_HOST:'));
-  if (raw.CONSOLE_TOKEN === undefined && hostValid && !isLoopbackHost(httpHost))
+  if (
+    raw.CONSOLE_TOKEN === undefined &&
+    raw.CONSOLE_TRUSTED_PROXIES === undefined &&
+    raw.OIDC_ISSUER_URL === undefined &&
+    hostValid &&
+    !isLoopbackHost(httpHost)
+  )
     errors.push(consoleTokenMissing(httpHost));
   if (!result.success || errors.length > 0) return { ok: false, errors };
   return { ok: true, config: toConfig(result.data) };
@@ -137,8 +162,21 @@ function toConfig(v: z.output<typeof schema>): Config {
     shutdownGraceMs: v.SHUTDOWN_GRACE,
   };
   if (v.REDIS_URL !== undefined) config.redisUrl = v.REDIS_URL;
+  if (v.REDIS_TLS_CA_FILE !== undefined) config.redisTlsCaFile = v.REDIS_TLS_CA_FILE;
   if (v.INGEST_TOKEN !== undefined) config.ingestToken = v.INGEST_TOKEN;
   if (v.CONSOLE_TOKEN !== undefined) config.consoleToken = v.CONSOLE_TOKEN;
+  if (v.CONSOLE_TRUSTED_PROXIES !== undefined) config.consoleTrustedProxies = v.CONSOLE_TRUSTED_PROXIES;
+  if (v.OIDC_ISSUER_URL && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET && v.OIDC_REDIRECT_URL)
+    config.oidc = {
+      issuerUrl: v.OIDC_ISSUER_URL,
+      clientId: v.OIDC_CLIENT_ID,
+      clientSecret: v.OIDC_CLIENT_SECRET,
+      redirectUrl: v.OIDC_REDIRECT_URL,
+      userClaim: v.OIDC_USER_CLAIM,
+      groupsClaim: v.OIDC_GROUPS_CLAIM,
+    };
+  if (v.ACTION_SIGNING_KEY !== undefined) config.actionSigningKey = v.ACTION_SIGNING_KEY;
+  if (v.ACTION_VERIFY_KEY !== undefined) config.actionVerifyKey = v.ACTION_VERIFY_KEY;
   if (v.SLACK_BOT_TOKEN !== undefined && v.SLACK_SIGNING_SECRET !== undefined) {
     const slack: SlackConfig = {
       botToken: v.SLACK_BOT_TOKEN,

@@ -72,7 +72,16 @@ export const secretField = z.string().regex(/^\S+$/, { error: 'must not contain 
 
 export const nameField = z.string();
 
-const PRINCIPAL = /^(?:slack|discord|discord-role|console):[A-Za-z0-9._@-]{1,64}$/;
+/** Comma-separated IP addresses (the authenticating proxies in front of the console). */
+export const addressListField = parsed('comma-separated IP addresses, e.g. 10.0.0.5,10.0.0.6', (text) => {
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  return entries.length > 0 && entries.every((e) => isIP(e) !== 0) ? entries : undefined;
+});
+
+const PRINCIPAL = /^(?:slack|discord|discord-role|console|console-group):[A-Za-z0-9._@-]{1,64}$/;
 
 /** Comma-separated principals; every bad entry is named, empty entries (a trailing comma) are skipped. */
 export const approversField = z.string().transform((text, ctx) => {
@@ -90,3 +99,14 @@ export const approversField = z.string().transform((text, ctx) => {
   }
   return entries;
 });
+
+/** 32 bytes in base64 (an Ed25519 seed or public key, as `healgate signing-key` prints them); never echoed. */
+export const ed25519KeyField = parsed(
+  '32 bytes in base64, as `healgate signing-key` prints them',
+  (text) => {
+    if (!/^[A-Za-z0-9+/]{43}=?$/.test(text)) return undefined;
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length === 32 ? bytes : undefined;
+  },
+  () => '(value not shown)',
+);

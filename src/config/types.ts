@@ -19,10 +19,24 @@ export interface DiscordConfig {
   apiUrl: string;
 }
 
+/** OpenID Connect login for the console. */
+export interface OidcConfig {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** This console's callback as the browser reaches it, e.g. https://healgate.example/console/oidc/callback. */
+  redirectUrl: string;
+  /** The claim that names the person (console:<it>). */
+  userClaim: string;
+  groupsClaim: string;
+}
+
 /** Start-up configuration from the environment. Paths are as given: the caller resolves them. */
 export interface Config {
   /** Unset: use 127.0.0.1:6379, or start a private redis-server. May hold a password: log `redactUrl(redisUrl)`. */
   redisUrl?: string;
+  /** The CA (PEM file) of a `rediss://` server whose certificate no system CA signed. */
+  redisTlsCaFile?: string;
   httpHost: string;
   httpPort: number;
   policyFile: string;
@@ -32,6 +46,13 @@ export interface Config {
   executionMode: ExecutionMode;
   ingestToken?: string;
   consoleToken?: string;
+  /** Addresses of the authenticating proxy (oauth2-proxy) whose X-Forwarded-User the console believes. */
+  consoleTrustedProxies?: string[];
+  oidc?: OidcConfig;
+  /** The bot's Ed25519 seed for signing action jobs; unset: the published development key. */
+  actionSigningKey?: Buffer;
+  /** The agent's copy of the bot's public key; unset: the signing key's, else the development key's. */
+  actionVerifyKey?: Buffer;
   /** `platform:userId` entries, added to the policy's approvers. */
   approvers: string[];
   logLevel: LogLevel;

@@ -46,7 +46,7 @@ export class AgentProbe implements FreshProbe {
     // BLPOP holds its connection, so each wait gets one of its own.
     const waiter = this.redis.duplicate();
     try {
-      const reply = await waiter.blpop(keys.diagnoseReply(id), Math.max(0.1, timeoutMs / 1000));
+      const reply = await waiter.blpop(keys.diagnoseReply(host, id), Math.max(0.1, timeoutMs / 1000));
       const parsed = reply ? replySchema.safeParse(JSON.parse(reply[1])) : undefined;
       if (parsed?.success) return { ok: true, snapshot: parsed.data.snapshot, at: parsed.data.at };
       return { ok: false, why: `The agent on ${host} did not answer within ${formatDuration(timeoutMs)}` };

@@ -85,7 +85,7 @@ export async function withdrawIfUntaken(deps: PipelineDeps, raw: unknown): Promi
   const script = await LuaScript.load('run-withdraw');
   const code = (await script.run(
     deps.redis,
-    [keys.run(key), keys.autoHealing, keys.events],
+    [keys.run(host, key), keys.autoHealing, keys.events],
     [autoHealingMember(host, key), RUN_TTL_S, JSON.stringify(event), MAX_EVENTS],
   )) as number;
   if (code === 0) return 'taken';

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '../config/redact.js';
+import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { RedisSetupError } from './errors.js';
 
@@ -20,6 +21,31 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** The server binary; tests name a missing one. */
   redisServer?: string;
+  /** REDIS_TLS_CA_FILE: the CA (PEM) that signed the server's certificate, for `rediss://` URLs. */
+  tlsCaFile?: string;
+}
+
+/** What the configuration says about reaching Redis. */
+export function configuredRedis(
+  config: Pick<Config, 'redisUrl' | 'redisDataDir' | 'redisTlsCaFile'>,
+  logger: Logger,
+): ConnectOptions {
+  return {
+    ...(config.redisUrl ? { url: config.redisUrl } : {}),
+    ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}),
+    dataDir: config.redisDataDir,
+    logger,
+  };
+}
+
+/** `rediss://` verifies the server against the system's CAs, or against REDIS_TLS_CA_FILE's when set. */
+async function tlsOptions(url: string, caFile: string | undefined): Promise<Pick<RedisOptions, 'tls'>> {
+  if (!url.startsWith('rediss://')) return {};
+  if (!caFile) return { tls: {} };
+  const ca = await readFile(caFile).catch((err: Error) => {
+    throw new RedisSetupError(`cannot read the Redis CA file ${caFile} (REDIS_TLS_CA_FILE): ${err.message}`);
+  });
+  return { tls: { ca } };
 }
 
 export interface RedisConnection {
@@ -45,9 +71,10 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisConnec
   const { logger } = options;
   let server: PrivateServer | undefined;
   let url: string;
+  const tls = await tlsOptions(options.url ?? '', options.tlsCaFile);
   if (options.url !== undefined) {
     url = options.url;
-    const failure = await probe(url, options.timeoutMs ?? 5_000);
+    const failure = await probe(url, options.timeoutMs ?? 5_000, tls);
     if (failure) throw new RedisSetupError(`cannot reach Redis at ${redactUrl(url)} (REDIS_URL): ${failure.message}`);
   } else {
     url = options.defaultUrl ?? DEFAULT_REDIS_URL;
@@ -64,6 +91,7 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisConnec
     maxRetriesPerRequest: null,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
     connectionName: 'healgate',
+    ...tls,
   });
   let wasReady = false;
   redis.on('error', (err: Error) => logger.warn({ err: err.message, redis: redactUrl(url) }, 'redis connection error'));
@@ -114,8 +142,13 @@ async function closeClient(redis: Redis): Promise<void> {
 type ProbeFailure = { code: string | undefined; message: string };
 
 /** One connection attempt, no retries: undefined when Redis answers PING. */
-async function probe(url: string, timeoutMs: number): Promise<ProbeFailure | undefined> {
+async function probe(
+  url: string,
+  timeoutMs: number,
+  tls: Pick<RedisOptions, 'tls'> = {},
+): Promise<ProbeFailure | undefined> {
   const client = new Redis(url, {
+    ...tls,
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,

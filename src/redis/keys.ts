@@ -44,12 +44,30 @@ export const keys = {
   agentLease: (host: string) => `${P}:agent:${host}:lease`,
   /** Every agent by its last heartbeat (ms). */
   agents: `${P}:agents`,
-  /** One execution of an action job, by its idempotency key: state, instance, result. */
-  run: (jobKey: string) => `${P}:run:${jobKey}`,
+  /**
+   * One execution of an action job, by its idempotency key: state, instance, result.
+   * Everything an agent writes is under `healgate:agent:<host>:`, so one ACL
+   * key pattern per host covers it (see src/security/acl.ts).
+   */
+  run: (host: string, jobKey: string) => `${P}:agent:${host}:run:${jobKey}`,
   /** Keys of the runs an agent of this host started and has not finished. */
-  runsActive: (host: string) => `${P}:host:${host}:runs`,
+  runsActive: (host: string) => `${P}:agent:${host}:runs`,
   /** Where an agent puts the fresh snapshot a /diagnose asked for. */
-  diagnoseReply: (requestId: string) => `${P}:diagnose:${requestId}`,
+  diagnoseReply: (host: string, requestId: string) => `${P}:agent:${host}:diagnose:${requestId}`,
+  /** An agent's snapshots (with its heartbeat time), for the bot to ingest: a stream per host. */
+  agentSnapshots: (host: string) => `${P}:agent:${host}:snapshots`,
+  /** An agent's action results, for the bot to audit, announce and escalate: a stream per host. */
+  agentReports: (host: string) => `${P}:agent:${host}:reports`,
+  /** Hosts whose agents write report streams: how the bot finds them (agents may only SADD here). */
+  reporters: `${P}:agents:reporting`,
+  /** A starting agent's hello (its host name), so that a bot replica reads its streams at once (XADD only). */
+  reportersAnnounce: `${P}:agents:announce`,
+  /** A console sign-in session (OpenID Connect), by the SHA-256 of its cookie. */
+  consoleSession: (hash: string) => `${P}:console:session:${hash}`,
+  /** A console sign-in on its way through the provider: its PKCE verifier, by state. */
+  consoleLogin: (state: string) => `${P}:console:login:${state}`,
+  /** The bot's progress on one report (audited, published, done), so a redelivery does nothing twice. */
+  report: (host: string, reportId: string) => `${P}:report:${host}:${reportId}`,
 } as const;
 
 /** BullMQ queue names (BullMQ adds its own `bull:` prefix). */

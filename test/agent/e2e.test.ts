@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { signerFor } from '../../src/actions/signing.js';
 import { ActionQueues, type ActionJob } from '../../src/actions/queues.js';
 import { autoHealingMember, keys } from '../../src/redis/keys.js';
 import { files, fillScratch, sandbox, spawnAgent, type Sandbox } from '../helpers/agent.js';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   redis = server.client();
   box = await sandbox(dns.port);
   bot = await startTestBot(server, { POLICY_FILE: box.policyFile, EXECUTION_MODE: 'live' });
-  queues = new ActionQueues(server.client(), redis);
+  queues = new ActionQueues(server.client(), redis, signerFor({}).signer);
   // Agents start in parallel: each is a process that compiles healgate on start.
   [live.a, live.dry, live.k] = await Promise.all([
     agent('e2e-a'),

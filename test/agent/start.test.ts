@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signerFor } from '../../src/actions/signing.js';
 import { ActionQueues } from '../../src/actions/queues.js';
 import { keys } from '../../src/redis/keys.js';
 import { files, sandbox, type Sandbox } from '../helpers/agent.js';
@@ -52,7 +53,7 @@ describe('healgate start', () => {
 
     const dir = join(box.runs, 'start');
     await mkdir(dir);
-    const queues = new ActionQueues(server.client(), redis);
+    const queues = new ActionQueues(server.client(), redis, signerFor({}).signer);
     const marker = (key: string, seconds: number) =>
       queues.enqueue({
         key,

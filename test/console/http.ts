@@ -10,7 +10,7 @@ export interface RawResponse {
 export function raw(
   base: string,
   path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+  init: { method?: string; headers?: Record<string, string>; body?: unknown; localAddress?: string } = {},
 ): Promise<RawResponse> {
   const url = new URL(path, base);
   const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
@@ -20,6 +20,7 @@ export function raw(
       {
         method: init.method ?? (payload === undefined ? 'GET' : 'POST'),
         headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
       },
       (res) => {
         let text = '';

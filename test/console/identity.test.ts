@@ -12,7 +12,7 @@ describe('console identity', () => {
   it('is the OS user as local operator on loopback, and needs a token beyond it', () => {
     expect(identify(local, get({ host: '127.0.0.1:8080' }))).toEqual({
       ok: true,
-      principal: { platform: 'console', userId: 'ops', displayName: 'ops', localOperator: true },
+      principal: { platform: 'console', userId: 'ops', displayName: 'ops', localOperator: true, auth: 'local' },
     });
     for (const host of ['localhost:8080', '[::1]:8080', '127.0.0.1'])
       expect(identify(local, get({ host })).ok).toBe(true);
@@ -26,7 +26,7 @@ describe('console identity', () => {
     const auth = { host: 'bot.example:8080', authorization: 'Bearer tkn', 'x-healgate-operator': 'alice' };
     expect(identify(token, get(auth))).toEqual({
       ok: true,
-      principal: { platform: 'console', userId: 'alice', displayName: 'alice' },
+      principal: { platform: 'console', userId: 'alice', displayName: 'alice', auth: 'shared-token' },
     });
     expect(identify(token, get({ ...auth, authorization: 'Bearer tkn2' }))).toMatchObject({ status: 401 });
     expect(identify(token, get({ ...auth, 'x-healgate-operator': 'alice bob' }))).toMatchObject({ status: 400 });

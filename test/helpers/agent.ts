@@ -1,7 +1,13 @@
 import { mkdir, mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { ActionQueues, type ActionJob } from '../../src/actions/queues.js';
+import { signerFor } from '../../src/actions/signing.js';
 import type { Collector } from '../../src/agent/collector.js';
+import { keys } from '../../src/redis/keys.js';
+import { eventually } from './bot.js';
+import { resultOf } from './events.js';
 import type { Signal, Snapshot } from '../../src/core/snapshot/schema.js';
 import { REPO_ROOT } from './cli.js';
 import { snapshot } from './core.js';
@@ -88,4 +94,43 @@ export class DialCollector implements Collector {
   async signal(signal: Signal): Promise<number> {
     return (await this.snapshot())[signal];
   }
+}
+
+/** The sandbox's slow_marker as the bot enqueues an approved one: it leaves one file in `dir` per run. */
+export function markerJob(host: string, key: string, dir: string, seconds = 0): ActionJob {
+  return {
+    key,
+    host,
+    trigger: 'approval',
+    approval_id: null,
+    incident_ids: [],
+    actions: [{ id: 'slow_marker', params: { run_dir: dir, seconds } }],
+    enqueued_at: new Date().toISOString(),
+  };
+}
+
+/** Waits until a snapshot of `host` newer than `since` (ms) was decided: its agent is up and reporting. */
+export async function firstSnapshot(redis: Redis, host: string, since: number, agent: RunningProcess): Promise<void> {
+  await eventually(
+    async () => (Number(await redis.hget(keys.host(host), 'updated_at')) > since ? true : undefined),
+    30_000,
+    `the first snapshot of ${host}\n${agent.output()}`,
+  );
+}
+
+/**
+ * Enqueues a slow_marker for `host` the way the bot does (signed with the
+ * development key) and returns its result and the files it left in a fresh
+ * run directory.
+ */
+export async function runMarker(server: TestRedis, box: Sandbox, host: string, name: string) {
+  const dir = join(box.runs, name);
+  await mkdir(dir);
+  const redis = server.client();
+  const queues = new ActionQueues(server.client(), redis, signerFor({}).signer);
+  const key = `${name}.slow_marker`;
+  await queues.enqueue(markerJob(host, key, dir));
+  const result = await eventually(() => resultOf(redis, key), 20_000, `the result of ${key}`);
+  await queues.close();
+  return { result, files: await files(dir) };
 }

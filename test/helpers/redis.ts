@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,12 +33,28 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+export interface RedisOptions {
+  /** More redis-server arguments (e.g. `--aclfile`). */
+  readonly args?: readonly string[];
+  /** The user that `client()` and the start-up probe log in as, when the default user is off. */
+  readonly admin?: { readonly username: string; readonly password: string };
+  /** TLS only (no plain port): the server's certificate and key, and the CA that signed them (PEM files). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
+}
+
 /**
  * A private redis-server for one test file: free port, its own data
  * directory, append-only file on (like production), never the machine's Redis.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
+  const tlsCa = options.tls ? await readFile(options.tls.ca) : undefined;
+  const auth = { ...options.admin, ...(tlsCa ? { tls: { ca: tlsCa } } : {}) };
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert]
+    : ['--port', String(port)];
+  if (options.tls)
+    listen.push('--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no');
   const dir = await mkdtemp(join(tmpdir(), 'healgate-redis-'));
   const clients: Redis[] = [];
   let proc: ChildProcess | undefined;
@@ -47,8 +63,7 @@ export async function startRedis(): Promise<TestRedis> {
     proc = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...listen,
         '--bind',
         '127.0.0.1',
         '--dir',
@@ -61,6 +76,7 @@ export async function startRedis(): Promise<TestRedis> {
         '',
         '--maxmemory-policy',
         'noeviction',
+        ...(options.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -71,6 +87,7 @@ export async function startRedis(): Promise<TestRedis> {
       const probe = new Redis({
         port,
         host: '127.0.0.1',
+        ...auth,
         lazyConnect: true,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
@@ -98,11 +115,11 @@ export async function startRedis(): Promise<TestRedis> {
 
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     dir,
     client() {
-      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null, ...auth });
       c.on('error', () => undefined);
       clients.push(c);
       return c;

@@ -77,6 +77,11 @@ async function start() {
   try {
     session = await api.get('/session');
   } catch (err) {
+    // Signed in at the OpenID provider, not here: off to its login, and back with a session.
+    if (err instanceof ApiError && err.status === 401 && err.body?.mode === 'oidc') {
+      window.location.assign('/console/oidc/login');
+      return;
+    }
     if (err instanceof ApiError && (err.status === 401 || err.status === 400) && err.body?.mode === 'token') {
       const had = credentials.get().token;
       credentials.clear();
@@ -90,7 +95,13 @@ async function start() {
   $('#app').hidden = false;
   syncClock(session.now);
   state.thresholds = session.thresholds;
-  $('#who').textContent = `${session.principal.id}${session.principal.local_operator ? ' · local operator' : ''}`;
+  const how = {
+    local: ' · local operator',
+    'shared-token': ' · shared token (name not verified)',
+    proxy: ' · signed in',
+    oidc: ' · signed in',
+  };
+  $('#who').textContent = `${session.principal.id}${how[session.principal.auth] ?? ''}`;
   $('#who').title =
     session.principal.local_operator && session.local_operator_approves
       ? 'The policy lets the local console operator approve'
@@ -99,7 +110,8 @@ async function start() {
   $('#mode').className = `badge exec-${session.execution_mode}`;
   $('#mode').hidden = false;
   $('#live').hidden = false;
-  $('#signout').hidden = session.mode !== 'token';
+  state.signedIn = session.principal.auth === 'oidc';
+  $('#signout').hidden = session.mode !== 'token' && !state.signedIn;
   setupAudit(session.audit_types);
 
   const cards = new Cards({
@@ -141,7 +153,8 @@ $('#signin-form').addEventListener('submit', (event) => {
 });
 $('#signout').addEventListener('click', () => {
   credentials.clear();
-  location.reload();
+  if (state.signedIn) window.location.assign('/console/oidc/logout');
+  else location.reload();
 });
 $('#command-form').addEventListener('submit', (event) => {
   event.preventDefault();

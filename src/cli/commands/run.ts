@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/env.js';
 import type { Config } from '../../config/types.js';
 import { destination } from 'pino';
 import { createLogger, type Logger } from '../../log.js';
-import { connectRedis } from '../../redis/connect.js';
+import { configuredRedis, connectRedis } from '../../redis/connect.js';
 import { EXIT_CANNOT_RUN, EXIT_CUT_OFF, UsageError } from '../errors.js';
 
 export function configFromEnv(): Config {
@@ -66,7 +66,7 @@ async function closeOnSignals(starting: Promise<Closable>, logger: Logger, grace
 export async function connectForCommand() {
   const config = configFromEnv();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { destination: destination(2) });
-  return connectRedis({ ...(config.redisUrl ? { url: config.redisUrl } : {}), dataDir: config.redisDataDir, logger });
+  return connectRedis(configuredRedis(config, logger));
 }
 
 // Each process loads only its own part: an agent on every host should not carry the bot's HTTP and chat stack.

@@ -9,6 +9,14 @@ export interface Principal {
   readonly roles?: readonly string[];
   /** The console's operator on a loopback-only console. */
   readonly localOperator?: boolean;
+  /** Groups an authenticating proxy vouched for, for `console-group:` entries. */
+  readonly groups?: readonly string[];
+  /**
+   * How the console knows the name: the machine's own user, a name typed
+   * beside the shared token (attributed, not proven), the authenticating
+   * proxy's verified user, or the OpenID provider's. Kept with the decision and in the audit.
+   */
+  readonly auth?: 'local' | 'shared-token' | 'proxy' | 'oidc';
 }
 
 export function principalId(p: Principal): string {
@@ -39,6 +47,9 @@ export function mayApprove(
   const id = principalId(who);
   return (
     allowed.includes(id) ||
-    (who.platform === 'discord' && (who.roles ?? []).some((r) => allowed.includes(`discord-role:${r}`)))
+    (who.platform === 'discord' && (who.roles ?? []).some((r) => allowed.includes(`discord-role:${r}`))) ||
+    (who.platform === 'console' &&
+      (who.auth === 'proxy' || who.auth === 'oidc') &&
+      (who.groups ?? []).some((g) => allowed.includes(`console-group:${g}`)))
   );
 }

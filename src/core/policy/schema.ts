@@ -10,9 +10,10 @@ import { checkTemplateElement } from './template.js';
  * error with its path rather than a setting silently ignored.
  */
 
-const PRINCIPAL = /^(?:slack|discord|discord-role|console|role):[A-Za-z0-9._@-]{1,64}$/;
+const PRINCIPAL = /^(?:slack|discord|discord-role|console|console-group|role):[A-Za-z0-9._@-]{1,64}$/;
 const principalSchema = z.string().regex(PRINCIPAL, {
-  error: 'expected platform:userId (slack:U123, discord:4567, discord-role:890, console:alice) or role:name',
+  error:
+    'expected platform:userId (slack:U123, discord:4567, discord-role:890, console:alice, console-group:sre) or role:name',
 });
 
 const continuousCondition = z.strictObject({
