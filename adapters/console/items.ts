@@ -2,9 +2,9 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { eventHost, type HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
-import type { MessageDoc } from '../../src/chat/view/doc.js';
+import type { Field, MessageDoc, Tone } from '../../src/chat/view/doc.js';
 import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
-import { resultReply } from '../../src/chat/view/result.js';
+import { beforeOf, outcomeOf, resultReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
 
 /**
@@ -36,6 +36,8 @@ export interface FeedItem {
   readonly mode: 'post' | 'update' | 'reply' | 'resolve';
   readonly doc: MessageDoc;
   readonly approval?: ApprovalView;
+  /** On a result: the Result field and tone for the card it belongs to (as chat edits its message). */
+  readonly outcome?: { readonly field: Field; readonly tone: Tone };
 }
 
 /** The stream id's milliseconds as a time. */
@@ -74,7 +76,7 @@ export function approvalItem(
     card: `approval:${record.id}`,
     aliases: record.incident_ids.map((i) => `incident:${i}`),
     mode,
-    doc: approvalDoc(record, history, now),
+    doc: approvalDoc(record, history),
     approval: approvalView(record),
   };
 }
@@ -105,13 +107,16 @@ export function feedItem(
       return approvalItem(id, e.approval, 'post', history, now);
     case 'approval.decided':
       return approvalItem(id, e.approval, 'update', history, now);
-    case 'action.result':
+    case 'action.result': {
+      const before = e.dry_run ? beforeOf(policy, e, history) : undefined;
       return {
         ...base,
         card: e.approval_id ? `approval:${e.approval_id}` : `incident:${e.incident_ids[0] ?? id}`,
         mode: 'reply',
-        doc: resultReply(e),
+        doc: resultReply(e, before),
+        outcome: outcomeOf(e, before),
       };
+    }
     case 'breaker.tripped':
       return { ...base, card: `breaker:${id}`, mode: 'post', doc: breakerNotice(e) };
     case 'agent.silent':

@@ -10,14 +10,14 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { STORE_DOWN, type ChatServices } from '../../src/chat/services.js';
-import { decisionLine } from '../../src/chat/view/approval.js';
+import { decisionLine, refusalText } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Principal } from '../../src/core/policy/approvers.js';
 import type { Logger } from '../../src/log.js';
 import { commandText, hostChoices } from './commands.js';
 import { parseDecisionId } from './custom-ids.js';
 import { cut } from '../../src/chat/view/doc.js';
-import { toEmbed } from './embeds.js';
+import { discordText, toEmbed } from './embeds.js';
 import { NOTES_MAX } from '../../src/approvals/service.js';
 import { NOTES_INPUT, notesModal } from './modal.js';
 
@@ -96,8 +96,12 @@ export class InteractionHandler {
       return;
     }
     const record = await this.services.approvals.get(target.approvalId);
-    if (!record) await ephemeral(i, `There is no approval request ${target.approvalId}.`);
-    else if (record.status !== 'pending') await ephemeral(i, `Already decided: ${decisionLine(record)}.`);
+    if (!record) return void (await ephemeral(i, `There is no approval request ${target.approvalId}.`));
+    if (record.status !== 'pending')
+      return void (await ephemeral(i, `Already decided: ${discordText(decisionLine(record))}.`));
+    // No form for someone whose decision would be refused: they learn why, and who may, now.
+    const allowed = this.services.approvals.mayDecide(record, principalOf(i));
+    if (!allowed.ok) await ephemeral(i, discordText(refusalText(allowed)));
     else await i.showModal(notesModal(target.verb, record));
   }
 

@@ -11,10 +11,10 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { COMMAND_NAMES } from '../../src/chat/commands.js';
 import { STORE_DOWN, type ChatServices } from '../../src/chat/services.js';
 import type { ThreadedDelivery } from '../../src/chat/threads.js';
-import { decisionLine } from '../../src/chat/view/approval.js';
+import { decisionLine, refusalText } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Logger } from '../../src/log.js';
-import { APPROVE_ACTION, REJECT_ACTION, toSlack } from './blocks.js';
+import { APPROVE_ACTION, REJECT_ACTION, slackText, toSlack } from './blocks.js';
 import type { Verdict } from '../../src/approvals/service.js';
 import { DECISION_CALLBACK, NOTES_BLOCK, decisionModal, metadataSchema } from './modal.js';
 import { blockActionSchema, notesOf, principal, slashCommandSchema, viewSubmissionSchema } from './payloads.js';
@@ -106,8 +106,14 @@ async function onClick(
       return;
     }
     if (record.status !== 'pending') {
-      await tell(`${decisionLine(record)}.`);
+      await tell(`${slackText(decisionLine(record))}.`);
       await refresh(deps, record);
+      return;
+    }
+    // No form for someone whose decision would be refused: they learn why, and who may, now.
+    const allowed = deps.services.approvals.mayDecide(record, principal(click.user));
+    if (!allowed.ok) {
+      await tell(slackText(refusalText(allowed)));
       return;
     }
     const view = decisionModal(record, { id, choice, channel: channel ?? '', ts: ts ?? '' });

@@ -65,7 +65,10 @@ describe('threaded chat delivery', () => {
     const request = await eventually(() => channel.find(/^Approval needed/), 15_000, 'the approval request');
     expect(request.doc.title).toBe('Approval needed — firewall_port_change on gw-2');
     expect(request.doc.lines[0]).toBe('Proposed: firewall_port_change (rule=allow, port=8443, protocol=tcp)');
-    expect(request.doc.fields).toContainEqual({ label: 'Requested by', value: 'slack:U9' });
+    expect(request.doc.fields).toContainEqual({
+      label: 'Requested by',
+      value: [{ who: { platform: 'slack', userId: 'U9' } }],
+    });
     expect(request.doc.fields).toContainEqual({ label: 'Reason', value: 'new API' });
     const id = request.doc.decide?.approvalId;
     expect(id).toMatch(/^apr-[0-9a-f]{16}$/);
@@ -84,7 +87,18 @@ describe('threaded chat delivery', () => {
     expect(result.ok).toBe(true);
     const edit = await eventually(() => request.edits.at(-1), 15_000, 'the edit');
     expect(edit.decide).toBeUndefined();
-    expect(edit.fields).toContainEqual({ label: 'Decision', value: 'Approved by Alice (console:alice): change CHG-7' });
+    const decidedAt = (await ctx.bot.approvals.get(id!))?.decided_at;
+    expect(edit.fields).toContainEqual({
+      label: 'Decision',
+      value: [
+        'Approved',
+        ' by ',
+        { who: { platform: 'console', userId: 'alice', displayName: 'Alice' } },
+        ' at ',
+        { at: decidedAt },
+        ': change CHG-7',
+      ],
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 // Trend charts as inline SVG: no chart library, nothing fetched.
-import { h, num, s } from './dom.js';
+import { h, num, pct, s } from './dom.js';
 
 /** [ms, disk, memory, cpu, dns, firewall] → the column of each signal. */
 export const SIGNALS = [
@@ -115,7 +115,7 @@ export function probabilityBar(probabilities) {
     seg.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
     bar.append(seg);
     legend.append(
-      h('span', { class: `key key-${i}` }, `${names[i]} ${(p * 100).toFixed(p > 0.995 && p < 1 ? 1 : 0)}%`),
+      h('span', { class: `key key-${i}` }, `${names[i]} ${pct(p)}`),
     );
   });
   return h('div', { class: 'probs' }, bar, legend);
