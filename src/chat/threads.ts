@@ -123,7 +123,10 @@ export class ThreadedDelivery<Ref> {
   private async decided(record: ApprovalRecord): Promise<void> {
     const subject = approvalSubject(record.id);
     const shown = await this.recall(subject);
-    const doc = keepResult(shown?.doc, approvalDoc(record, shown?.history ?? (await this.services.history(record.host))));
+    const doc = keepResult(
+      shown?.doc,
+      approvalDoc(record, shown?.history ?? (await this.services.history(record.host))),
+    );
     if (!shown) {
       await this.post(doc, []);
       return;

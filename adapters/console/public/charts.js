@@ -114,9 +114,7 @@ export function probabilityBar(probabilities) {
     const seg = h('span', { class: `seg seg-${i}` });
     seg.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
     bar.append(seg);
-    legend.append(
-      h('span', { class: `key key-${i}` }, `${names[i]} ${pct(p)}`),
-    );
+    legend.append(h('span', { class: `key key-${i}` }, `${names[i]} ${pct(p)}`));
   });
   return h('div', { class: 'probs' }, bar, legend);
 }

@@ -99,6 +99,8 @@ function approverMark(entry: string): Inline {
 export function refusalText(refusal: { readonly message: string; readonly approvers: readonly string[] }): Rich {
   if (refusal.approvers.length === 0)
     return `${refusal.message} Nobody else may approve it: the policy's approvers (and APPROVERS) name no one for it.`;
-  const people = refusal.approvers.flatMap((entry, i) => (i === 0 ? [approverMark(entry)] : [', ', approverMark(entry)]));
+  const people = refusal.approvers.flatMap((entry, i) =>
+    i === 0 ? [approverMark(entry)] : [', ', approverMark(entry)],
+  );
   return [`${refusal.message} Who may decide it: `, ...people, '.'];
 }

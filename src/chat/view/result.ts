@@ -48,8 +48,7 @@ function change(v: NonNullable<ActionResult['verify']>): string {
 /** "succeeded: Disk 97% → 24% (recovered)", "dry-run: nothing changed (Disk 97% before)". */
 export function resultLine(event: ActionResult, before?: Before): string {
   const v = event.verify;
-  if (v)
-    return `${WORD[event.outcome]}: ${signalLabel(v.signal)} ${change(v)}`;
+  if (v) return `${WORD[event.outcome]}: ${signalLabel(v.signal)} ${change(v)}`;
   if (event.dry_run)
     return `dry-run: nothing changed${before ? ` (${signalLabel(before.signal)} ${signalValue(before.signal, before.value)} before)` : ''}`;
   return `${WORD[event.outcome]}: ${event.detail}`;
