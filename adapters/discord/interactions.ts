@@ -131,10 +131,10 @@ export class InteractionHandler {
 
   private async command(i: ChatInputCommandInteraction): Promise<void> {
     const input = commandText(i.commandName, i.options.data);
-    if ('usage' in input) {
-      await ephemeral(i, input.usage);
-      return;
-    }
+    // A mistake is answered to the one who typed it only, before any public "thinking…".
+    if ('usage' in input) return void (await ephemeral(i, input.usage));
+    const usage = await this.services.usage(input.name, input.text);
+    if (usage !== undefined) return void (await ephemeral(i, usage));
     // A diagnosis may wait for the host's agent: acknowledge now, answer when it is there.
     await i.deferReply();
     const reply = await this.services.command(input.name, input.text);

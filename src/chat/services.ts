@@ -7,7 +7,7 @@ import type { Diagnoser } from '../diagnose/types.js';
 import { readHistory } from '../pipeline/host-read.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 import { keys } from '../redis/keys.js';
-import { runCommand, type CommandReply } from './commands.js';
+import { checkCommand, runCommand, type CommandReply } from './commands.js';
 import { MessageRefs } from './refs.js';
 
 /** What chat adapters call: the same governed workflow whatever the platform. */
@@ -25,6 +25,8 @@ export interface ChatServices {
   history(host: string): Promise<HistoryPoint[]>;
   /** `/diagnose …` or `/audit …` as typed: `name` without the slash, `text` the rest. */
   command(name: string, text: string): Promise<CommandReply>;
+  /** The usage answer a command would get before running, or undefined when it would run. */
+  usage(name: string, text: string): Promise<string | undefined>;
   /**
    * False while Redis is unreachable. Commands then wait for it to come back,
    * past a platform's few seconds to answer, and a decision would land later
@@ -47,6 +49,7 @@ export interface ChatServiceDeps {
 
 export function createChatServices(deps: ChatServiceDeps): ChatServices {
   const { redis } = deps;
+  const commandDeps = { ...deps, knownHost: async (host: string) => (await redis.zscore(keys.hosts, host)) !== null };
   return {
     approvals: deps.approvals,
     diagnoser: deps.diagnoser,
@@ -57,7 +60,11 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     now: deps.now,
     hosts: () => redis.zrevrange(keys.hosts, 0, 999),
     history: (host) => readHistory(redis, host),
-    command: (name, text) => runCommand(deps, name, text),
+    command: (name, text) => runCommand(commandDeps, name, text),
+    usage: async (name, text) => {
+      const checked = await checkCommand(commandDeps, name, text);
+      return 'usage' in checked ? checked.usage : undefined;
+    },
     storeReady: () => redis.status === 'ready',
   };
 }

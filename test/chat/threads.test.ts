@@ -122,7 +122,14 @@ describe('chat commands', () => {
     });
     expect(await ctx.bot.chat.command('diagnose', 'never-seen')).toMatchObject({
       kind: 'usage',
-      message: expect.stringMatching(/^No snapshot of never-seen has ever arrived\. Usage: \/diagnose/) as unknown,
+      message: expect.stringMatching(
+        /^No snapshot of never-seen has ever arrived: is the name right\? Usage: \/diagnose/,
+      ) as unknown,
+    });
+    // Not an all-zero summary "for never-seen": the host is unknown.
+    expect(await ctx.bot.chat.command('audit', '7d never-seen')).toMatchObject({
+      kind: 'usage',
+      message: expect.stringMatching(/^No snapshot of never-seen has ever arrived: .* Usage: \/audit/) as unknown,
     });
     expect(await ctx.bot.chat.command('diagnose', '<b>')).toMatchObject({
       message: expect.stringMatching(/is not a host name/) as unknown,
