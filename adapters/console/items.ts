@@ -2,7 +2,8 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { eventHost, type HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
-import type { Field, MessageDoc, Tone } from '../../src/chat/view/doc.js';
+import type { Field, Mark, MessageDoc, Rich, Tone } from '../../src/chat/view/doc.js';
+import type { PeopleNames } from '../../src/chat/names.js';
 import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
 import { beforeOf, outcomeOf, resultReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
@@ -122,4 +123,38 @@ export function feedItem(
     case 'agent.silent':
       return { ...base, card: `incident:${e.incident_id}`, mode: 'post', doc: agentSilentNotice(e) };
   }
+}
+
+type Who = Extract<Mark, { who: unknown }>['who'];
+
+/** Every person in a doc's fields and lines. */
+function peopleIn(doc: MessageDoc): Who[] {
+  return [...doc.fields.map((f) => f.value), ...doc.lines].flatMap((r) =>
+    typeof r === 'string' ? [] : r.flatMap((part) => (typeof part !== 'string' && 'who' in part ? [part.who] : [])),
+  );
+}
+
+function nameRich(value: Rich, names: ReadonlyMap<string, string>): Rich {
+  if (typeof value === 'string') return value;
+  return value.map((part) => {
+    if (typeof part === 'string' || !('who' in part) || part.who.displayName) return part;
+    const name = names.get(`${part.who.platform}:${part.who.userId}`);
+    return name ? { who: { ...part.who, displayName: name } } : part;
+  });
+}
+
+/** Items whose people carry no name (a firewall requester's id) with the names they acted under, where known. */
+export async function named(items: readonly FeedItem[], names: PeopleNames): Promise<FeedItem[]> {
+  const unnamed = items.flatMap((i) => peopleIn(i.doc)).filter((p) => !p.displayName);
+  if (unnamed.length === 0) return [...items];
+  const known = await names.resolve(unnamed.map((p) => `${p.platform}:${p.userId}`));
+  if (known.size === 0) return [...items];
+  return items.map((item) => ({
+    ...item,
+    doc: {
+      ...item.doc,
+      fields: item.doc.fields.map((f) => ({ ...f, value: nameRich(f.value, known) })),
+      lines: item.doc.lines.map((l) => nameRich(l, known)),
+    },
+  }));
 }

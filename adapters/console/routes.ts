@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import type { ConsoleFeed } from './feed.js';
 import { agentViews, hostRows } from './hosts.js';
 import { identify, type ConsoleMode } from './identity.js';
-import { approvalItem } from './items.js';
+import { approvalItem, named } from './items.js';
 import { SseStream } from './sse.js';
 import { SECURITY_HEADERS, type StaticFile } from './static.js';
 
@@ -173,7 +173,10 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     const parsed = auditQuerySchema.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
     const { window, summary, entries } = await readAudit(services.audit, services.now(), parsed.data);
-    return { window, summary: auditDoc(window, summary), entries };
+    const actors = entries.flatMap((e) => (typeof e.actor === 'string' ? [e.actor] : []));
+    // Names by actor id, resolved once: the page shows "Alice (slack:U1)" where the log keeps the id.
+    const names = Object.fromEntries(await services.names.resolve(actors));
+    return { window, summary: auditDoc(window, summary), entries, names };
   });
 
   api.get('/audit/verify', async () => ({ doc: verifyDoc(await services.audit.verify()) }));
@@ -194,10 +197,16 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
     if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
     const { id, verdict } = params.data;
+    await services.names.remember(who(request));
     const result = await services.approvals.answer(id, verdict, who(request), body.data.notes);
     const record = result.approval;
     const item = record
-      ? approvalItem('', record, 'update', await services.history(record.host), services.now())
+      ? (
+          await named(
+            [approvalItem('', record, 'update', await services.history(record.host), services.now())],
+            services.names,
+          )
+        )[0]
       : undefined;
     if (result.ok) return { ok: true, item };
     return reply

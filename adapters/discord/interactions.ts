@@ -113,6 +113,7 @@ export class InteractionHandler {
       return;
     }
     const who = principalOf(i);
+    await this.services.names.remember(who).catch(() => undefined);
     const { approvals } = this.services;
     const result = await approvals.answer(target.approvalId, target.verb, who, notes.data);
     if (!result.ok) {

@@ -143,6 +143,7 @@ async function onSubmit(
   }
   const { id, choice } = meta.data;
   const who = principal(parsed.data.user);
+  await deps.services.names.remember(who).catch(() => undefined);
   const notes = notesOf(parsed.data.view);
   // Redis commands wait for a reconnect; Slack waits 3 s. Better a clear refusal than a decision landing later.
   if (!deps.services.storeReady()) return refuse(STORE_DOWN);

@@ -8,6 +8,7 @@ import { readHistory } from '../pipeline/host-read.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 import { keys } from '../redis/keys.js';
 import { checkCommand, runCommand, type CommandReply } from './commands.js';
+import { PeopleNames } from './names.js';
 import { MessageRefs } from './refs.js';
 
 /** What chat adapters call: the same governed workflow whatever the platform. */
@@ -16,6 +17,7 @@ export interface ChatServices {
   readonly diagnoser: Diagnoser;
   readonly audit: AuditLog;
   readonly refs: MessageRefs;
+  readonly names: PeopleNames;
   readonly policy: Policy;
   readonly executionMode: ExecutionMode;
   readonly now: () => Date;
@@ -55,6 +57,7 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     diagnoser: deps.diagnoser,
     audit: deps.audit,
     refs: new MessageRefs(redis),
+    names: new PeopleNames(redis),
     policy: deps.policy,
     executionMode: deps.executionMode,
     now: deps.now,

@@ -98,7 +98,9 @@ describe('the web console', () => {
     const row = page.locator('#audit-entries tr[data-type="approval.approved"]', { hasText: id });
     await row.waitFor();
     const cells = await row.locator('td').allTextContents();
-    expect(cells).toEqual(expect.arrayContaining([host, operator, 'approved', XSS_NOTES, id]));
+    expect(cells).toEqual(
+      expect.arrayContaining([host, `${userInfo().username} (${operator})`, 'approved', XSS_NOTES, id]),
+    );
     expect(await page.locator('#audit-entries img, #audit-entries b, #audit-entries script').count()).toBe(0);
     expect(await page.locator('#audit-summary').textContent()).toContain('1 approved');
     await page.locator('#audit-verify').click();
@@ -108,14 +110,17 @@ describe('the web console', () => {
   });
 
   it('updates an open card when the approval is decided elsewhere (Slack, Discord, the API)', async () => {
+    // The name someone acted under once (a Slack click) is shown where a record has only their id.
+    await t.bot.chat.names.remember({ platform: 'slack', userId: 'UAPPROVER', displayName: 'Uma' });
     const host = await firewallRequest();
     const id = await approvalCard(host);
     const result = await t.bot.approvals.approve(id, { platform: 'slack', userId: 'UAPPROVER' }, 'approved from Slack');
     expect(result.ok).toBe(true);
     await page.locator(`[data-card="approval:${id}"][data-status="approved"]`).waitFor();
     expect(await card(id).locator('.verdict').textContent()).toMatch(
-      /^Approved by slack:UAPPROVER at [A-Z][a-z]{2} \d+, \d\d:\d\d.*: approved from Slack$/,
+      /^Approved by Uma at [A-Z][a-z]{2} \d+, \d\d:\d\d.*: approved from Slack$/,
     );
+    expect(await card(id).locator('.verdict .person').getAttribute('title')).toBe('slack:UAPPROVER');
 
     const late = await approvalCard(await firewallRequest());
     expect((await t.bot.approvals.expire(late)).ok).toBe(true);
