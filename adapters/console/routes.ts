@@ -13,7 +13,7 @@ import { unavailable } from '../../src/http/routes/ingest.js';
 import { readHost } from '../../src/pipeline/host-read.js';
 import type { Redis } from 'ioredis';
 import type { ConsoleFeed } from './feed.js';
-import { agentViews, hostRows } from './hosts.js';
+import { agentViews, dayHistory, hostRows } from './hosts.js';
 import { identify, type ConsoleMode } from './identity.js';
 import { approvalItem, named } from './items.js';
 import { SseStream } from './sse.js';
@@ -136,13 +136,11 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
     const detail = await readHost(redis, parsed.data.host);
     if (!detail) return reply.code(404).send({ error: `unknown host ${parsed.data.host}` });
-    const [agent] = await agentViews(
-      redis,
-      [detail.host],
-      services.now().getTime(),
-      services.policy.agent.heartbeat_multiple,
-    );
-    return { ...detail, agent: agent ?? null };
+    const [[agent], day] = await Promise.all([
+      agentViews(redis, [detail.host], services.now().getTime(), services.policy.agent.heartbeat_multiple),
+      dayHistory(redis, detail.host),
+    ]);
+    return { ...detail, agent: agent ?? null, day };
   });
 
   api.get('/events', async (request, reply) => {

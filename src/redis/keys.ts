@@ -10,6 +10,8 @@ export const keys = {
   host: (host: string) => `${P}:host:${host}`,
   /** Trend points, zset scored by arrival (see host-state-write.lua). */
   history: (host: string) => `${P}:host:${host}:trend`,
+  /** The day's trend, downsampled: the latest point of each bucket, scored by bucket. */
+  historyDay: (host: string) => `${P}:host:${host}:day`,
   hostIncidents: (host: string) => `${P}:host:${host}:incidents`,
   incident: (id: string) => `${P}:incident:${id}`,
   autoHeals: (host: string) => `${P}:host:${host}:autoheals`,

@@ -64,6 +64,15 @@ function rich(value) {
   return value.map((part) => (typeof part === 'string' ? part : 'at' in part ? moment(part) : person(part.who)));
 }
 
+const RUNNING = "running: queued for the host's agent";
+
+/** "Running" on a host whose agent never reported would wait for ever: say so. */
+function resultText(value, row) {
+  return value === RUNNING && row && !row.agent
+    ? `${RUNNING} — no agent has reported from this host: nothing runs until one does`
+    : value;
+}
+
 function fieldValue(value) {
   const m = typeof value === 'string' ? TRAILING_BARS.exec(value) : null;
   return m ? [m[1], ' ', barChart(m[2])] : rich(value);
@@ -220,7 +229,15 @@ export class Cards {
     );
     // On a card the title names the host and the bar the model's view: those fields would repeat them.
     const skip = new Set(approval ? ['Host', 'Model', ...(pending ? ['Expires'] : ['Decision', 'Result'])] : []);
-    const [fieldList, lines, footer] = docBody(doc, skip);
+    const [fieldList, lines, footer] = docBody(
+      {
+        ...doc,
+        fields: doc.fields.map((f) =>
+          f.label === 'Result' ? { ...f, value: resultText(f.value, this.state.hosts.get(item.host)) } : f,
+        ),
+      },
+      skip,
+    );
     const bar = approval?.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null;
     const decision = doc.fields.find((f) => f.label === 'Decision');
     const result = doc.fields.find((f) => f.label === 'Result');
@@ -237,7 +254,14 @@ export class Cards {
         : // A decided request folds to its verdict, so the ones still waiting stay in view.
           [
             h('p', { class: 'verdict' }, rich(decision?.value ?? '')),
-            result ? h('p', { class: `result tone-${doc.tone}` }, 'Result: ', rich(result.value)) : null,
+            result
+              ? h(
+                  'p',
+                  { class: `result tone-${doc.tone}` },
+                  'Result: ',
+                  rich(resultText(result.value, this.state.hosts.get(item.host))),
+                )
+              : null,
             h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
           ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
