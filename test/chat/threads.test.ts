@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AdapterFactory, ChatAdapter, Notification } from '../../src/chat/port.js';
 import { ThreadedDelivery, type ThreadedSurface } from '../../src/chat/threads.js';
+import { commandDoc } from '../../src/chat/view/reply.js';
+import { EventLog } from '../../src/events/log.js';
+import type { ActionResultEvent } from '../../src/events/types.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { snapshot } from '../helpers/core.js';
 import { eventually, useBot } from '../helpers/bot.js';
@@ -99,6 +102,68 @@ describe('threaded chat delivery', () => {
         ': change CHG-7',
       ],
     });
+  });
+});
+
+describe('what the messages say', () => {
+  it('a dry-run result shows the value before, and the notice is rewritten to it; /audit counts it as dry-run', async () => {
+    await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'dry-1', disk_usage: 96 }) });
+    const notice = await eventually(() => channel.find(/^Auto-heal on dry-1/), 15_000, 'the auto-heal notice');
+    expect(notice.doc.text).toBe('Auto-heal on dry-1: disk_cleanup (Disk 96%; dry-run)');
+    expect(notice.doc.fields).toContainEqual({ label: 'Result', value: "running: queued for the host's agent" });
+    const incident = await eventually(async () => {
+      const { body } = await ctx.bot.request('/v1/hosts/dry-1');
+      return (body as { incidents?: { id: string }[] }).incidents?.[0]?.id;
+    });
+    const result: ActionResultEvent = {
+      type: 'action.result',
+      host: 'dry-1',
+      job_id: `${incident}.disk_cleanup`,
+      trigger: 'auto_heal',
+      approval_id: null,
+      incident_ids: [incident],
+      outcome: 'dry_run',
+      dry_run: true,
+      actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
+      verify: null,
+      detail: 'dry-run: nothing was changed',
+    };
+    await new EventLog(ctx.redis.client()).publish(result);
+    const reply = await eventually(
+      () => channel.messages.find((m) => m.thread === notice.id && m.doc.title.includes('dry-run')),
+      15_000,
+      'the result',
+    );
+    expect(reply.doc.fields).toContainEqual({ label: 'Disk', value: '96% before (unchanged)' });
+    expect(reply.doc.text).toBe('disk_cleanup on dry-1: dry-run (dry-run)');
+    const edited = await eventually(() => notice.edits.at(-1), 15_000, 'the notice rewritten');
+    expect(edited.fields).toContainEqual({ label: 'Result', value: 'dry-run: nothing changed (Disk 96% before)' });
+
+    // What the agent audits for it: counted as a dry-run heal, fleet-wide and on the host's line.
+    await ctx.bot.chat.audit.append(
+      { type: 'action.result', host: 'dry-1', trigger: 'auto_heal', outcome: 'dry_run' },
+      new Date(),
+    );
+    const audit = await ctx.bot.chat.command('audit', '1h dry-1');
+    if (audit.kind !== 'audit') throw new Error(`not an audit: ${audit.kind}`);
+    const doc = commandDoc(audit, ctx.bot.chat.policy);
+    expect(doc.fields.find((f) => f.label === 'Auto-heal')?.value).toBe('0 ok · 0 failed · 0 unknown · 1 dry-run');
+    expect(doc.lines).toContainEqual(expect.stringMatching(/^dry-1: \d+ entries, 0 approvals, 1 heal \(1 dry-run\)$/));
+  });
+
+  it('a fleet-wide breaker names no single host; a firewall request draws no 0/1 trend', async () => {
+    await new EventLog(ctx.redis.client()).publish({
+      type: 'breaker.tripped',
+      host: 'web-9',
+      scope: 'fleet',
+      reason: '6 hosts auto-healing at once (limit 5)',
+    });
+    const breaker = await eventually(() => channel.find(/^Circuit breaker tripped fleet-wide$/), 15_000, 'the breaker');
+    expect(breaker.doc.fields).toEqual([{ label: 'Scope', value: 'every host' }]);
+    expect(JSON.stringify(breaker.doc)).not.toContain('web-9');
+
+    const request = channel.find(/^Approval needed — firewall_port_change on gw-2/);
+    expect(request?.doc.fields).toContainEqual({ label: 'Firewall request', value: '1' });
   });
 });
 
