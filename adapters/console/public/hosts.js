@@ -90,7 +90,6 @@ export function renderHostsTable(tbody, rows, thresholds, changed) {
   tbody.append(...sorted.map((row) => hostRow(row, thresholds)));
 }
 
-/** A host's page: decision banner, a chart per signal, open incidents, and /diagnose. */
 /** The day's downsampled points up to where the recent full-resolution ones begin, then those. */
 function longHistory(detail) {
   const recent = detail.history ?? [];
@@ -98,26 +97,15 @@ function longHistory(detail) {
   return [...(detail.day ?? []).filter((p) => p[0] < since), ...recent];
 }
 
-const TIMELINE_TYPES = new Set([
-  'incident.opened',
-  'incident.resolved',
-  'approval.requested',
-  'approval.approved',
-  'approval.rejected',
-  'approval.expired',
-  'action.enqueued',
-  'action.result',
-  'breaker.tripped',
-]);
-
 /** What happened to this host in the last day, newest first: incidents, approvals, actions and their results. */
 function timelinePanel(host) {
   const list = h('ol', { class: 'timeline' }, h('li', { class: 'small' }, 'Loading…'));
   const panel = h('section', { class: 'panel' }, h('h2', null, 'Incidents and actions, last 24h'), list);
   api
-    .get(`/audit?window=24h&limit=200&host=${encodeURIComponent(host)}`)
+    .get(`/audit?window=24h&limit=500&host=${encodeURIComponent(host)}`)
     .then(({ entries, names }) => {
-      const shown = entries.filter((e) => TIMELINE_TYPES.has(e.type));
+      // Every snapshot's decision is audited too: the timeline is what happened, not every reading.
+      const shown = entries.filter((e) => e.type !== 'decision');
       clear(list).append(
         ...(shown.length === 0
           ? [h('li', { class: 'empty' }, 'Nothing happened in the last 24 hours.')]
@@ -142,6 +130,7 @@ function timelinePanel(host) {
   return panel;
 }
 
+/** A host's page: decision banner, a chart per signal over the last day, its timeline, open incidents, and /diagnose. */
 export async function renderHostPage(root, host, state, runCommand) {
   clear(root).append(h('p', { class: 'small' }, `Loading ${host}…`));
   let detail;
