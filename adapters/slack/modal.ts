@@ -3,7 +3,7 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { NOTES_MAX } from '../../src/approvals/service.js';
 import { describeAction } from '../../src/chat/view/actions.js';
 import type { types } from '@slack/bolt';
-import { escapeMrkdwn } from './blocks.js';
+import { escapeMrkdwn, slackText } from './blocks.js';
 
 export const DECISION_CALLBACK = 'healgate_decision';
 export const NOTES_BLOCK = 'notes';
@@ -56,7 +56,7 @@ export function decisionModal(record: ApprovalRecord, meta: DecisionMetadata): t
       },
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `${record.id} · expires ${record.expires_at}` }],
+        elements: [{ type: 'mrkdwn', text: `${record.id} · expires ${slackText([{ at: record.expires_at }])}` }],
       },
     ],
   };

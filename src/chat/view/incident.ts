@@ -4,7 +4,7 @@ import type { HistoryPoint } from '../../pipeline/host-state.js';
 import { formatDuration } from '../../core/policy/duration.js';
 import { modeLabel } from './actions.js';
 import { RUNNING } from './result.js';
-import { num, type MessageDoc } from './doc.js';
+import { num, utcMinute, type MessageDoc, type Rich } from './doc.js';
 import { footer, modelField, signalFields, signalLabel, signalValue } from './signals.js';
 
 type Of<T extends HealgateEvent['type']> = Extract<HealgateEvent, { type: T }>;
@@ -73,12 +73,12 @@ export function breakerNotice(event: Of<'breaker.tripped'>): MessageDoc {
 export function agentSilentNotice(event: Of<'agent.silent'>): MessageDoc {
   const title = `The agent on ${event.host} is silent`;
   return {
-    text: `${title}: no heartbeat since ${event.last_seen}`,
+    text: `${title}: no heartbeat since ${utcMinute(event.last_seen)}`,
     title,
     tone: 'danger',
     fields: [
       { label: 'Host', value: event.host },
-      { label: 'Last heartbeat', value: event.last_seen },
+      { label: 'Last heartbeat', value: [{ at: event.last_seen, relative: true }] },
     ],
     lines: [
       `No heartbeat for ${formatDuration(event.silent_ms)}: ${event.host} is not being measured, and actions queued for it wait.`,
@@ -103,7 +103,7 @@ function modesOf(events: readonly HealgateEvent[]): string {
 /** A burst folded into one message: which hosts, and what about each. */
 export function digestNotice(type: DigestibleType, events: readonly HealgateEvent[]): MessageDoc {
   const hosts = [...new Set(events.map(eventHost))];
-  const lines = events.slice(0, 25).map((e) => {
+  const lines = events.slice(0, 25).map((e): Rich => {
     if (e.type === 'incident.opened') {
       const what = e.decision.signals.map((s) => `${signalLabel(s.signal)} ${signalValue(s.signal, s.value)}`);
       const next = e.actions.length ? `auto-heal ${e.actions.join(', ')}` : 'needs a human';
@@ -112,7 +112,7 @@ export function digestNotice(type: DigestibleType, events: readonly HealgateEven
     if (e.type === 'incident.resolved')
       return `${e.host}: ${signalLabel(e.signal)} back to ${signalValue(e.signal, e.value)}`;
     if (e.type === 'breaker.tripped') return `${e.scope === 'fleet' ? 'fleet-wide' : e.host}: ${e.reason}`;
-    if (e.type === 'agent.silent') return `${e.host}: agent silent since ${e.last_seen}`;
+    if (e.type === 'agent.silent') return [`${e.host}: agent silent since `, { at: e.last_seen }];
     return e.type;
   });
   if (events.length > lines.length) lines.push(`…and ${events.length - lines.length} more`);
