@@ -8,7 +8,8 @@ import { snapshot } from '../helpers/core.js';
 import { launchBrowser, outputPath, type TestBrowser } from './browser.js';
 import { requestFirewall } from './fixtures.js';
 
-const t = useBot();
+// The bot's clock an hour ahead of this machine's: the page must count down on the bot's.
+const t = useBot({}, { now: () => new Date(Date.now() + 3_600_000) });
 const FIREWALL_HOST = 'edge-proxy-with-a-long-name-01';
 let browser: TestBrowser;
 let page: Page;
@@ -73,6 +74,9 @@ describe('the console on a phone, a laptop and a wide screen', () => {
         scroll: 0,
         wide: [],
       });
+      expect(await page.locator('#approvals .card.approval .countdown').first().textContent()).toMatch(
+        /^(29|30)m \d\ds$/,
+      );
       expect(await inside(page, '#approvals .card.approval button.approve')).toBe(true);
       expect(await inside(page, '#approvals .card.approval button.reject')).toBe(true);
       await page.screenshot({ path: await outputPath(`console-${name}.png`) });

@@ -118,6 +118,7 @@ async function start() {
     (event, data) => {
       if (event === 'item') cards.apply(data);
       else if (event === 'hosts') mergeHosts(data);
+      else if (event === 'ready') syncClock(data.at);
       else if (event === 'unauthorized') showSignIn(data?.error);
     },
     (connected) => {
