@@ -13,6 +13,9 @@ export interface DiscordRef {
 const posted = z.object({ id: z.string(), channel_id: z.string() });
 const thread = z.object({ id: z.string() });
 
+/** Notices whose thread this process started or found; more are found again by their 160004. */
+const KNOWN_THREADS_MAX = 10_000;
+
 /** The thread under a notice holds whatever follows it, whichever comes first. */
 const THREAD_NAME = 'Results and updates';
 
@@ -23,6 +26,9 @@ const THREAD_NAME = 'Results and updates';
  * Edits change the notice in place.
  */
 export class DiscordSurface implements ThreadedSurface<DiscordRef> {
+  /** Saves a start per reply: a refused start still counts against Discord's invalid-request limit. */
+  private readonly threads = new Set<string>();
+
   constructor(
     private readonly rest: REST,
     private readonly channelId: string,
@@ -46,6 +52,7 @@ export class DiscordSurface implements ThreadedSurface<DiscordRef> {
   private async threadOf(ref: DiscordRef): Promise<string> {
     // A message posted in a thread already (a reply of a reply) answers in the same thread.
     if (ref.channelId !== this.channelId) return ref.channelId;
+    if (this.threads.has(ref.messageId)) return ref.messageId;
     try {
       const started = thread.parse(
         await this.rest.post(Routes.threads(ref.channelId, ref.messageId), {
@@ -55,11 +62,18 @@ export class DiscordSurface implements ThreadedSurface<DiscordRef> {
           },
         }),
       );
+      this.known(ref.messageId);
       return started.id;
     } catch (err) {
-      if (err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage)
-        return ref.messageId;
-      throw err;
+      if (!(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage))
+        throw err;
+      this.known(ref.messageId);
+      return ref.messageId;
     }
+  }
+
+  private known(messageId: string): void {
+    this.threads.add(messageId);
+    if (this.threads.size > KNOWN_THREADS_MAX) this.threads.delete(this.threads.values().next().value!);
   }
 }

@@ -1,4 +1,5 @@
 import { publishFirewallDryRun } from '../helpers/events.js';
+import { EventLog } from '../../src/events/log.js';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/core.js';
 import { actionJobs, eventually } from '../helpers/bot.js';
@@ -222,5 +223,57 @@ describe('Discord approvals', () => {
     expect(reply.embeds[0]?.title).toBe(`Resolved on ${host}`);
     await eventually(() => (String(notice.embeds[0]?.title).startsWith('Resolved: ') ? true : undefined));
     expect(fieldValue(notice, 'Resolved')).toBe('Disk back to 40% (threshold 85)');
+  });
+
+  it('keeps later posts in the same thread: no second start from this process, the existing thread after a restart', async () => {
+    const host = `late-${Date.now().toString(36)}`;
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 95 }) });
+    const notice = await eventually(() =>
+      [...t.fake.messages.values()].find((m) => String(m.embeds[0]?.title).startsWith(`Auto-heal on ${host}`)),
+    );
+    const incident = await eventually(async () => {
+      const { body } = await t.bot.request(`/v1/hosts/${host}`);
+      return (body as { incidents?: { id: string }[] }).incidents?.[0]?.id;
+    });
+    const starts = () =>
+      t.fake.calls.filter(
+        (c) => c.method === 'POST' && c.path === `/channels/${ids.channelId}/messages/${notice.id}/threads`,
+      );
+    const inThread = () => [...t.fake.messages.values()].filter((m) => m.channel_id === notice.id);
+    const result = (n: number) =>
+      new EventLog(t.redis.client()).publish({
+        type: 'action.result',
+        host,
+        job_id: `${incident}.disk_cleanup.${n}`,
+        trigger: 'auto_heal',
+        approval_id: null,
+        incident_ids: [incident],
+        outcome: 'dry_run',
+        dry_run: true,
+        actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
+        verify: null,
+        detail: 'dry-run: nothing was changed',
+      });
+    await result(1);
+    await eventually(() => (inThread().length === 1 ? true : undefined));
+    // The notice says how the heal ended, with the value it had.
+    await eventually(() =>
+      fieldValue(notice, 'Result')?.startsWith('dry-run: nothing changed (Disk 95% before)') ? true : undefined,
+    );
+    await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 40 }) });
+    await eventually(() => (inThread().length === 2 ? true : undefined));
+    expect(starts()).toHaveLength(1);
+
+    await t.restart();
+    await result(2);
+    await eventually(() => (inThread().length === 3 ? true : undefined), 15_000, 'the third post in the thread');
+    // The restarted bot tried once, was told the thread exists (160004), and posted in it.
+    expect(starts()).toHaveLength(2);
+    expect(t.fake.threads.size).toBeGreaterThan(0);
+    expect(
+      [...t.fake.messages.values()].filter(
+        (m) => m.channel_id === ids.channelId && m.embeds[0]?.title?.toString().includes(host),
+      ),
+    ).toHaveLength(1);
   });
 });
