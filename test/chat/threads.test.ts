@@ -178,6 +178,23 @@ describe('chat commands', () => {
     expect(reply.diagnosis.fresh).toBe(false);
     expect(reply.diagnosis.note).toMatch(/^No agent runs on web-1: this is its last snapshot, \d+s old\.$/);
     expect(reply.diagnosis.decision.decision).toBe('NO_ACTION');
+    const doc = commandDoc(reply, ctx.bot.chat.policy);
+    // Which reading the decision is on, and the incidents kept apart from it.
+    expect(doc.fields.find((f) => f.label === 'Decision')?.value).toMatch(
+      /^NO_ACTION \(\w+\), on the last snapshot \(\d+s ago\)$/,
+    );
+    expect(doc.fields.find((f) => f.label === 'Last snapshot')?.value).toEqual([
+      { at: reply.diagnosis.measured_at, relative: true },
+    ]);
+
+    const open = await ctx.bot.chat.command('diagnose', 'dry-1');
+    if (open.kind !== 'diagnose') throw new Error(`not a diagnosis: ${open.kind}`);
+    const incidents = commandDoc(open, ctx.bot.chat.policy).fields.find((f) => f.label === 'Open incidents')?.value;
+    expect(incidents).toEqual([
+      'opened by earlier snapshots: ',
+      'Disk 96% (> 85) at ',
+      { at: open.diagnosis.incidents[0]!.opened_at },
+    ]);
   });
 
   it('answers what cannot be run with its usage', async () => {

@@ -51,6 +51,7 @@ describe('Discord approvals', () => {
     expect(modal.type).toBe(9);
     expect(modal.data?.custom_id).toBe(`healgate:approve:${id}`);
     expect(JSON.stringify(modal.data)).toContain('"required":false');
+    expect(JSON.stringify(modal.data)).toContain(`Expires <t:${expires}:f> (<t:${expires}:R>)`);
 
     const submit = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'checked with the app team', dana);
     expect(await ephemeralReply(t.fake, submit)).toMatch(/^Approved firewall_port_change on .* queued \(dry-run\)/);

@@ -21,11 +21,11 @@ export function diagnosisDoc(d: Diagnosis, thresholds: Record<Signal, number>): 
   const tone = d.decision.decision === 'NO_ACTION' ? 'ok' : d.decision.decision === 'AUTO_HEAL' ? 'warning' : 'danger';
   const title = `Diagnosis of ${d.host}: ${d.decision.decision}`;
   const source = d.fresh ? 'the fresh measurement' : `the last snapshot (${relative(-d.age_ms)})`;
-  const opened: Inline[] = d.incidents.flatMap((i, n) => [
-    n === 0 ? '' : '; ',
+  const opened: Inline[] = d.incidents.flatMap((i, n): Inline[] => [
+    ...(n === 0 ? [] : ['; ']),
     `${signalLabel(i.signal)} ${signalValue(i.signal, i.value)} (> ${num(i.threshold)}) at `,
     { at: i.opened_at },
-    i.approval_id ? ` (${i.approval_id})` : '',
+    ...(i.approval_id ? [` (${i.approval_id})`] : []),
   ]);
   return {
     text: `${title} (on ${source})`,
