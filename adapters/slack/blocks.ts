@@ -91,5 +91,5 @@ export function toSlack(doc: MessageDoc): SlackMessage {
       ],
     });
   }
-  return { text: cut(escapeMrkdwn(doc.text), TEXT_MAX), blocks };
+  return { text: cut(slackText(doc.text), TEXT_MAX), blocks };
 }

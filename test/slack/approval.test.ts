@@ -69,7 +69,8 @@ describe('Slack approval flow', () => {
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 5000, 'the message update');
     expect(updated.args.channel).toBe(CHANNEL);
     expect(String(updated.args.text)).toMatch(
-      /^Approved by alice \(slack:UAPPROVER\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC: checked with the app team/,
+      // The fallback (a phone's notification) has the mention and the date too: Slack renders both there.
+      /^Approved by <@UAPPROVER> at <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>: checked with the app team/,
     );
     expect(buttonsOf(updated)).toEqual([]);
     expect(blocksOf(updated)[0]).toMatchObject({
@@ -124,7 +125,7 @@ describe('Slack approval flow', () => {
     expect(r).toMatchObject({ status: 200, text: '' });
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 5000, 'the message update');
     expect(String(updated.args.text)).toMatch(
-      /^Rejected by alice \(slack:UAPPROVER\) at [^:]+:\d\d UTC: port must stay closed until the audit — no action taken/,
+      /^Rejected by <@UAPPROVER> at <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>: port must stay closed until the audit — no action taken/,
     );
     expect(JSON.stringify(blocksOf(updated))).not.toContain('*Result*');
     expect(buttonsOf(updated)).toEqual([]);
@@ -241,7 +242,9 @@ describe('Slack approval flow', () => {
     const decided = await t.bot.approvals.approve(id, { platform: 'console', userId: 'alice' }, 'from the console');
     expect(decided.ok).toBe(true);
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 10_000, 'the message update');
-    expect(String(updated.args.text)).toMatch(/^Approved by console:alice at [^:]+:\d\d UTC: from the console/);
+    expect(String(updated.args.text)).toMatch(
+      /^Approved by console:alice at <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>: from the console/,
+    );
     expect(buttonsOf(updated)).toEqual([]);
     expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
   });

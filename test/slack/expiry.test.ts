@@ -22,7 +22,9 @@ describe('an approval request that nobody decides in time', () => {
       15_000,
       'the expiry update',
     );
-    expect(String(updated.args.text)).toMatch(new RegExp(`^Expired at [^:]+:\\d\\d UTC — no action taken — ${host}`));
+    expect(String(updated.args.text)).toMatch(
+      new RegExp(`^Expired at <!date\\^\\d+\\^[^|]+\\|[^>]+> — no action taken — ${host}`),
+    );
     expect(JSON.stringify(updated.args.blocks)).toMatch(/\*Decision\*\\nExpired at <!date\^\d+\^/);
     expect(buttonsOf(updated)).toEqual([]);
 

@@ -2,7 +2,7 @@ import type { ApprovalRecord } from '../../approvals/record.js';
 import type { HistoryPoint } from '../../pipeline/host-state.js';
 import type { Principal } from '../../core/policy/approvers.js';
 import { describeAction } from './actions.js';
-import { plain, who, type Field, type Inline, type MessageDoc, type Rich, type Tone } from './doc.js';
+import { inlines, who, type Field, type Inline, type MessageDoc, type Rich, type Tone } from './doc.js';
 import { RUNNING } from './result.js';
 import { footer, modelField, signalFields } from './signals.js';
 
@@ -73,7 +73,7 @@ export function approvalDoc(record: ApprovalRecord, history: readonly HistoryPoi
   return {
     text: pending
       ? `Approval needed on ${record.host}: ${actions.join('; ')}`
-      : `${plain(status)} — ${record.host}: ${actions.join('; ')}`,
+      : [...inlines(status), ` — ${record.host}: ${actions.join('; ')}`],
     title,
     tone: TONE[record.status],
     fields,

@@ -28,8 +28,12 @@ export interface Field {
 }
 
 export interface MessageDoc {
-  /** One line: the notification text, and the fallback where rich messages do not render. */
-  readonly text: string;
+  /**
+   * One line: the notification text, and the fallback where rich messages
+   * do not render. Marks in it render where the platform's notifications
+   * do (Slack), else as plain text.
+   */
+  readonly text: Rich;
   readonly title: string;
   readonly tone: Tone;
   readonly fields: readonly Field[];
@@ -80,7 +84,7 @@ export function markResolved(doc: MessageDoc, how: string): MessageDoc {
     ...doc,
     tone: doc.decide ? doc.tone : 'ok',
     title: doc.title.startsWith('Resolved') ? doc.title : `Resolved: ${doc.title}`,
-    text: `Resolved: ${doc.text}`,
+    text: ['Resolved: ', ...inlines(doc.text)],
     fields: [...doc.fields.filter((f) => f.label !== 'Resolved'), { label: 'Resolved', value: how }],
   };
 }
@@ -95,6 +99,10 @@ export interface MarkRenderer {
   text(text: string): string;
   at(iso: string, relative: boolean): string;
   who(p: Pick<Principal, 'platform' | 'userId' | 'displayName'>): string;
+}
+
+export function inlines(value: Rich): readonly Inline[] {
+  return typeof value === 'string' ? [value] : value;
 }
 
 export function renderRich(value: Rich, r: MarkRenderer): string {
@@ -116,11 +124,4 @@ export function personName(p: Pick<Principal, 'platform' | 'userId' | 'displayNa
 export function utcMinute(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-const PLAIN: MarkRenderer = { text: (t) => t, at: (iso) => utcMinute(iso), who: personName };
-
-/** The text with its marks written out: notification fallbacks, the console's dialogs. */
-export function plain(value: Rich): string {
-  return renderRich(value, PLAIN);
 }
