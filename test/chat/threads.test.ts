@@ -3,7 +3,7 @@ import type { AdapterFactory, ChatAdapter, Notification } from '../../src/chat/p
 import { ThreadedDelivery, type ThreadedSurface } from '../../src/chat/threads.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import { EventLog } from '../../src/events/log.js';
-import type { ActionResultEvent } from '../../src/events/types.js';
+import { publishDiskCleanupDryRun } from '../helpers/events.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { snapshot } from '../helpers/core.js';
 import { eventually, useBot } from '../helpers/bot.js';
@@ -115,20 +115,7 @@ describe('what the messages say', () => {
       const { body } = await ctx.bot.request('/v1/hosts/dry-1');
       return (body as { incidents?: { id: string }[] }).incidents?.[0]?.id;
     });
-    const result: ActionResultEvent = {
-      type: 'action.result',
-      host: 'dry-1',
-      job_id: `${incident}.disk_cleanup`,
-      trigger: 'auto_heal',
-      approval_id: null,
-      incident_ids: [incident],
-      outcome: 'dry_run',
-      dry_run: true,
-      actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
-      verify: null,
-      detail: 'dry-run: nothing was changed',
-    };
-    await new EventLog(ctx.redis.client()).publish(result);
+    await publishDiskCleanupDryRun(ctx.redis.client(), 'dry-1', incident, `${incident}.disk_cleanup`);
     const reply = await eventually(
       () => channel.messages.find((m) => m.thread === notice.id && m.doc.title.includes('dry-run')),
       15_000,

@@ -1,5 +1,4 @@
-import { publishFirewallDryRun } from '../helpers/events.js';
-import { EventLog } from '../../src/events/log.js';
+import { publishDiskCleanupDryRun, publishFirewallDryRun } from '../helpers/events.js';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/core.js';
 import { actionJobs, eventually } from '../helpers/bot.js';
@@ -242,19 +241,7 @@ describe('Discord approvals', () => {
       );
     const inThread = () => [...t.fake.messages.values()].filter((m) => m.channel_id === notice.id);
     const result = (n: number) =>
-      new EventLog(t.redis.client()).publish({
-        type: 'action.result',
-        host,
-        job_id: `${incident}.disk_cleanup.${n}`,
-        trigger: 'auto_heal',
-        approval_id: null,
-        incident_ids: [incident],
-        outcome: 'dry_run',
-        dry_run: true,
-        actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
-        verify: null,
-        detail: 'dry-run: nothing was changed',
-      });
+      publishDiskCleanupDryRun(t.redis.client(), host, incident, `${incident}.disk_cleanup.${n}`);
     await result(1);
     await eventually(() => (inThread().length === 1 ? true : undefined));
     // The notice says how the heal ended, with the value it had.
