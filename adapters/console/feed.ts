@@ -7,7 +7,7 @@ import type { Logger } from '../../src/log.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { keys } from '../../src/redis/keys.js';
 import { hostRows, type HostRow } from './hosts.js';
-import { approvalItem, compareIds, feedItem, groupItem, type FeedItem } from './items.js';
+import { approvalItem, compareIds, feedItem, groupItem, named, type FeedItem } from './items.js';
 
 /** Where a page's live updates go (one per open SSE stream). */
 export interface FeedClient {
@@ -165,7 +165,7 @@ export class ConsoleFeed {
       }
       items.push(feedItem(id, event, await history(eventHost(event)), this.services.policy, now));
     }
-    return items;
+    return named(items, this.services.names);
   }
 
   private async recent(): Promise<FeedItem[]> {
@@ -183,7 +183,10 @@ export class ConsoleFeed {
     const pending = (await this.services.approvals.getMany(ids)).filter(
       (r): r is ApprovalRecord => r?.status === 'pending',
     );
-    return Promise.all(pending.map(async (r) => approvalItem('', r, 'post', await this.services.history(r.host), now)));
+    const items = await Promise.all(
+      pending.map(async (r) => approvalItem('', r, 'post', await this.services.history(r.host), now)),
+    );
+    return named(items, this.services.names);
   }
 
   /** Hosts seen (or whose agent beat) since the last push: healthy snapshots make no events. */

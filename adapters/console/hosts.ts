@@ -84,3 +84,8 @@ export async function hostRows(
     agent: agents[i] ?? null,
   }));
 }
+
+/** The host's last day, downsampled (one point per bucket), oldest first: the host page's long trend. */
+export async function dayHistory(redis: Redis, host: string): Promise<HistoryPoint[]> {
+  return (await redis.zrange(keys.historyDay(host), 0, -1)).map(parseTrendMember);
+}

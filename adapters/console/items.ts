@@ -2,12 +2,13 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { eventHost, type HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
-import type { MessageDoc } from '../../src/chat/view/doc.js';
+import type { Field, Mark, MessageDoc, Rich, Tone } from '../../src/chat/view/doc.js';
+import type { PeopleNames } from '../../src/chat/names.js';
 import { groupDoc } from '../../src/chat/view/group.js';
 import { latestPerHost } from '../../src/groups/rule.js';
 import type { GroupView } from '../../src/groups/types.js';
 import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
-import { resultReply, withdrawnReply } from '../../src/chat/view/result.js';
+import { beforeOf, outcomeOf, resultReply, withdrawnReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
 
 /**
@@ -41,6 +42,8 @@ export interface FeedItem {
   readonly approval?: ApprovalView;
   /** A storm group's card: its hosts as they stand, for the member list. */
   readonly group?: GroupCard;
+  /** On a result: the Result field and tone for the card it belongs to (as chat edits its message). */
+  readonly outcome?: { readonly field: Field; readonly tone: Tone };
 }
 
 export interface GroupCard {
@@ -117,7 +120,7 @@ export function approvalItem(
     card: `approval:${record.id}`,
     aliases: record.incident_ids.map((i) => `incident:${i}`),
     mode,
-    doc: approvalDoc(record, history, now),
+    doc: approvalDoc(record, history),
     approval: approvalView(record),
   };
 }
@@ -148,13 +151,16 @@ export function feedItem(
       return approvalItem(id, e.approval, 'post', history, now);
     case 'approval.decided':
       return approvalItem(id, e.approval, 'update', history, now);
-    case 'action.result':
+    case 'action.result': {
+      const before = e.dry_run ? beforeOf(policy, e, history) : undefined;
       return {
         ...base,
         card: e.approval_id ? `approval:${e.approval_id}` : `incident:${e.incident_ids[0] ?? id}`,
         mode: 'reply',
-        doc: resultReply(e),
+        doc: resultReply(e, before),
+        outcome: outcomeOf(e, before),
       };
+    }
     case 'action.withdrawn':
       return { ...base, card: `incident:${e.incident_ids[0] ?? id}`, mode: 'reply', doc: withdrawnReply(e) };
     case 'breaker.tripped':
@@ -162,4 +168,38 @@ export function feedItem(
     case 'agent.silent':
       return { ...base, card: `incident:${e.incident_id}`, mode: 'post', doc: agentSilentNotice(e) };
   }
+}
+
+type Who = Extract<Mark, { who: unknown }>['who'];
+
+/** Every person in a doc's fields and lines. */
+function peopleIn(doc: MessageDoc): Who[] {
+  return [...doc.fields.map((f) => f.value), ...doc.lines].flatMap((r) =>
+    typeof r === 'string' ? [] : r.flatMap((part) => (typeof part !== 'string' && 'who' in part ? [part.who] : [])),
+  );
+}
+
+function nameRich(value: Rich, names: ReadonlyMap<string, string>): Rich {
+  if (typeof value === 'string') return value;
+  return value.map((part) => {
+    if (typeof part === 'string' || !('who' in part) || part.who.displayName) return part;
+    const name = names.get(`${part.who.platform}:${part.who.userId}`);
+    return name ? { who: { ...part.who, displayName: name } } : part;
+  });
+}
+
+/** Items whose people carry no name (a firewall requester's id) with the names they acted under, where known. */
+export async function named(items: readonly FeedItem[], names: PeopleNames): Promise<FeedItem[]> {
+  const unnamed = items.flatMap((i) => peopleIn(i.doc)).filter((p) => !p.displayName);
+  if (unnamed.length === 0) return [...items];
+  const known = await names.resolve(unnamed.map((p) => `${p.platform}:${p.userId}`));
+  if (known.size === 0) return [...items];
+  return items.map((item) => ({
+    ...item,
+    doc: {
+      ...item.doc,
+      fields: item.doc.fields.map((f) => ({ ...f, value: nameRich(f.value, known) })),
+      lines: item.doc.lines.map((l) => nameRich(l, known)),
+    },
+  }));
 }

@@ -13,9 +13,9 @@ import { unavailable } from '../../src/http/routes/ingest.js';
 import { readHost } from '../../src/pipeline/host-read.js';
 import type { Redis } from 'ioredis';
 import type { ConsoleFeed } from './feed.js';
-import { agentViews, hostRows } from './hosts.js';
+import { agentViews, dayHistory, hostRows } from './hosts.js';
 import { identify, type ConsoleMode } from './identity.js';
-import { approvalItem, groupItem } from './items.js';
+import { approvalItem, groupItem, named } from './items.js';
 import { bulkSummary } from '../../src/chat/view/group.js';
 import type { OidcLogin } from './oidc.js';
 import { SseStream } from './sse.js';
@@ -177,13 +177,11 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
     const detail = await readHost(redis, parsed.data.host);
     if (!detail) return reply.code(404).send({ error: `unknown host ${parsed.data.host}` });
-    const [agent] = await agentViews(
-      redis,
-      [detail.host],
-      services.now().getTime(),
-      services.policy.agent.heartbeat_multiple,
-    );
-    return { ...detail, agent: agent ?? null };
+    const [[agent], day] = await Promise.all([
+      agentViews(redis, [detail.host], services.now().getTime(), services.policy.agent.heartbeat_multiple),
+      dayHistory(redis, detail.host),
+    ]);
+    return { ...detail, agent: agent ?? null, day };
   });
 
   api.get('/events', async (request, reply) => {
@@ -214,7 +212,10 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     const parsed = auditQuerySchema.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
     const { window, summary, entries } = await readAudit(services.audit, services.now(), parsed.data);
-    return { window, summary: auditDoc(window, summary), entries };
+    const actors = entries.flatMap((e) => (typeof e.actor === 'string' ? [e.actor] : []));
+    // Names by actor id, resolved once: the page shows "Alice (slack:U1)" where the log keeps the id.
+    const names = Object.fromEntries(await services.names.resolve(actors));
+    return { window, summary: auditDoc(window, summary), entries, names };
   });
 
   api.get('/audit/verify', async () => ({ doc: verifyDoc(await services.audit.verify()) }));
@@ -258,10 +259,16 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
     if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
     if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
     const { id, verdict } = params.data;
+    await services.names.remember(who(request));
     const result = await services.approvals.answer(id, verdict, who(request), body.data.notes);
     const record = result.approval;
     const item = record
-      ? approvalItem('', record, 'update', await services.history(record.host), services.now())
+      ? (
+          await named(
+            [approvalItem('', record, 'update', await services.history(record.host), services.now())],
+            services.names,
+          )
+        )[0]
       : undefined;
     if (result.ok) return { ok: true, item };
     return reply

@@ -8,6 +8,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { parseCommand, USAGE, type CommandName } from '../../src/chat/commands.js';
+import { parseDuration } from '../../src/core/policy/duration.js';
 
 /** `/diagnose host:<host>` and `/audit [window] [host] [verify]`, as Discord shows them. */
 export const COMMANDS: readonly RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
@@ -108,6 +109,9 @@ export function commandText(
   if (!parsed.success) return { usage: `Unexpected options. ${USAGE.diagnose}; ${USAGE.audit}` };
   const { host, window, verify } = parsed.data;
   if (verify && (window || host)) return { usage: 'verify checks the whole log: leave out window and host.' };
+  // Typed into its own option, a window is never read as a host.
+  if (window !== undefined && parseDuration(window) === undefined)
+    return { usage: `"${window.slice(0, 40)}" is not a window: use 1h, 24h, 7d… ${USAGE.audit}` };
   // The window is spelt out so that a host named like a keyword is still read as a host.
   const text =
     name === 'diagnose' ? (host ?? '') : verify ? 'verify' : host ? `${window ?? '24h'} ${host}` : (window ?? '');

@@ -7,7 +7,15 @@ import {
   type APIEmbed,
   type APIEmbedField,
 } from 'discord.js';
-import { cut, type MessageDoc, type Tone } from '../../src/chat/view/doc.js';
+import {
+  cut,
+  personName,
+  renderRich,
+  type MarkRenderer,
+  type MessageDoc,
+  type Rich,
+  type Tone,
+} from '../../src/chat/view/doc.js';
 import type { Verdict } from '../../src/approvals/service.js';
 import { bulkId, decisionId } from './custom-ids.js';
 
@@ -18,6 +26,25 @@ const COLOR: Record<Tone, number> = {
   danger: 0xe01e5a,
   muted: 0x9ca3af,
 };
+
+/**
+ * Moments as `<t:…:f>` (and `<t:…:R>`, which counts down live) in each
+ * reader's time zone; Discord people as `<@id>` mentions, which show their
+ * current name and, with `allowed_mentions` empty, ping nobody.
+ */
+const DISCORD_MARKS: MarkRenderer = {
+  text: (t) => escapeMarkdown(t),
+  at: (iso, relative) => {
+    const unix = Math.floor(Date.parse(iso) / 1000);
+    return relative ? `<t:${unix}:f> (<t:${unix}:R>)` : `<t:${unix}:f>`;
+  },
+  who: (p) => (p.platform === 'discord' ? `<@${p.userId}>` : escapeMarkdown(personName(p))),
+};
+
+/** A doc's text with its marks, as Discord markdown. */
+export function discordText(value: Rich): string {
+  return renderRich(value, DISCORD_MARKS);
+}
 
 /** Discord refuses a whole message when one embed part is over its limit, so every part is cut to fit. */
 const LIMIT = { title: 256, description: 4096, fields: 25, name: 256, value: 1024, footer: 2048, total: 6000 } as const;
@@ -37,12 +64,12 @@ export function toEmbed(doc: MessageDoc): APIEmbed {
   const fields: APIEmbedField[] = [];
   for (const f of doc.fields.slice(0, LIMIT.fields)) {
     const name = cut(f.label, LIMIT.name);
-    const value = cut(escapeMarkdown(f.value), LIMIT.value) || '—';
+    const value = cut(discordText(f.value), LIMIT.value) || '—';
     if (name.length + value.length > budget) break;
     budget -= name.length + value.length;
     fields.push({ name, value, inline: value.length <= INLINE_UP_TO });
   }
-  const description = cut(doc.lines.map((l) => escapeMarkdown(l)).join('\n'), Math.min(LIMIT.description, budget));
+  const description = cut(doc.lines.map(discordText).join('\n'), Math.min(LIMIT.description, budget));
   return {
     title,
     color: COLOR[doc.tone],

@@ -10,7 +10,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { STORE_DOWN, type ChatServices } from '../../src/chat/services.js';
-import { decisionLine } from '../../src/chat/view/approval.js';
+import { decisionLine, refusalText } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Principal } from '../../src/core/policy/approvers.js';
 import type { Logger } from '../../src/log.js';
@@ -19,7 +19,7 @@ import { parseBulkId, parseDecisionId, type BulkTarget } from './custom-ids.js';
 import { bulkSummary } from '../../src/chat/view/group.js';
 import { parseHostList } from '../../src/groups/rule.js';
 import { cut } from '../../src/chat/view/doc.js';
-import { toEmbed } from './embeds.js';
+import { discordText, toEmbed } from './embeds.js';
 import { NOTES_MAX } from '../../src/approvals/service.js';
 import { EXCEPT_INPUT, NOTES_INPUT, ONLY_INPUT, bulkModal, notesModal } from './modal.js';
 
@@ -106,8 +106,12 @@ export class InteractionHandler {
       return;
     }
     const record = await this.services.approvals.get(target.approvalId);
-    if (!record) await ephemeral(i, `There is no approval request ${target.approvalId}.`);
-    else if (record.status !== 'pending') await ephemeral(i, `Already decided: ${decisionLine(record)}.`);
+    if (!record) return void (await ephemeral(i, `There is no approval request ${target.approvalId}.`));
+    if (record.status !== 'pending')
+      return void (await ephemeral(i, `Already decided: ${discordText(decisionLine(record))}.`));
+    // No form for someone whose decision would be refused: they learn why, and who may, now.
+    const allowed = this.services.approvals.mayDecide(record, principalOf(i));
+    if (!allowed.ok) await ephemeral(i, discordText(refusalText(allowed)));
     else await i.showModal(notesModal(target.verb, record));
   }
 
@@ -143,6 +147,7 @@ export class InteractionHandler {
       return;
     }
     const who = principalOf(i);
+    await this.services.names.remember(who).catch(() => undefined);
     const { approvals } = this.services;
     const result = await approvals.answer(target.approvalId, target.verb, who, notes.data);
     if (!result.ok) {
@@ -161,10 +166,10 @@ export class InteractionHandler {
 
   private async command(i: ChatInputCommandInteraction): Promise<void> {
     const input = commandText(i.commandName, i.options.data);
-    if ('usage' in input) {
-      await ephemeral(i, input.usage);
-      return;
-    }
+    // A mistake is answered to the one who typed it only, before any public "thinking…".
+    if ('usage' in input) return void (await ephemeral(i, input.usage));
+    const usage = await this.services.usage(input.name, input.text);
+    if (usage !== undefined) return void (await ephemeral(i, usage));
     // A diagnosis may wait for the host's agent: acknowledge now, answer when it is there.
     await i.deferReply();
     const reply = await this.services.command(input.name, input.text);

@@ -8,6 +8,7 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { describeAction } from '../../src/chat/view/actions.js';
 import { cut } from '../../src/chat/view/doc.js';
 import { bulkId, decisionId } from './custom-ids.js';
+import { discordText } from './embeds.js';
 import { latestPerHost } from '../../src/groups/rule.js';
 import type { GroupView } from '../../src/groups/types.js';
 import { NOTES_MAX, type Verdict } from '../../src/approvals/service.js';
@@ -26,7 +27,7 @@ export function notesModal(verb: Verdict, record: ApprovalRecord): APIModalInter
       {
         type: ComponentType.TextDisplay,
         content: cut(
-          `**${escapeMarkdown(record.host)}**\n${record.actions.map((a) => `• ${escapeMarkdown(describeAction(a))}`).join('\n')}`,
+          `**${escapeMarkdown(record.host)}**\n${record.actions.map((a) => `• ${escapeMarkdown(describeAction(a))}`).join('\n')}\nExpires ${discordText([{ at: record.expires_at, relative: true }])}`,
           4000,
         ),
       },

@@ -1,5 +1,14 @@
 import type { types } from '@slack/bolt';
-import { cut, type MessageDoc, type Tone } from '../../src/chat/view/doc.js';
+import {
+  cut,
+  personName,
+  renderRich,
+  utcMinute,
+  type MarkRenderer,
+  type MessageDoc,
+  type Rich,
+  type Tone,
+} from '../../src/chat/view/doc.js';
 
 export const APPROVE_ACTION = 'healgate_approve';
 export const REJECT_ACTION = 'healgate_reject';
@@ -34,6 +43,22 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Moments as `<!date^…>` (each reader's own time zone and format, the UTC
+ * minute where it does not render), Slack people as `<@U…>` (their current
+ * display name), anyone else by name and id.
+ */
+const SLACK_MARKS: MarkRenderer = {
+  text: escapeMrkdwn,
+  at: (iso) => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${utcMinute(iso)}>`,
+  who: (p) => (p.platform === 'slack' ? `<@${p.userId}>` : escapeMrkdwn(personName(p))),
+};
+
+/** A doc's text with its marks, as Slack mrkdwn. */
+export function slackText(value: Rich): string {
+  return renderRich(value, SLACK_MARKS);
+}
+
 const mrkdwn = (text: string, max = TEXT_MAX): types.MrkdwnElement => ({ type: 'mrkdwn', text: cut(text, max) });
 const plain = (text: string, max = TEXT_MAX): types.PlainTextElement => ({
   type: 'plain_text',
@@ -53,10 +78,10 @@ export function toSlack(doc: MessageDoc): SlackMessage {
       type: 'section',
       fields: doc.fields
         .slice(i, i + FIELDS_PER_SECTION)
-        .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, FIELD_MAX)),
+        .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${slackText(f.value)}`, FIELD_MAX)),
     });
   }
-  if (doc.lines.length > 0) blocks.push({ type: 'section', text: mrkdwn(doc.lines.map(escapeMrkdwn).join('\n')) });
+  if (doc.lines.length > 0) blocks.push({ type: 'section', text: mrkdwn(doc.lines.map(slackText).join('\n')) });
   if (doc.footer) blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(doc.footer))] });
   if (doc.decide) {
     const bulk = 'groupId' in doc.decide;
@@ -83,5 +108,5 @@ export function toSlack(doc: MessageDoc): SlackMessage {
       ],
     });
   }
-  return { text: cut(escapeMrkdwn(doc.text), TEXT_MAX), blocks };
+  return { text: cut(slackText(doc.text), TEXT_MAX), blocks };
 }

@@ -11,10 +11,17 @@ import type { ApprovalRecord } from '../../src/approvals/record.js';
 import { COMMAND_NAMES } from '../../src/chat/commands.js';
 import { STORE_DOWN, type ChatServices } from '../../src/chat/services.js';
 import type { ThreadedDelivery } from '../../src/chat/threads.js';
-import { decisionLine } from '../../src/chat/view/approval.js';
+import { decisionLine, refusalText } from '../../src/chat/view/approval.js';
 import { commandDoc } from '../../src/chat/view/reply.js';
 import type { Logger } from '../../src/log.js';
-import { APPROVE_ACTION, BULK_APPROVE_ACTION, BULK_REJECT_ACTION, REJECT_ACTION, toSlack } from './blocks.js';
+import {
+  APPROVE_ACTION,
+  BULK_APPROVE_ACTION,
+  BULK_REJECT_ACTION,
+  REJECT_ACTION,
+  slackText,
+  toSlack,
+} from './blocks.js';
 import type { Verdict } from '../../src/approvals/service.js';
 import {
   BULK_CALLBACK,
@@ -130,8 +137,14 @@ async function onClick(
       return;
     }
     if (record.status !== 'pending') {
-      await tell(`${decisionLine(record)}.`);
+      await tell(`${slackText(decisionLine(record))}.`);
       await refresh(deps, record);
+      return;
+    }
+    // No form for someone whose decision would be refused: they learn why, and who may, now.
+    const allowed = deps.services.approvals.mayDecide(record, principal(click.user));
+    if (!allowed.ok) {
+      await tell(slackText(refusalText(allowed)));
       return;
     }
     const view = decisionModal(record, { id, choice, channel: channel ?? '', ts: ts ?? '' });
@@ -161,6 +174,7 @@ async function onSubmit(
   }
   const { id, choice } = meta.data;
   const who = principal(parsed.data.user);
+  await deps.services.names.remember(who).catch(() => undefined);
   const notes = notesOf(parsed.data.view);
   // Redis commands wait for a reconnect; Slack waits 3 s. Better a clear refusal than a decision landing later.
   if (!deps.services.storeReady()) return refuse(STORE_DOWN);

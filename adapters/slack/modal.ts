@@ -5,7 +5,7 @@ import { describeAction } from '../../src/chat/view/actions.js';
 import type { types } from '@slack/bolt';
 import { latestPerHost } from '../../src/groups/rule.js';
 import type { GroupView } from '../../src/groups/types.js';
-import { escapeMrkdwn } from './blocks.js';
+import { escapeMrkdwn, slackText } from './blocks.js';
 
 export const DECISION_CALLBACK = 'healgate_decision';
 export const NOTES_BLOCK = 'notes';
@@ -58,7 +58,7 @@ export function decisionModal(record: ApprovalRecord, meta: DecisionMetadata): t
       },
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `${record.id} · expires ${record.expires_at}` }],
+        elements: [{ type: 'mrkdwn', text: `${record.id} · expires ${slackText([{ at: record.expires_at }])}` }],
       },
     ],
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Decision } from '../core/decide/types.js';
-import { mayApprove, principalId, type Principal } from '../core/policy/approvers.js';
+import { approversOf, mayApprove, principalId, type Principal } from '../core/policy/approvers.js';
 import { buildCommand } from '../core/policy/command.js';
 import type { Policy } from '../core/policy/policy.js';
 import type { AuditLog } from '../audit/index.js';
@@ -159,6 +159,22 @@ export class ApprovalService {
     const record = await this.get(id);
     if (!record) return { ok: false, reason: 'not_found', message: `no approval ${id}` };
     return this.transition(record, 'expired', null, '');
+  }
+
+  /**
+   * Whether `who` may decide this request at all, by the rules a decision
+   * is checked against (approver of every action, not its requester), and
+   * who may: asked at the click, before any form is shown. The decision
+   * itself is checked again.
+   */
+  mayDecide(
+    record: ApprovalRecord,
+    who: Principal,
+  ): { ok: true } | { ok: false; reason: Refusal; message: string; approvers: string[] } {
+    const refusal = this.refusal(record, 'approved', who, '');
+    if (!refusal) return { ok: true };
+    const approvers = record.actions.flatMap((a) => approversOf(this.deps.policy, a.id, this.deps.extraApprovers));
+    return { ...refusal, approvers: [...new Set(approvers)].filter((id) => id !== principalId(who)) };
   }
 
   /** Records where a chat adapter shows this request. */

@@ -64,11 +64,30 @@ export interface CommandDeps {
   readonly diagnoser: Diagnoser;
   readonly audit: AuditLog;
   readonly now: () => Date;
+  /** Has a snapshot of this host ever arrived? */
+  readonly knownHost: (host: string) => Promise<boolean>;
+}
+
+/**
+ * The command, or the usage answer it gets before anything runs (a typo, a
+ * host never seen). Quick, so that a platform can answer a mistake
+ * privately before it shows a public "thinking…".
+ */
+export async function checkCommand(
+  deps: Pick<CommandDeps, 'knownHost'>,
+  name: string,
+  text: string,
+): Promise<ChatCommand | { readonly usage: string }> {
+  const command = parseCommand(name, text);
+  if ('usage' in command || command.kind === 'verify' || command.host === null) return command;
+  if (await deps.knownHost(command.host)) return command;
+  const usage = command.kind === 'diagnose' ? USAGE.diagnose : USAGE.audit;
+  return { usage: `No snapshot of ${command.host} has ever arrived: is the name right? ${usage}` };
 }
 
 /** Runs a chat command; every refusal is a usage reply, never an exception. */
 export async function runCommand(deps: CommandDeps, name: string, text: string): Promise<CommandReply> {
-  const command = parseCommand(name, text);
+  const command = await checkCommand(deps, name, text);
   if ('usage' in command) return { kind: 'usage', message: command.usage };
   switch (command.kind) {
     case 'diagnose': {

@@ -10,7 +10,8 @@ import type { Diagnoser } from '../diagnose/types.js';
 import { readHistory } from '../pipeline/host-read.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 import { keys } from '../redis/keys.js';
-import { runCommand, type CommandReply } from './commands.js';
+import { checkCommand, runCommand, type CommandReply } from './commands.js';
+import { PeopleNames } from './names.js';
 import { MessageRefs } from './refs.js';
 
 /** What chat adapters call: the same governed workflow whatever the platform. */
@@ -29,6 +30,7 @@ export interface ChatServices {
     notes: string,
     selection: BulkSelection,
   ): Promise<BulkOutcome>;
+  readonly names: PeopleNames;
   readonly policy: Policy;
   readonly executionMode: ExecutionMode;
   readonly now: () => Date;
@@ -38,6 +40,8 @@ export interface ChatServices {
   history(host: string): Promise<HistoryPoint[]>;
   /** `/diagnose …` or `/audit …` as typed: `name` without the slash, `text` the rest. */
   command(name: string, text: string): Promise<CommandReply>;
+  /** The usage answer a command would get before running, or undefined when it would run. */
+  usage(name: string, text: string): Promise<string | undefined>;
   /**
    * False while Redis is unreachable. Commands then wait for it to come back,
    * past a platform's few seconds to answer, and a decision would land later
@@ -61,6 +65,7 @@ export interface ChatServiceDeps {
 
 export function createChatServices(deps: ChatServiceDeps): ChatServices {
   const { redis } = deps;
+  const commandDeps = { ...deps, knownHost: async (host: string) => (await redis.zscore(keys.hosts, host)) !== null };
   return {
     approvals: deps.approvals,
     diagnoser: deps.diagnoser,
@@ -69,12 +74,17 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     groups: deps.groups,
     decideGroup: (id, verdict, who, notes, selection) =>
       decideGroup(deps.groups, deps.approvals, id, verdict, who, notes, selection),
+    names: new PeopleNames(redis),
     policy: deps.policy,
     executionMode: deps.executionMode,
     now: deps.now,
     hosts: () => redis.zrevrange(keys.hosts, 0, 999),
     history: (host) => readHistory(redis, host),
-    command: (name, text) => runCommand(deps, name, text),
+    command: (name, text) => runCommand(commandDeps, name, text),
+    usage: async (name, text) => {
+      const checked = await checkCommand(commandDeps, name, text);
+      return 'usage' in checked ? checked.usage : undefined;
+    },
     storeReady: () => redis.status === 'ready',
   };
 }

@@ -15,7 +15,7 @@ import {
   resolvedReply,
   resolvedText,
 } from './view/incident.js';
-import { resultReply, withdrawnReply } from './view/result.js';
+import { beforeOf, keepResult, resultReply, withdrawnReply, withResult } from './view/result.js';
 
 /** A chat platform reduced to what threads need: post (maybe in a thread) and edit. */
 export interface ThreadedSurface<Ref> {
@@ -71,11 +71,8 @@ export class ThreadedDelivery<Ref> {
         return this.requested(e.approval);
       case 'approval.decided':
         return this.decided(e.approval);
-      case 'action.result': {
-        const subject = e.approval_id ? approvalSubject(e.approval_id) : incidentSubject(e.incident_ids[0] ?? '');
-        await this.reply(subject, resultReply(e));
-        return;
-      }
+      case 'action.result':
+        return this.result(e);
       case 'action.withdrawn':
         await this.reply(incidentSubject(e.incident_ids[0] ?? ''), withdrawnReply(e));
         return;
@@ -144,6 +141,18 @@ export class ThreadedDelivery<Ref> {
     await this.remember(subject, { ...shown, doc });
   }
 
+  /** In the thread, and the message it belongs to rewritten to its outcome. */
+  private async result(e: Extract<HealgateEvent, { type: 'action.result' }>): Promise<void> {
+    const subject = e.approval_id ? approvalSubject(e.approval_id) : incidentSubject(e.incident_ids[0] ?? '');
+    const shown = await this.recall(subject);
+    const before = e.dry_run ? beforeOf(this.services.policy, e, await this.services.history(e.host)) : undefined;
+    await this.reply(subject, resultReply(e, before), shown);
+    const doc = shown && withResult(shown.doc, e, before);
+    if (!shown || !doc) return;
+    await this.surface.update(shown.ref, doc);
+    await this.remember(subject, { ...shown, doc });
+  }
+
   private async requested(record: ApprovalRecord): Promise<void> {
     // Incidents already shown (an auto-heal notice, an expired request) hear of the escalation in their thread.
     const earlier = new Map<string, Shown<Ref>>();
@@ -152,7 +161,7 @@ export class ThreadedDelivery<Ref> {
       if (known) earlier.set(JSON.stringify(known.ref), known);
     }
     const history = await this.services.history(record.host);
-    const shown = await this.post(approvalDoc(record, history, this.services.now()), history);
+    const shown = await this.post(approvalDoc(record, history), history);
     await this.remember(approvalSubject(record.id), shown);
     for (const id of record.incident_ids) await this.remember(incidentSubject(id), shown);
     await this.services.approvals.setMessageRef(record.id, this.platform, shown.ref);
@@ -164,7 +173,10 @@ export class ThreadedDelivery<Ref> {
     if (storm) return this.group(storm);
     const subject = approvalSubject(record.id);
     const shown = await this.recall(subject);
-    const doc = approvalDoc(record, shown?.history ?? (await this.services.history(record.host)), this.services.now());
+    const doc = keepResult(
+      shown?.doc,
+      approvalDoc(record, shown?.history ?? (await this.services.history(record.host))),
+    );
     if (!shown) {
       await this.post(doc, []);
       return;

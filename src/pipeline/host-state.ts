@@ -9,6 +9,9 @@ import { parseClaims, storedReading, type StoredSignals } from './signals.js';
 
 /** How many past snapshots each host keeps for trends. */
 export const HISTORY_LENGTH = 60;
+/** The day's trend (the console's host page): one point per bucket, a little over 24 hours of them. */
+export const DAY_BUCKET_MS = 5 * 60_000;
+export const DAY_BUCKETS = 300;
 const DAY_MS = 86_400_000;
 
 export interface HostContext extends DecisionContext {
@@ -161,10 +164,12 @@ export class StateWrites {
       this.arrival,
       first,
       first + ARRIVAL_SLOTS - 1,
+      DAY_BUCKET_MS,
+      DAY_BUCKETS,
     ];
     for (const [host, { snapshot, decision, at }] of this.latest) {
       const pairs = this.points.get(host) ?? [];
-      stateKeys.push(keys.host(host), keys.history(host));
+      stateKeys.push(keys.host(host), keys.history(host), keys.historyDay(host));
       const signals = this.signals.get(host);
       args.push(host, JSON.stringify(snapshot), JSON.stringify(decision), at);
       args.push(signals ? JSON.stringify(signals) : '', pairs.length / 2, ...pairs);

@@ -10,6 +10,8 @@ export const keys = {
   host: (host: string) => `${P}:host:${host}`,
   /** Trend points, zset scored by arrival (see host-state-write.lua). */
   history: (host: string) => `${P}:host:${host}:trend`,
+  /** The day's trend, downsampled: the latest point of each bucket, scored by bucket. */
+  historyDay: (host: string) => `${P}:host:${host}:day`,
   hostIncidents: (host: string) => `${P}:host:${host}:incidents`,
   incident: (id: string) => `${P}:incident:${id}`,
   autoHeals: (host: string) => `${P}:host:${host}:autoheals`,
@@ -38,6 +40,8 @@ export const keys = {
   /** Where a chat platform showed a subject (`incident:<id>`, `approval:<id>`). */
   chatRef: (platform: string, subject: string) => `${P}:chat:${platform}:ref:${subject}`,
   chatClaim: (platform: string, what: string) => `${P}:chat:${platform}:claim:${what}`,
+  /** Hash: principal id (`slack:U1`) → the name the person last acted under. */
+  chatNames: `${P}:chat:names`,
   /** An agent's liveness: hash of last_seen (ms), interval_ms, pid, version. */
   agent: (host: string) => `${P}:agent:${host}`,
   /** Held by the one agent running as this host (see src/agent/host-lease.ts). */

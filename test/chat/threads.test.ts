@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AdapterFactory, ChatAdapter, Notification } from '../../src/chat/port.js';
 import { ThreadedDelivery, type ThreadedSurface } from '../../src/chat/threads.js';
+import { commandDoc } from '../../src/chat/view/reply.js';
+import { EventLog } from '../../src/events/log.js';
+import { publishDiskCleanupDryRun } from '../helpers/events.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { snapshot } from '../helpers/core.js';
 import { eventually, useBot } from '../helpers/bot.js';
@@ -65,7 +68,10 @@ describe('threaded chat delivery', () => {
     const request = await eventually(() => channel.find(/^Approval needed/), 15_000, 'the approval request');
     expect(request.doc.title).toBe('Approval needed — firewall_port_change on gw-2');
     expect(request.doc.lines[0]).toBe('Proposed: firewall_port_change (rule=allow, port=8443, protocol=tcp)');
-    expect(request.doc.fields).toContainEqual({ label: 'Requested by', value: 'slack:U9' });
+    expect(request.doc.fields).toContainEqual({
+      label: 'Requested by',
+      value: [{ who: { platform: 'slack', userId: 'U9' } }],
+    });
     expect(request.doc.fields).toContainEqual({ label: 'Reason', value: 'new API' });
     const id = request.doc.decide && 'approvalId' in request.doc.decide ? request.doc.decide.approvalId : undefined;
     expect(id).toMatch(/^apr-[0-9a-f]{16}$/);
@@ -84,7 +90,67 @@ describe('threaded chat delivery', () => {
     expect(result.ok).toBe(true);
     const edit = await eventually(() => request.edits.at(-1), 15_000, 'the edit');
     expect(edit.decide).toBeUndefined();
-    expect(edit.fields).toContainEqual({ label: 'Decision', value: 'Approved by Alice (console:alice): change CHG-7' });
+    const decidedAt = (await ctx.bot.approvals.get(id!))?.decided_at;
+    expect(edit.fields).toContainEqual({
+      label: 'Decision',
+      value: [
+        'Approved',
+        ' by ',
+        { who: { platform: 'console', userId: 'alice', displayName: 'Alice' } },
+        ' at ',
+        { at: decidedAt },
+        ': change CHG-7',
+      ],
+    });
+  });
+});
+
+describe('what the messages say', () => {
+  it('a dry-run result shows the value before, and the notice is rewritten to it; /audit counts it as dry-run', async () => {
+    await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'dry-1', disk_usage: 96 }) });
+    const notice = await eventually(() => channel.find(/^Auto-heal on dry-1/), 15_000, 'the auto-heal notice');
+    expect(notice.doc.text).toBe('Auto-heal on dry-1: disk_cleanup (Disk 96%; dry-run)');
+    expect(notice.doc.fields).toContainEqual({ label: 'Result', value: "running: queued for the host's agent" });
+    const incident = await eventually(async () => {
+      const { body } = await ctx.bot.request('/v1/hosts/dry-1');
+      return (body as { incidents?: { id: string }[] }).incidents?.[0]?.id;
+    });
+    await publishDiskCleanupDryRun(ctx.redis.client(), 'dry-1', incident, `${incident}.disk_cleanup`);
+    const reply = await eventually(
+      () => channel.messages.find((m) => m.thread === notice.id && m.doc.title.includes('dry-run')),
+      15_000,
+      'the result',
+    );
+    expect(reply.doc.fields).toContainEqual({ label: 'Disk', value: '96% before (unchanged)' });
+    expect(reply.doc.text).toBe('disk_cleanup on dry-1: dry-run (dry-run)');
+    const edited = await eventually(() => notice.edits.at(-1), 15_000, 'the notice rewritten');
+    expect(edited.fields).toContainEqual({ label: 'Result', value: 'dry-run: nothing changed (Disk 96% before)' });
+
+    // What the agent audits for it: counted as a dry-run heal, fleet-wide and on the host's line.
+    await ctx.bot.chat.audit.append(
+      { type: 'action.result', host: 'dry-1', trigger: 'auto_heal', outcome: 'dry_run' },
+      new Date(),
+    );
+    const audit = await ctx.bot.chat.command('audit', '1h dry-1');
+    if (audit.kind !== 'audit') throw new Error(`not an audit: ${audit.kind}`);
+    const doc = commandDoc(audit, ctx.bot.chat.policy);
+    expect(doc.fields.find((f) => f.label === 'Auto-heal')?.value).toBe('0 ok · 0 failed · 0 unknown · 1 dry-run');
+    expect(doc.lines).toContainEqual(expect.stringMatching(/^dry-1: \d+ entries, 0 approvals, 1 heal \(1 dry-run\)$/));
+  });
+
+  it('a fleet-wide breaker names no single host; a firewall request draws no 0/1 trend', async () => {
+    await new EventLog(ctx.redis.client()).publish({
+      type: 'breaker.tripped',
+      host: 'web-9',
+      scope: 'fleet',
+      reason: '6 hosts auto-healing at once (limit 5)',
+    });
+    const breaker = await eventually(() => channel.find(/^Circuit breaker tripped fleet-wide$/), 15_000, 'the breaker');
+    expect(breaker.doc.fields).toEqual([{ label: 'Scope', value: 'every host' }]);
+    expect(JSON.stringify(breaker.doc)).not.toContain('web-9');
+
+    const request = channel.find(/^Approval needed — firewall_port_change on gw-2/);
+    expect(request?.doc.fields).toContainEqual({ label: 'Firewall request', value: '1' });
   });
 });
 
@@ -99,6 +165,23 @@ describe('chat commands', () => {
     expect(reply.diagnosis.fresh).toBe(false);
     expect(reply.diagnosis.note).toMatch(/^No agent runs on web-1: this is its last snapshot, \d+s old\.$/);
     expect(reply.diagnosis.decision.decision).toBe('NO_ACTION');
+    const doc = commandDoc(reply, ctx.bot.chat.policy);
+    // Which reading the decision is on, and the incidents kept apart from it.
+    expect(doc.fields.find((f) => f.label === 'Decision')?.value).toMatch(
+      /^NO_ACTION \(\w+\), on the last snapshot \(\d+s ago\)$/,
+    );
+    expect(doc.fields.find((f) => f.label === 'Last snapshot')?.value).toEqual([
+      { at: reply.diagnosis.measured_at, relative: true },
+    ]);
+
+    const open = await ctx.bot.chat.command('diagnose', 'dry-1');
+    if (open.kind !== 'diagnose') throw new Error(`not a diagnosis: ${open.kind}`);
+    const incidents = commandDoc(open, ctx.bot.chat.policy).fields.find((f) => f.label === 'Open incidents')?.value;
+    expect(incidents).toEqual([
+      'opened by earlier snapshots: ',
+      'Disk 96% (> 85) at ',
+      { at: open.diagnosis.incidents[0]!.opened_at },
+    ]);
   });
 
   it('answers what cannot be run with its usage', async () => {
@@ -108,7 +191,14 @@ describe('chat commands', () => {
     });
     expect(await ctx.bot.chat.command('diagnose', 'never-seen')).toMatchObject({
       kind: 'usage',
-      message: expect.stringMatching(/^No snapshot of never-seen has ever arrived\. Usage: \/diagnose/) as unknown,
+      message: expect.stringMatching(
+        /^No snapshot of never-seen has ever arrived: is the name right\? Usage: \/diagnose/,
+      ) as unknown,
+    });
+    // Not an all-zero summary "for never-seen": the host is unknown.
+    expect(await ctx.bot.chat.command('audit', '7d never-seen')).toMatchObject({
+      kind: 'usage',
+      message: expect.stringMatching(/^No snapshot of never-seen has ever arrived: .* Usage: \/audit/) as unknown,
     });
     expect(await ctx.bot.chat.command('diagnose', '<b>')).toMatchObject({
       message: expect.stringMatching(/is not a host name/) as unknown,

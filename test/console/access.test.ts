@@ -188,7 +188,8 @@ describe('with CONSOLE_TOKEN', () => {
     await page.locator('#decide-notes').fill('alice checked it');
     await page.locator('#decide-confirm').click();
     await page.locator(`[data-card="approval:${id}"][data-status="approved"]`).waitFor();
-    expect(await card.textContent()).toContain('Approved by alice (console:alice): alice checked it');
+    expect(await card.locator('.verdict').textContent()).toMatch(/^Approved by alice at .+: alice checked it$/);
+    expect(await card.locator('.verdict .person').getAttribute('title')).toBe('console:alice');
   });
 });
 

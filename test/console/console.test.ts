@@ -62,7 +62,8 @@ describe('the web console', () => {
     expect(text).toContain('firewall_port_change (rule=allow, port=8443, protocol=tcp)');
     expect(text).toContain(XSS_REASON);
     expect(text).toContain('slack:UREQ');
-    expect(text).toMatch(/human 100(\.0)?%/);
+    // Never a rounded "100%" for what the model is not certain of.
+    expect(text).toContain('human > 99.9%');
     expect(await pending.locator('.countdown').textContent()).toMatch(/^(29|30)m \d\ds$/);
     expect(await pending.locator('img').count()).toBe(0);
     await page.screenshot({ path: await outputPath('console.png'), fullPage: true });
@@ -72,7 +73,13 @@ describe('the web console', () => {
     await page.locator('#decide-confirm').click();
     await page.locator(`[data-card="approval:${id}"][data-status="approved"]`).waitFor();
     const decided = (await card(id).textContent()) ?? '';
-    expect(decided).toContain(`Approved by ${userInfo().username} (${operator}): ${XSS_NOTES}`);
+    expect(decided).toMatch(new RegExp(`Approved by ${userInfo().username} at [A-Z][a-z]{2} \\d+, \\d\\d:\\d\\d`));
+    expect(decided).toContain(`: ${XSS_NOTES}`);
+    expect(await card(id).locator('.verdict .person').getAttribute('title')).toBe(operator);
+    // No agent runs on this host: "running" would wait for ever, and the card says so.
+    expect(await card(id).locator('.result').textContent()).toBe(
+      "Result: running: queued for the host's agent — no agent has reported from this host: nothing runs until one does",
+    );
     expect(await card(id).getByRole('button', { name: 'Approve…' }).count()).toBe(0);
     // Decided, it leaves the requests waiting for a human and joins the feed.
     expect(await page.locator(`#feed [data-card="approval:${id}"]`).count()).toBe(1);
@@ -87,12 +94,16 @@ describe('the web console', () => {
     const reply = card(id).locator('.thread .reply', { hasText: `firewall_port_change on ${host}: dry-run` });
     await reply.waitFor();
     expect(await reply.textContent()).toContain('would run: ufw allow 8443/tcp');
+    // …and the card itself now says how it ended.
+    await card(id).locator('.result', { hasText: 'Result: dry-run: nothing changed' }).waitFor();
 
     await page.locator('a[href="#/audit"]').click();
     const row = page.locator('#audit-entries tr[data-type="approval.approved"]', { hasText: id });
     await row.waitFor();
     const cells = await row.locator('td').allTextContents();
-    expect(cells).toEqual(expect.arrayContaining([host, operator, 'approved', XSS_NOTES, id]));
+    expect(cells).toEqual(
+      expect.arrayContaining([host, `${userInfo().username} (${operator})`, 'approved', XSS_NOTES, id]),
+    );
     expect(await page.locator('#audit-entries img, #audit-entries b, #audit-entries script').count()).toBe(0);
     expect(await page.locator('#audit-summary').textContent()).toContain('1 approved');
     await page.locator('#audit-verify').click();
@@ -102,17 +113,22 @@ describe('the web console', () => {
   });
 
   it('updates an open card when the approval is decided elsewhere (Slack, Discord, the API)', async () => {
+    // The name someone acted under once (a Slack click) is shown where a record has only their id.
+    await t.bot.chat.names.remember({ platform: 'slack', userId: 'UAPPROVER', displayName: 'Uma' });
     const host = await firewallRequest();
     const id = await approvalCard(host);
     const result = await t.bot.approvals.approve(id, { platform: 'slack', userId: 'UAPPROVER' }, 'approved from Slack');
     expect(result.ok).toBe(true);
     await page.locator(`[data-card="approval:${id}"][data-status="approved"]`).waitFor();
-    expect(await card(id).textContent()).toContain('Approved by slack:UAPPROVER: approved from Slack');
+    expect(await card(id).locator('.verdict').textContent()).toMatch(
+      /^Approved by Uma at [A-Z][a-z]{2} \d+, \d\d:\d\d.*: approved from Slack$/,
+    );
+    expect(await card(id).locator('.verdict .person').getAttribute('title')).toBe('slack:UAPPROVER');
 
     const late = await approvalCard(await firewallRequest());
     expect((await t.bot.approvals.expire(late)).ok).toBe(true);
     await page.locator(`[data-card="approval:${late}"][data-status="expired"]`).waitFor();
-    expect(await card(late).textContent()).toContain('Expired — no action taken');
+    expect(await card(late).locator('.verdict').textContent()).toMatch(/^Expired at .+ — no action taken$/);
   });
 
   it('needs notes to reject, then shows the rejection', async () => {

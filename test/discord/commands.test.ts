@@ -32,15 +32,14 @@ describe('Discord slash commands', () => {
     expect(embed.fields.find((f) => f.name === 'Disk')?.value).toMatch(/^52%/);
   });
 
-  it('/diagnose of an unknown or malformed host is an ephemeral usage reply', async () => {
+  it('/diagnose of an unknown or malformed host is an ephemeral usage reply, with no public placeholder', async () => {
     const unknown = t.fake.command('diagnose', [{ name: 'host', type: STRING, value: 'nowhere-1' }], dana);
     expect(await ephemeralReply(t.fake, unknown)).toBe(
-      'No snapshot of nowhere-1 has ever arrived. Usage: /diagnose <host> — e.g. /diagnose host-1',
+      'No snapshot of nowhere-1 has ever arrived: is the name right? Usage: /diagnose <host> — e.g. /diagnose host-1',
     );
-    // The public "thinking…" placeholder is taken away again.
-    await eventually(() =>
-      t.fake.webhooks.find((w) => w.token === unknown.token && w.method === 'DELETE' && w.message === '@original'),
-    );
+    // Answered at once, privately: no deferral ("thinking…" for the whole channel), nothing to delete.
+    expect(t.fake.callbacks.filter((c) => c.id === unknown.id).map((c) => c.type)).toEqual([4]);
+    expect(t.fake.webhooks.filter((w) => w.token === unknown.token)).toEqual([]);
 
     const malformed = t.fake.command('diagnose', [{ name: 'host', type: STRING, value: 'bad/host' }], dana);
     expect(await ephemeralReply(t.fake, malformed)).toMatch(/^"bad\/host" is not a host name\./);
@@ -99,6 +98,18 @@ describe('Discord slash commands', () => {
       dana,
     );
     expect(await ephemeralReply(t.fake, mixed)).toBe('verify checks the whole log: leave out window and host.');
+
+    // A window that is not one, or a host never seen: a private usage line, not a public all-zero summary.
+    const forever = t.fake.command('audit', [{ name: 'window', type: STRING, value: 'forever' }], dana);
+    expect(await ephemeralReply(t.fake, forever)).toMatch(
+      /^"forever" is not a window: use 1h, 24h, 7d… Usage: \/audit/,
+    );
+    const stranger = t.fake.command('audit', [{ name: 'host', type: STRING, value: 'never-seen-9' }], dana);
+    expect(await ephemeralReply(t.fake, stranger)).toMatch(
+      /^No snapshot of never-seen-9 has ever arrived: is the name right\? Usage: \/audit/,
+    );
+    for (const asked of [forever, stranger])
+      expect(t.fake.callbacks.filter((c) => c.id === asked.id).map((c) => c.type)).toEqual([4]);
   });
 
   it('registers commands only when they differ: a restart changes nothing; without a guild they are global', async () => {

@@ -25,13 +25,14 @@ describe('Discord: an approval nobody decides', () => {
     expect((await callback(t.fake, t.fake.button(message, `healgate:approve:${id}`, dana))).type).toBe(9);
 
     await eventually(() => (message.components.length === 0 ? true : undefined), 10_000, 'the expiry edit');
-    expect(fieldValue(message, 'Decision')).toBe('Expired — no action taken');
+    const expires = Math.floor(Date.parse((await t.bot.approvals.get(id))!.expires_at) / 1000);
+    expect(fieldValue(message, 'Decision')).toBe(`Expired at <t:${expires}:f> — no action taken`);
 
     // …and submits it too late.
     const submit = t.fake.modalSubmit(message, `healgate:approve:${id}`, 'sorry, was in a meeting', dana);
     expect(await ephemeralReply(t.fake, submit)).toBe('This request expired; nothing was run.');
     const click = t.fake.button(message, `healgate:reject:${id}`, dana);
-    expect(await ephemeralReply(t.fake, click)).toBe('Already decided: Expired — no action taken.');
+    expect(await ephemeralReply(t.fake, click)).toBe(`Already decided: Expired at <t:${expires}:f> — no action taken.`);
     expect(await actionJobs(t.redis, host)).toEqual([]);
     expect(await t.bot.approvals.get(id)).toMatchObject({ status: 'expired', decided_by: null });
   });

@@ -45,3 +45,25 @@ export async function publishFirewallDryRun(redis: Redis, host: string, approval
     detail: 'dry-run: nothing was changed',
   });
 }
+
+/** What an agent in dry-run reports for an auto-heal of disk_cleanup on an incident (the chat tests run no agent). */
+export async function publishDiskCleanupDryRun(
+  redis: Redis,
+  host: string,
+  incidentId: string,
+  jobId: string,
+): Promise<void> {
+  await new EventLog(redis).publish({
+    type: 'action.result',
+    host,
+    job_id: jobId,
+    trigger: 'auto_heal',
+    approval_id: null,
+    incident_ids: [incidentId],
+    outcome: 'dry_run',
+    dry_run: true,
+    actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
+    verify: null,
+    detail: 'dry-run: nothing was changed',
+  });
+}

@@ -22,6 +22,14 @@ export interface FakeMessage {
   edits: Record<string, unknown>[];
 }
 
+/** A public thread started from a message: it has the message's id (as Discord does it). */
+export interface FakeThread {
+  readonly id: string;
+  readonly parent_id: string;
+  readonly name: string;
+  readonly auto_archive_duration: number;
+}
+
 export interface InteractionCallback {
   readonly id: string;
   readonly token: string;
@@ -66,6 +74,8 @@ export interface FakeDiscord {
   readonly api: string;
   readonly calls: RestCall[];
   readonly messages: Map<string, FakeMessage>;
+  /** Threads by id, started with POST /channels/{id}/messages/{id}/threads. */
+  readonly threads: Map<string, FakeThread>;
   readonly callbacks: InteractionCallback[];
   readonly webhooks: WebhookCall[];
   /** Registered commands by route (`applications/…/commands`), and how many PUTs set them. */
@@ -141,6 +151,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const botUser = { ...bot, id: applicationId };
   const calls: RestCall[] = [];
   const messages = new Map<string, FakeMessage>();
+  const threads = new Map<string, FakeThread>();
   const callbacks: InteractionCallback[] = [];
   const webhooks: WebhookCall[] = [];
   const commands = new Map<string, Record<string, unknown>[]>();
@@ -155,6 +166,27 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const countConnected = () => {
     gateway.sessions = attached().length;
   };
+
+  const threadChannel = (t: FakeThread) => ({
+    id: t.id,
+    type: 11,
+    guild_id: guildId,
+    parent_id: t.parent_id,
+    owner_id: applicationId,
+    name: t.name,
+    last_message_id: null,
+    rate_limit_per_user: 0,
+    message_count: 0,
+    member_count: 1,
+    total_message_sent: 0,
+    flags: 0,
+    thread_metadata: {
+      archived: false,
+      auto_archive_duration: t.auto_archive_duration,
+      archive_timestamp: new Date().toISOString(),
+      locked: false,
+    },
+  });
 
   const toMessage = (m: FakeMessage) => ({
     id: m.id,
@@ -171,7 +203,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     mention_everyone: false,
     pinned: false,
     tts: false,
-    flags: 0,
+    // HAS_THREAD once a thread was started from it.
+    flags: threads.has(m.id) ? 32 : 0,
+    ...(threads.has(m.id) ? { thread: threadChannel(threads.get(m.id)!) } : {}),
     timestamp: new Date().toISOString(),
     edited_timestamp: m.edits.length > 0 ? new Date().toISOString() : null,
     ...(m.message_reference ? { message_reference: m.message_reference } : {}),
@@ -264,6 +298,35 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
         send(res, 200, saved);
         return;
       }
+    }
+    if (parts[0] === 'channels' && parts[1] !== channelId && !threads.has(parts[1] ?? '')) {
+      send(res, 404, { message: 'Unknown Channel', code: 10003 });
+      return;
+    }
+    // Start Thread from Message: the thread takes the message's id; a second start is refused.
+    if (parts[0] === 'channels' && parts[2] === 'messages' && parts[4] === 'threads' && method === 'POST') {
+      const source = messages.get(parts[3] ?? '');
+      if (!source || source.channel_id !== parts[1]) {
+        send(res, 404, { message: 'Unknown Message', code: 10008 });
+        return;
+      }
+      if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 100) {
+        send(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { name: { _errors: [] } } });
+        return;
+      }
+      if (threads.has(source.id)) {
+        send(res, 400, { message: 'A thread has already been created for this message', code: 160004 });
+        return;
+      }
+      const started: FakeThread = {
+        id: source.id,
+        parent_id: source.channel_id,
+        name: b.name,
+        auto_archive_duration: typeof b.auto_archive_duration === 'number' ? b.auto_archive_duration : 4320,
+      };
+      threads.set(started.id, started);
+      send(res, 201, threadChannel(started));
+      return;
     }
     if (parts[0] === 'channels' && parts[2] === 'messages') {
       if (method === 'POST' && parts.length === 3) {
@@ -454,6 +517,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     api: `http://127.0.0.1:${port}/api`,
     calls,
     messages,
+    threads,
     callbacks,
     webhooks,
     commands,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actionJobs, eventually, notifierCaughtUp } from '../helpers/bot.js';
+import { publishFirewallDryRun } from '../helpers/events.js';
 import { blocksOf, buttonsOf, firewallAlert, updatesOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
 import {
   CHANNEL,
@@ -49,8 +50,12 @@ describe('Slack approval flow', () => {
       expect.objectContaining({ action_id: 'healgate_reject', style: 'danger', value: id }),
     ]);
     const shown = JSON.stringify(blocksOf(message));
-    expect(shown).toContain('*Requested by*\\nslack:UREQUESTER');
-    expect(shown).toContain('*Expires*');
+    // People as mentions, the expiry in each reader's own time zone.
+    expect(shown).toContain('*Requested by*\\n<@UREQUESTER>');
+    const expires = Date.parse((await t.bot.approvals.get(id))!.expires_at);
+    expect(shown).toContain(
+      `*Expires*\\n<!date^${Math.floor(expires / 1000)}^{date_short_pretty} {time}|${new Date(expires).toISOString().slice(0, 16).replace('T', ' ')} UTC>`,
+    );
     expect(shown).toContain('new health check');
 
     const view = await click(approver, 'healgate_approve', id, ts);
@@ -63,15 +68,22 @@ describe('Slack approval flow', () => {
 
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 5000, 'the message update');
     expect(updated.args.channel).toBe(CHANNEL);
-    expect(String(updated.args.text)).toContain('Approved by alice (slack:UAPPROVER): checked with the app team');
+    expect(String(updated.args.text)).toMatch(
+      // The fallback (a phone's notification) has the mention and the date too: Slack renders both there.
+      /^Approved by <@UAPPROVER> at <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>: checked with the app team/,
+    );
     expect(buttonsOf(updated)).toEqual([]);
     expect(blocksOf(updated)[0]).toMatchObject({
       type: 'header',
-      text: { text: `:white_check_mark: Approved by alice (slack:UAPPROVER) — firewall_port_change on ${host}` },
+      text: { text: `:white_check_mark: Approved — firewall_port_change on ${host}` },
     });
-    expect(JSON.stringify(blocksOf(updated))).toContain(
-      'Approved by alice (slack:UAPPROVER): checked with the app team',
+    const decided = JSON.stringify(blocksOf(updated));
+    expect(decided).toMatch(
+      /\*Decision\*\\nApproved by <@UAPPROVER> at <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+>: checked with the app team/,
     );
+    expect(decided).toContain("*Result*\\nrunning: queued for the host's agent");
+    expect(decided).not.toContain('needs approval');
+    expect(decided).not.toContain('*Expires*');
 
     const jobs = await actionJobs(t.redis, host);
     expect(jobs.map((j) => j.id)).toEqual([id]);
@@ -81,6 +93,19 @@ describe('Slack approval flow', () => {
     // The notifier delivers the same decision too, finds it shown already and leaves the message alone.
     await notifierCaughtUp(t.redis);
     expect(updatesOf(t, ts)).toHaveLength(1);
+
+    // The result goes to the thread, and the request is edited again to say how it ended.
+    await publishFirewallDryRun(t.redis.client(), host, id);
+    const reply = await eventually(
+      () => t.fake.of('chat.postMessage').find((c) => c.args.thread_ts === ts),
+      10_000,
+      'the result in the thread',
+    );
+    expect(String(reply.args.text)).toBe(`firewall_port_change on ${host}: dry-run (dry-run)`);
+    const outcome = await eventually(() => updatesOf(t, ts)[1], 10_000, 'the second edit');
+    const final = JSON.stringify(blocksOf(outcome));
+    expect(final).toContain('*Result*\\ndry-run: nothing changed');
+    expect(final).toContain('<@UAPPROVER>');
   });
 
   it('rejects with notes: the modal requires them, the message says who and why, nothing runs', async () => {
@@ -99,9 +124,10 @@ describe('Slack approval flow', () => {
     const r = await interaction(t.bot.url, viewSubmission(approver, view, 'port must stay closed until the audit'));
     expect(r).toMatchObject({ status: 200, text: '' });
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 5000, 'the message update');
-    expect(String(updated.args.text)).toContain(
-      'Rejected by alice (slack:UAPPROVER): port must stay closed until the audit — no action taken',
+    expect(String(updated.args.text)).toMatch(
+      /^Rejected by <@UAPPROVER> at <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>: port must stay closed until the audit — no action taken/,
     );
+    expect(JSON.stringify(blocksOf(updated))).not.toContain('*Result*');
     expect(buttonsOf(updated)).toEqual([]);
     expect(await actionJobs(t.redis, host)).toEqual([]);
     expect(await auditOf(host, 'approval.rejected')).toMatchObject([
@@ -109,13 +135,45 @@ describe('Slack approval flow', () => {
     ]);
   });
 
-  it('refuses someone who is not an approver, and the requester themselves, in the modal; nothing changes', async () => {
+  it('refuses someone who is not an approver, and the requester, at the click: no modal, who may decide instead', async () => {
     const { host, id, ts } = await firewallAlert(t, 'slack:UAPPROVER');
-    const view = await click(mallory, 'healgate_approve', id, ts);
+    const opened = t.fake.of('views.open').length;
+    const audited = (await auditOf(host, 'approval.refused')).length;
+    for (const [user, action] of [
+      [mallory, 'healgate_approve'],
+      [approver, 'healgate_reject'],
+    ] as const)
+      expect((await interaction(t.bot.url, blockActions(user, action, id, ts))).status).toBe(200);
+    expect(t.fake.of('views.open')).toHaveLength(opened);
+    const told = t.fake
+      .of('chat.postEphemeral')
+      .slice(-2)
+      .map((c) => c.args);
+    expect(told).toEqual([
+      expect.objectContaining({
+        channel: CHANNEL,
+        user: 'UMALLORY',
+        text: 'slack:UMALLORY is not an approver for firewall_port_change. Who may decide it: console:alice, <@UAPPROVER>.',
+      }),
+      expect.objectContaining({
+        user: 'UAPPROVER',
+        text: 'You requested this change; someone else has to approve or reject it. Who may decide it: console:alice.',
+      }),
+    ]);
+    expect((await t.bot.approvals.get(id))?.status).toBe('pending');
+    expect(await actionJobs(t.redis, host)).toEqual([]);
+    // A click decides nothing: no refusal to audit.
+    expect(await auditOf(host, 'approval.refused')).toHaveLength(audited);
+    expect(updatesOf(t, ts)).toEqual([]);
+  });
+
+  it('still refuses at the submit (a form opened before, a forged submission); nothing changes', async () => {
+    const { host, id, ts } = await firewallAlert(t, 'slack:UAPPROVER');
+    const meta = JSON.stringify({ id, choice: 'approve', channel: CHANNEL, ts });
+    const view = { callback_id: 'healgate_decision', private_metadata: meta, blocks: [] };
     const refused = await interaction(t.bot.url, viewSubmission(mallory, view, 'trust me'));
     expect(refused.json).toEqual(modalError('slack:UMALLORY is not an approver for firewall_port_change.'));
-    const own = await click(approver, 'healgate_approve', id, ts);
-    const fourEyes = await interaction(t.bot.url, viewSubmission(approver, own, 'my own change'));
+    const fourEyes = await interaction(t.bot.url, viewSubmission(approver, view, 'my own change'));
     expect(fourEyes.json).toMatchObject(
       modalError('You requested this change; someone else has to approve or reject it.'),
     );
@@ -169,7 +227,7 @@ describe('Slack approval flow', () => {
     expect(t.fake.of('chat.postEphemeral').at(-1)?.args).toMatchObject({
       channel: CHANNEL,
       user: 'UMALLORY',
-      text: 'Approved by alice (slack:UAPPROVER): fine.',
+      text: expect.stringMatching(/^Approved by <@UAPPROVER> at <!date\^\d+\^[^|]+\|[^>]+>: fine\.$/) as unknown,
     });
   });
 
@@ -184,7 +242,9 @@ describe('Slack approval flow', () => {
     const decided = await t.bot.approvals.approve(id, { platform: 'console', userId: 'alice' }, 'from the console');
     expect(decided.ok).toBe(true);
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 10_000, 'the message update');
-    expect(String(updated.args.text)).toContain('Approved by console:alice: from the console');
+    expect(String(updated.args.text)).toMatch(
+      /^Approved by console:alice at <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>: from the console/,
+    );
     expect(buttonsOf(updated)).toEqual([]);
     expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
   });

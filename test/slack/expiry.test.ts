@@ -22,7 +22,10 @@ describe('an approval request that nobody decides in time', () => {
       15_000,
       'the expiry update',
     );
-    expect(String(updated.args.text)).toContain(`Expired — no action taken — ${host}`);
+    expect(String(updated.args.text)).toMatch(
+      new RegExp(`^Expired at <!date\\^\\d+\\^[^|]+\\|[^>]+> — no action taken — ${host}`),
+    );
+    expect(JSON.stringify(updated.args.blocks)).toMatch(/\*Decision\*\\nExpired at <!date\^\d+\^/);
     expect(buttonsOf(updated)).toEqual([]);
 
     const late = await interaction(t.bot.url, viewSubmission(approver, view, 'sorry, was at lunch'));

@@ -73,12 +73,22 @@ describe('Slack notices', () => {
     expect(result.args).toMatchObject({ channel: CHANNEL, thread_ts: ts });
     expect(String(result.args.text)).toContain('Disk 95% → 62%');
     expect(JSON.stringify(blocksOf(result))).toContain('ran: journalctl --vacuum-size=500M (exit 0)');
+    // The notice itself now says how the heal ended, instead of "running".
+    expect(facts).toContain("*Result*\\nrunning: queued for the host's agent");
+    const outcome = await eventually(() => t.fake.of('chat.update').find((u) => u.args.ts === ts), 10_000, 'the edit');
+    expect(JSON.stringify(blocksOf(outcome))).toContain('*Result*\\nsucceeded: Disk 95% → 62% (recovered)');
+    expect(JSON.stringify(blocksOf(outcome))).not.toContain('running: queued');
 
     await t.bot.request('/v1/metrics', { body: snapshot({ host, disk_usage: 62 }) });
     const resolved = await posted(t, `Resolved on ${host}`);
     expect(resolved.args.thread_ts).toBe(ts);
-    const edited = await eventually(() => t.fake.of('chat.update').find((u) => u.args.ts === ts), 10_000, 'the edit');
-    expect(String(edited.args.text)).toMatch(/^Resolved: Auto-heal on disk-full-1/);
+    const edited = await eventually(
+      () => t.fake.of('chat.update').find((u) => u.args.ts === ts && String(u.args.text).startsWith('Resolved')),
+      10_000,
+      'the edit',
+    );
+    expect(String(edited.args.text)).toMatch(/^Resolved: Auto-heal on disk-full-1: disk_cleanup \(Disk 95%; dry-run\)/);
+    expect(JSON.stringify(blocksOf(edited))).toContain('*Result*\\nsucceeded: Disk 95% → 62% (recovered)');
     expect(JSON.stringify(blocksOf(edited))).toContain('*Resolved*\\nDisk back to 62% (threshold 85)');
   });
 

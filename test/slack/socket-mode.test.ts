@@ -25,7 +25,7 @@ describe('Socket Mode', () => {
     const submitted = t.fake.envelope('interactive', viewSubmission(approver, view, 'via socket'));
     expect(await eventually(() => t.fake.acks.get(submitted), 5000, 'the ack of the submission')).toEqual({});
     const updated = await eventually(() => updatesOf(t, ts).at(-1), 5000, 'the message update');
-    expect(String(updated.args.text)).toContain('Approved by alice (slack:UAPPROVER): via socket');
+    expect(String(updated.args.text)).toMatch(/^Approved by <@UAPPROVER> at <!date\^\d+\^[^|]+\|[^>]+>: via socket/);
     expect(buttonsOf(updated)).toEqual([]);
     expect((await actionJobs(t.redis, host)).map((j) => j.id)).toEqual([id]);
   });

@@ -35,7 +35,9 @@ function mergeHosts(rows, full = false) {
 }
 
 async function refreshHosts() {
-  const { hosts } = await api.get('/hosts');
+  const { hosts, now } = await api.get('/hosts');
+  // Every answer carries the bot's time: countdowns follow its clock, not this machine's.
+  syncClock(now);
   state.hosts = new Map();
   mergeHosts(hosts, true);
 }
@@ -128,6 +130,7 @@ async function start() {
     (event, data) => {
       if (event === 'item') cards.apply(data);
       else if (event === 'hosts') mergeHosts(data);
+      else if (event === 'ready') syncClock(data.at);
       else if (event === 'unauthorized') showSignIn(data?.error);
     },
     (connected) => {

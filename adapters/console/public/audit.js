@@ -12,7 +12,10 @@ const when = (ts) =>
     second: '2-digit',
   });
 
-function entriesTable(entries) {
+/** "Alice (slack:U1)" where the bot knows the name the id acted under. */
+const actorOf = (id, names) => (id && names[id] ? `${names[id]} (${id})` : (id ?? ''));
+
+function entriesTable(entries, names) {
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No entries match.');
   const table = h(
     'table',
@@ -36,7 +39,7 @@ function entriesTable(entries) {
           h('td', { class: 'small nowrap', title: e.ts }, when(e.ts)),
           h('td', null, h('span', { class: `chip type-${e.type.split('.')[0]}` }, e.type)),
           h('td', null, e.host ?? ''),
-          h('td', null, e.actor ?? ''),
+          h('td', { class: 'actor', title: e.actor ?? '' }, actorOf(e.actor, names)),
           h('td', null, e.outcome ?? e.decision ?? ''),
           h('td', { class: 'notes' }, e.notes ?? ''),
           h('td', { class: 'small' }, e.approval_id ?? ''),
@@ -79,7 +82,7 @@ export async function loadAudit() {
   try {
     const data = await api.get(`/audit?${query}`);
     summary.append(docCard(data.summary, 'Summary'));
-    entries.append(entriesTable(data.entries));
+    entries.append(entriesTable(data.entries, data.names ?? {}));
   } catch (err) {
     entries.append(h('p', { class: 'error' }, err.message));
   }

@@ -1,7 +1,7 @@
 // MessageDocs (the same facts every chat shows) drawn as cards.
 import { api, ApiError } from './api.js';
 import { probabilityBar, sparkline, SIGNALS } from './charts.js';
-import { $, clear, clock, countdown, h, num, s, serverNow } from './dom.js';
+import { $, ago, clear, clock, countdown, h, num, s, serverNow } from './dom.js';
 
 const STATUS_BADGE = { pending: 'Approval needed', approved: 'Approved', rejected: 'Rejected', expired: 'Expired' };
 const TYPE_BADGE = {
@@ -77,9 +77,45 @@ function barChart(bars) {
   return svg;
 }
 
+/** "Dec 4, 14:02" in this browser's time zone. */
+function localMoment(iso) {
+  return new Date(iso).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** A person: the name the bot knows (resolved once on the server), else the id. */
+function person(who) {
+  const id = `${who.platform}:${who.userId}`;
+  return h('span', { class: 'person', title: id }, who.displayName ?? id);
+}
+
+/** A moment; a relative one also counts ("in 12m", "3m ago") on the bot's clock, see tick(). */
+function moment({ at, relative }) {
+  return h(
+    'time',
+    { datetime: at, title: at },
+    localMoment(at),
+    relative ? [' (', h('span', { class: 'relative', dataset: { at } }, ago(serverNow() - Date.parse(at))), ')'] : null,
+  );
+}
+
+/** A doc's text with its marks (people, moments), as page nodes. */
+function rich(value) {
+  if (typeof value === 'string') return [value];
+  return value.map((part) => (typeof part === 'string' ? part : 'at' in part ? moment(part) : person(part.who)));
+}
+
+const RUNNING = "running: queued for the host's agent";
+
+/** "Running" on a host whose agent never reported would wait for ever: say so. */
+function resultText(value, row) {
+  return value === RUNNING && row && !row.agent
+    ? `${RUNNING} — no agent has reported from this host: nothing runs until one does`
+    : value;
+}
+
 function fieldValue(value) {
-  const m = TRAILING_BARS.exec(value);
-  return m ? [m[1], ' ', barChart(m[2])] : [value];
+  const m = typeof value === 'string' ? TRAILING_BARS.exec(value) : null;
+  return m ? [m[1], ' ', barChart(m[2])] : rich(value);
 }
 
 function fields(doc, skip) {
@@ -100,7 +136,7 @@ export function docBody(doc, skip = new Set()) {
       ? h(
           'ul',
           { class: 'lines' },
-          doc.lines.map((l) => h('li', null, l)),
+          doc.lines.map((l) => h('li', null, rich(l))),
         )
       : null,
     doc.footer ? h('footer', { class: 'small' }, doc.footer) : null,
@@ -158,6 +194,7 @@ export class Cards {
       // Its card is gone from the page (or was never on it): the reply stands alone.
       if (!card) return void this.create(item);
       card.thread.append(this.reply(item));
+      if (item.outcome) this.showOutcome(card, item.outcome);
       if (item.mode === 'resolve' && !card.item.approval) {
         card.el.classList.replace(`tone-${card.item.doc.tone}`, 'tone-ok');
         card.el.classList.add('resolved');
@@ -170,6 +207,17 @@ export class Cards {
     else if (item.mode === 'update') this.redraw(card, item);
     for (const alias of item.aliases) this.cards.set(alias, card);
     if (item.approval) this.countPending();
+  }
+
+  /** A result rewrites its card as chat edits its message: the Result field and the tone say how it ended. */
+  showOutcome(card, { field, tone }) {
+    const { doc } = card.item;
+    // A card about several hosts (a digest) keeps its lines; the result is in its thread.
+    if (!doc.fields.some((f) => f.label === 'Host' && f.value === card.item.host)) return;
+    const fields = doc.fields.some((f) => f.label === 'Result')
+      ? doc.fields.map((f) => (f.label === 'Result' ? field : f))
+      : [...doc.fields, field];
+    this.redraw(card, { ...card.item, doc: { ...doc, fields, tone } });
   }
 
   /** Approval cards show their host's metrics now: refresh just that strip (not the buttons under a pointer). */
@@ -221,11 +269,20 @@ export class Cards {
       h('time', { class: 'small', datetime: item.at }, clock(item.at)),
     );
     // On a card the title names the host and the bar the model's view: those fields would repeat them.
-    const skip = new Set(approval ? ['Host', 'Model', pending ? 'Expires' : 'Decision'] : []);
-    const [fieldList, lines, footer] = docBody(doc, skip);
+    const skip = new Set(approval ? ['Host', 'Model', ...(pending ? ['Expires'] : ['Decision', 'Result'])] : []);
+    const [fieldList, lines, footer] = docBody(
+      {
+        ...doc,
+        fields: doc.fields.map((f) =>
+          f.label === 'Result' ? { ...f, value: resultText(f.value, this.state.hosts.get(item.host)) } : f,
+        ),
+      },
+      skip,
+    );
     const bar = approval?.probabilities.length === 3 ? probabilityBar(approval.probabilities) : null;
     const decision = doc.fields.find((f) => f.label === 'Decision');
     const group = item.group;
+    const result = doc.fields.find((f) => f.label === 'Result');
     const body = group
       ? [
           fieldList,
@@ -247,7 +304,15 @@ export class Cards {
             ]
           : // A decided request folds to its verdict, so the ones still waiting stay in view.
             [
-              h('p', { class: 'verdict' }, decision?.value ?? ''),
+              h('p', { class: 'verdict' }, rich(decision?.value ?? '')),
+              result
+                ? h(
+                    'p',
+                    { class: `result tone-${doc.tone}` },
+                    'Result: ',
+                    rich(resultText(result.value, this.state.hosts.get(item.host))),
+                  )
+                : null,
               h('details', null, h('summary', null, 'Details'), fieldList, lines, bar, footer),
             ];
     clear(card.el).append(banner, ...body.filter(Boolean), card.thread);
@@ -303,6 +368,8 @@ export class Cards {
       el.textContent = countdown(left);
       el.classList.toggle('soon', left < 5 * 60_000);
     }
+    for (const el of document.querySelectorAll('.relative[data-at]'))
+      el.textContent = ago(serverNow() - Date.parse(el.dataset.at));
   }
 }
 
@@ -362,7 +429,7 @@ export function decideDialog(onDecided) {
     only.value = '';
     except.value = '';
     $('#decide-who').textContent = `Recorded in the audit log as ${$('#who').textContent}.`;
-    clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, l)));
+    clear($('#decide-summary')).append(...item.doc.lines.slice(0, 6).map((l) => h('li', null, rich(l))));
     notes.value = '';
     notes.placeholder =
       verdict === 'approve' ? 'Notes for the audit log (optional)' : 'Why is this rejected? (required)';

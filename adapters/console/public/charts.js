@@ -1,5 +1,5 @@
 // Trend charts as inline SVG: no chart library, nothing fetched.
-import { h, num, s } from './dom.js';
+import { h, num, pct, s } from './dom.js';
 
 /** [ms, disk, memory, cpu, dns, firewall] → the column of each signal. */
 export const SIGNALS = [
@@ -40,7 +40,35 @@ export function sparkline(signal, history, threshold) {
   return svg;
 }
 
-/** A host page chart: one signal over its history, with its threshold and axes. */
+const MINUTE = 60_000;
+const TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map((m) => m * MINUTE);
+
+/**
+ * Time-axis ticks on round steps, at most `max` of them, each label
+ * distinct: "14:30" within a day, "Dec 4 14:30" across days.
+ */
+export function timeTicks(from, to, max = 5) {
+  const span = Math.max(to - from, MINUTE);
+  const step = TICK_STEPS.find((st) => span / st <= max) ?? TICK_STEPS.at(-1);
+  const offset = new Date(from).getTimezoneOffset() * MINUTE;
+  const days = new Date(from).toDateString() !== new Date(to).toDateString();
+  const label = (t) => {
+    const d = new Date(t);
+    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return days ? `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}` : time;
+  };
+  const ticks = [];
+  for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) {
+    const text = label(t);
+    if (ticks.at(-1)?.text !== text) ticks.push({ t, text });
+  }
+  // A span shorter than one step: its ends, once each.
+  if (ticks.length === 0)
+    for (const t of [from, to]) if (ticks.at(-1)?.text !== label(t)) ticks.push({ t, text: label(t) });
+  return ticks;
+}
+
+/** A host page chart: one signal over time (x by time, not by sample), with its threshold and axes. */
 export function historyChart(signal, history, threshold) {
   const values = history.map((p) => p[signal.column] ?? 0);
   const width = 560;
@@ -74,18 +102,24 @@ export function historyChart(signal, history, threshold) {
     ),
   );
   if (values.length > 1) {
-    const line = points(values, w, ht, max);
+    const from = history[0][0];
+    const to = history.at(-1)[0];
+    const x = (t) => (to > from ? ((t - from) / (to - from)) * w : 0);
+    const y = (v) => ht - (Math.min(v, max) / max) * ht;
+    const line = history.map((p, i) => `${x(p[0]).toFixed(1)},${y(values[i]).toFixed(1)}`).join(' ');
     g.append(
       s('polygon', { class: 'area', points: `0,${ht} ${line} ${w},${ht}` }),
       s('polyline', { class: 'line', points: line }),
     );
-    const first = new Date(history[0][0]);
-    const last = new Date(history.at(-1)[0]);
-    const fmt = (d) => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    g.append(
-      s('text', { class: 'axis', x: 0, y: ht + 16 }, fmt(first)),
-      s('text', { class: 'axis', x: w, y: ht + 16, 'text-anchor': 'end' }, fmt(last)),
-    );
+    const ticks = timeTicks(from, to, 4);
+    for (const tick of ticks) {
+      const at = x(tick.t);
+      const anchor = at < 30 ? 'start' : at > w - 30 ? 'end' : 'middle';
+      g.append(
+        s('line', { class: 'tick', x1: at, x2: at, y1: ht, y2: ht + 4 }),
+        s('text', { class: 'axis time', x: at, y: ht + 16, 'text-anchor': anchor }, tick.text),
+      );
+    }
   }
   const latest = values.at(-1);
   return h(
@@ -114,9 +148,7 @@ export function probabilityBar(probabilities) {
     const seg = h('span', { class: `seg seg-${i}` });
     seg.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
     bar.append(seg);
-    legend.append(
-      h('span', { class: `key key-${i}` }, `${names[i]} ${(p * 100).toFixed(p > 0.995 && p < 1 ? 1 : 0)}%`),
-    );
+    legend.append(h('span', { class: `key key-${i}` }, `${names[i]} ${pct(p)}`));
   });
   return h('div', { class: 'probs' }, bar, legend);
 }

@@ -78,3 +78,10 @@ export function clock(iso) {
 export function num(v) {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
+
+/** As the chat documents say it: never a rounded "100%" or "0%" for what is not certain. */
+export function pct(p) {
+  if (p < 1 && p >= 0.9995) return '> 99.9%';
+  if (p > 0 && p < 0.0005) return '< 0.1%';
+  return `${(p * 100).toFixed((p >= 0.995 && p < 1) || (p > 0 && p < 0.005) ? 1 : 0)}%`;
+}

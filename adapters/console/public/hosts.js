@@ -1,7 +1,7 @@
 // The hosts table and a host's own page.
 import { api } from './api.js';
 import { historyChart, sparkline, SIGNALS } from './charts.js';
-import { ago, clear, clock, h, num, serverNow } from './dom.js';
+import { ago, clear, clock, h, num, pct, serverNow } from './dom.js';
 
 const RANK = { HITL_REQUIRED: 0, AUTO_HEAL: 1, NO_ACTION: 2 };
 const DECISION_LABEL = { HITL_REQUIRED: 'Human needed', AUTO_HEAL: 'Auto-heal', NO_ACTION: 'Healthy' };
@@ -90,7 +90,47 @@ export function renderHostsTable(tbody, rows, thresholds, changed) {
   tbody.append(...sorted.map((row) => hostRow(row, thresholds)));
 }
 
-/** A host's page: decision banner, a chart per signal, open incidents, and /diagnose. */
+/** The day's downsampled points up to where the recent full-resolution ones begin, then those. */
+function longHistory(detail) {
+  const recent = detail.history ?? [];
+  const since = recent[0]?.[0] ?? Infinity;
+  return [...(detail.day ?? []).filter((p) => p[0] < since), ...recent];
+}
+
+/** What happened to this host in the last day, newest first: incidents, approvals, actions and their results. */
+function timelinePanel(host) {
+  const list = h('ol', { class: 'timeline' }, h('li', { class: 'small' }, 'Loading…'));
+  const panel = h('section', { class: 'panel' }, h('h2', null, 'Incidents and actions, last 24h'), list);
+  api
+    .get(`/audit?window=24h&limit=500&host=${encodeURIComponent(host)}`)
+    .then(({ entries, names }) => {
+      // Every snapshot's decision is audited too: the timeline is what happened, not every reading.
+      const shown = entries.filter((e) => e.type !== 'decision');
+      clear(list).append(
+        ...(shown.length === 0
+          ? [h('li', { class: 'empty' }, 'Nothing happened in the last 24 hours.')]
+          : shown.map((e) =>
+              h(
+                'li',
+                { dataset: { type: e.type } },
+                h('time', { class: 'small nowrap', datetime: e.ts, title: e.ts }, clock(e.ts)),
+                h('span', { class: `chip type-${e.type.split('.')[0]}` }, e.type),
+                h(
+                  'span',
+                  { class: 'what' },
+                  [e.outcome ?? e.decision, e.actor ? `by ${names?.[e.actor] ?? e.actor}` : null, e.notes]
+                    .filter(Boolean)
+                    .join(' · '),
+                ),
+              ),
+            )),
+      );
+    })
+    .catch((err) => clear(list).append(h('li', { class: 'error' }, err.message)));
+  return panel;
+}
+
+/** A host's page: decision banner, a chart per signal over the last day, its timeline, open incidents, and /diagnose. */
 export async function renderHostPage(root, host, state, runCommand) {
   clear(root).append(h('p', { class: 'small' }, `Loading ${host}…`));
   let detail;
@@ -122,7 +162,7 @@ export async function renderHostPage(root, host, state, runCommand) {
           'div',
           { class: 'field' },
           h('dt', null, 'Model'),
-          h('dd', null, d ? `${d.model_class} p=${(d.confidence * 100).toFixed(1)}%` : '—'),
+          h('dd', null, d ? `${d.model_class} p=${pct(d.confidence)}` : '—'),
         ),
         h(
           'div',
@@ -148,8 +188,9 @@ export async function renderHostPage(root, host, state, runCommand) {
     h(
       'div',
       { class: 'charts' },
-      SIGNALS.map((sig) => historyChart(sig, detail.history, state.thresholds[sig.key])),
+      SIGNALS.map((sig) => historyChart(sig, longHistory(detail), state.thresholds[sig.key])),
     ),
+    timelinePanel(host),
     h(
       'section',
       { class: 'panel' },

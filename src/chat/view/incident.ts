@@ -3,7 +3,8 @@ import type { DigestibleType } from '../port.js';
 import type { HistoryPoint } from '../../pipeline/host-state.js';
 import { formatDuration } from '../../core/policy/duration.js';
 import { modeLabel } from './actions.js';
-import { num, type MessageDoc } from './doc.js';
+import { RUNNING } from './result.js';
+import { num, utcMinute, type MessageDoc, type Rich } from './doc.js';
 import { footer, modelField, signalFields, signalLabel, signalValue } from './signals.js';
 
 type Of<T extends HealgateEvent['type']> = Extract<HealgateEvent, { type: T }>;
@@ -17,7 +18,7 @@ export function incidentNotice(event: Of<'incident.opened'>, history: readonly H
     ? `Auto-heal on ${event.host}: ${event.actions.join(', ')}`
     : `${event.host} needs a human: nothing in the policy can fix it`;
   return {
-    text: `${title} (${what})`,
+    text: `${title} (${what}; ${event.dry_run ? 'dry-run' : 'live'})`,
     title,
     tone: healing ? 'warning' : 'danger',
     fields: [
@@ -26,6 +27,7 @@ export function incidentNotice(event: Of<'incident.opened'>, history: readonly H
       ...(healing ? [{ label: 'Action', value: event.actions.join(', ') }] : []),
       { label: 'Mode', value: modeLabel(event.dry_run) },
       modelField(decision),
+      ...(healing ? [{ label: 'Result', value: RUNNING }] : []),
     ],
     lines: decision.reasons.slice(0, 4),
     footer: footer(decision),
@@ -49,14 +51,21 @@ export function resolvedReply(event: Of<'incident.resolved'>, threshold: number 
   };
 }
 
+/** A fleet breaker is about every host: the host whose heal tripped it is not its subject. */
 export function breakerNotice(event: Of<'breaker.tripped'>): MessageDoc {
-  const scope = event.scope === 'fleet' ? 'fleet-wide' : `on ${event.host}`;
+  const fleet = event.scope === 'fleet';
+  const scope = fleet ? 'fleet-wide' : `on ${event.host}`;
   return {
     text: `Circuit breaker tripped ${scope}: auto-heal now waits for a human`,
     title: `Circuit breaker tripped ${scope}`,
     tone: 'danger',
-    fields: [{ label: 'Host', value: event.host }],
-    lines: [event.reason, 'Auto-heals covered by this breaker now go to a human for approval.'],
+    fields: fleet ? [{ label: 'Scope', value: 'every host' }] : [{ label: 'Host', value: event.host }],
+    lines: [
+      event.reason,
+      fleet
+        ? 'Every auto-heal now goes to a human for approval until fewer hosts are healing.'
+        : `Auto-heals on ${event.host} now go to a human for approval.`,
+    ],
   };
 }
 
@@ -64,12 +73,12 @@ export function breakerNotice(event: Of<'breaker.tripped'>): MessageDoc {
 export function agentSilentNotice(event: Of<'agent.silent'>): MessageDoc {
   const title = `The agent on ${event.host} is silent`;
   return {
-    text: `${title}: no heartbeat since ${event.last_seen}`,
+    text: `${title}: no heartbeat since ${utcMinute(event.last_seen)}`,
     title,
     tone: 'danger',
     fields: [
       { label: 'Host', value: event.host },
-      { label: 'Last heartbeat', value: event.last_seen },
+      { label: 'Last heartbeat', value: [{ at: event.last_seen, relative: true }] },
     ],
     lines: [
       `No heartbeat for ${formatDuration(event.silent_ms)}: ${event.host} is not being measured, and actions queued for it wait.`,
@@ -85,22 +94,32 @@ const DIGEST_TITLE: Record<DigestibleType, string> = {
   'agent.silent': 'agents silent',
 };
 
+/** "dry-run", "live", "dry-run and live": how a digest's auto-heals run. */
+function modesOf(events: readonly HealgateEvent[]): string {
+  const modes = new Set(events.flatMap((e) => (e.type === 'incident.opened' ? [e.dry_run ? 'dry-run' : 'live'] : [])));
+  return [...modes].sort().join(' and ');
+}
+
 /** A burst folded into one message: which hosts, and what about each. */
 export function digestNotice(type: DigestibleType, events: readonly HealgateEvent[]): MessageDoc {
   const hosts = [...new Set(events.map(eventHost))];
-  const lines = events.slice(0, 25).map((e) => {
-    if (e.type === 'incident.opened')
-      return `${e.host}: ${e.decision.signals.map((s) => `${signalLabel(s.signal)} ${signalValue(s.signal, s.value)}`).join(', ')}${e.actions.length ? ` → ${e.actions.join(', ')}` : ''}`;
+  const lines = events.slice(0, 25).map((e): Rich => {
+    if (e.type === 'incident.opened') {
+      const what = e.decision.signals.map((s) => `${signalLabel(s.signal)} ${signalValue(s.signal, s.value)}`);
+      const next = e.actions.length ? `auto-heal ${e.actions.join(', ')}` : 'needs a human';
+      return `${e.host}: ${what.join(', ')} — ${next}${e.actions.length ? ` (${e.dry_run ? 'dry-run' : 'live'})` : ''}`;
+    }
     if (e.type === 'incident.resolved')
       return `${e.host}: ${signalLabel(e.signal)} back to ${signalValue(e.signal, e.value)}`;
-    if (e.type === 'breaker.tripped') return `${e.host}: ${e.reason}`;
-    if (e.type === 'agent.silent') return `${e.host}: agent silent since ${e.last_seen}`;
+    if (e.type === 'breaker.tripped') return `${e.scope === 'fleet' ? 'fleet-wide' : e.host}: ${e.reason}`;
+    if (e.type === 'agent.silent') return [`${e.host}: agent silent since `, { at: e.last_seen }];
     return e.type;
   });
   if (events.length > lines.length) lines.push(`…and ${events.length - lines.length} more`);
   const title = `${events.length} ${DIGEST_TITLE[type]} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`;
+  const modes = modesOf(events);
   return {
-    text: title,
+    text: modes ? `${title} (auto-heal ${modes})` : title,
     title,
     tone: type === 'incident.resolved' ? 'ok' : type === 'incident.opened' ? 'warning' : 'danger',
     fields: [],

@@ -43,11 +43,11 @@ export function series(history: readonly HistoryPoint[], signal: Signal): number
 
 /** A signal's trend on its natural scale: 0–100 for usages, 0 to twice the threshold (or the peak) for latency. */
 export function trend(history: readonly HistoryPoint[], signal: Signal, threshold: number): string {
+  // A firewall request is a 0/1 flag: its "trend" says nothing.
+  if (signal === 'firewall_change_requested') return '';
   const values = series(history, signal);
   if (values.length < 2) return '';
-  const max =
-    signal === 'dns_latency_ms' ? Math.max(threshold * 2, ...values) : signal === 'firewall_change_requested' ? 1 : 100;
-  return sparkline(values, 0, max);
+  return sparkline(values, 0, signal === 'dns_latency_ms' ? Math.max(threshold * 2, ...values) : 100);
 }
 
 /** One field per fired signal: value, threshold, trend. */

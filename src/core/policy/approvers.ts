@@ -28,22 +28,32 @@ function expand(entries: readonly string[], roles: Readonly<Record<string, reado
   return entries.flatMap((e) => (e.startsWith('role:') ? [...(roles[e.slice(5)] ?? [])] : [e]));
 }
 
+type ApproverPolicy = Pick<PolicyDocument, 'approvers' | 'actions' | 'approval'>;
+
 /**
- * May this person decide this action? The action's own `approvers` replace
- * the global list. APPROVERS from the environment (`extra`) are added to
- * whichever list applies: the operator who sets it means those people. The
- * local console operator may approve when the policy says so.
+ * Who may decide this action: principal ids and `discord-role:` entries.
+ * The action's own `approvers` replace the global list. APPROVERS from the
+ * environment (`extra`) are added to whichever list applies: the operator
+ * who sets it means those people.
+ */
+export function approversOf(policy: ApproverPolicy, actionId: string, extra: readonly string[] = []): string[] {
+  const own = Object.hasOwn(policy.actions, actionId) ? policy.actions[actionId]?.approvers : undefined;
+  return [...new Set(expand([...(own ?? policy.approvers.global), ...extra], policy.approvers.roles))];
+}
+
+/**
+ * May this person decide this action? One of its approvers, or the local
+ * console operator when the policy says so.
  */
 export function mayApprove(
-  policy: Pick<PolicyDocument, 'approvers' | 'actions' | 'approval'>,
+  policy: ApproverPolicy,
   actionId: string,
   who: Principal,
   extra: readonly string[] = [],
 ): boolean {
   if (who.platform === 'console' && who.localOperator === true && policy.approval.local_console_operator_approves)
     return true;
-  const own = Object.hasOwn(policy.actions, actionId) ? policy.actions[actionId]?.approvers : undefined;
-  const allowed = expand([...(own ?? policy.approvers.global), ...extra], policy.approvers.roles);
+  const allowed = approversOf(policy, actionId, extra);
   const id = principalId(who);
   return (
     allowed.includes(id) ||

@@ -42,8 +42,7 @@ export function alertmanagerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
     const reserved = await reserveAlerts(deps.redis, mapped);
     const fresh = mapped.filter((_, i) => reserved[i]);
-    for (const m of mapped.filter((_, i) => !reserved[i]))
-      countAlert('duplicate', m.alert.status);
+    for (const m of mapped.filter((_, i) => !reserved[i])) countAlert('duplicate', m.alert.status);
     if (fresh.length > 0) {
       let taken = false;
       try {
