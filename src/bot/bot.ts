@@ -6,6 +6,7 @@ import { approvalParts } from '../approvals/assembly.js';
 import { startExpiryWorker } from '../approvals/expiry.js';
 import { adapterFactories } from '../../adapters/index.js';
 import { LogAdapter } from '../chat/log-adapter.js';
+import { AdapterDelivery } from '../chat/delivery.js';
 import { Notifier } from '../chat/notifier.js';
 import { GroupBook } from '../groups/book.js';
 import type { AdapterFactory, ChatAdapter } from '../chat/port.js';
@@ -35,6 +36,7 @@ import { signerFor } from '../actions/signing.js';
 import { CloseSteps } from '../shutdown.js';
 
 const RELEASE_EVERY_MS = 1000;
+const DAY_MS = 86_400_000;
 
 export interface Bot {
   readonly app: FastifyInstance;
@@ -57,6 +59,8 @@ export interface BotOptions {
   readonly adapterFactories?: readonly AdapterFactory[];
   /** How often agents' heartbeats are checked (default 5 s). */
   readonly livenessCheckMs?: number;
+  /** First and longest wait between attempts to deliver a notification (default 1 s, 30 s). */
+  readonly deliveryRetryMs?: { readonly first: number; readonly max: number };
 }
 
 /** Assembles and starts the bot: Redis, queues, workers and the HTTP API. */
@@ -146,16 +150,26 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const eventMetrics = new EventMetrics(redis, metrics, consumer, logger);
   const notifier = new Notifier(
     redis,
-    adapters,
     groups,
-    {
-      consumer,
-      windowMs: policy.grouping.group_wait,
-      digestFrom: 5,
-      claimIdleMs: 60_000,
-      pruneIdleMs: 86_400_000,
-    },
+    { consumer, windowMs: policy.grouping.group_wait, digestFrom: 5, claimIdleMs: 60_000, pruneIdleMs: DAY_MS },
     logger,
+  );
+  // Each platform delivers on its own: one that fails holds up no other.
+  const deliveries = adapters.map(
+    (adapter) =>
+      new AdapterDelivery(
+        redis,
+        adapter,
+        groups,
+        {
+          consumer,
+          claimIdleMs: 30_000,
+          pruneIdleMs: DAY_MS,
+          patienceMs: policy.approval.timeout,
+          retryMs: options.deliveryRetryMs ?? { first: 1000, max: 30_000 },
+        },
+        logger,
+      ),
   );
   // Agents report; the bot decides: their results are audited, announced and escalated here.
   const reports = new ReportConsumer(
@@ -203,6 +217,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await steps.run('agent liveness check', () => liveness.close());
     await steps.run('in-flight decision, expiry and pickup jobs', () => Promise.all(workers.map((w) => w.close())));
     await steps.run('notifier', () => notifier.close());
+    await steps.run('chat deliveries', () => Promise.all(deliveries.map((d) => d.close())));
     await steps.run('event metrics', () => eventMetrics.close());
     for (const adapter of adapters) await steps.run(`${adapter.name} adapter`, async () => adapter.close?.());
     await steps.run('queues', () => Promise.all([ingestQueue.close(), parts.close(), pickup.close(), probe.close()]));
@@ -220,6 +235,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     throw err;
   }
   await notifier.start();
+  for (const delivery of deliveries) await delivery.start();
   await eventMetrics.start();
   reports.start();
   liveness.start();

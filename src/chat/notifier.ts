@@ -4,8 +4,8 @@ import type { GroupBook } from '../groups/book.js';
 import type { HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { Lease } from '../redis/lease.js';
-import { DIGESTIBLE, type ChatAdapter, type DigestibleType, type Notification } from './port.js';
+import { LeasedReader } from './leased-reader.js';
+import { DIGESTIBLE, type DigestibleType, type StoredNotification } from './port.js';
 
 export interface NotifierOptions {
   /** This replica's name in the consumer group. */
@@ -21,15 +21,17 @@ export interface NotifierOptions {
 }
 
 const GROUP = 'notifier';
-/** Long enough to outlast a delivery window; short enough for a quick takeover. */
+/** Long enough to outlast a gathering window; short enough for a quick takeover. */
 const LEASE_MS = 10_000;
+/** Roughly how many notifications the stream keeps once every adapter has delivered them. */
+const MAX_NOTIFICATIONS = 10_000;
 
 /** Groups a window's events: digests for bursts of one kind, single notifications for the rest, in order. */
-export function groupEvents(events: readonly HealgateEvent[], digestFrom: number): Notification[] {
+export function groupEvents(events: readonly HealgateEvent[], digestFrom: number): StoredNotification[] {
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
   const digests = new Map<DigestibleType, HealgateEvent[]>();
-  const out: Notification[] = [];
+  const out: StoredNotification[] = [];
   for (const event of events) {
     const type = event.type as DigestibleType;
     if ((DIGESTIBLE as readonly string[]).includes(type) && (counts.get(type) ?? 0) >= digestFrom) {
@@ -48,87 +50,85 @@ export function groupEvents(events: readonly HealgateEvent[], digestFrom: number
 }
 
 /**
- * Reads the event stream through a consumer group and acknowledges an event
- * only after every adapter had it. One replica at a time holds the notifier
- * lease, so a burst becomes one digest per channel however many replicas
- * run; when the holder dies its lease lapses, another replica takes over and
- * claims what it left unacknowledged.
+ * The first of two stages: reads the event stream through a consumer group,
+ * one replica at a time (the lease), turns each window of events into
+ * notifications (storm groups, digests, single events) and appends them to
+ * the notifications stream, from which every chat adapter delivers on its own
+ * (AdapterDelivery). An event is acknowledged once its notifications are in
+ * that stream; a holder that dies leaves its events to the next one.
  */
 export class Notifier {
   private running = false;
   private loop: Promise<void> | undefined;
-  private readonly reader: Redis;
-  private readonly lease: Lease;
-
+  private readonly reader: LeasedReader;
   private readonly events: EventLog;
 
   constructor(
-    redis: Redis,
-    private readonly adapters: readonly ChatAdapter[],
+    private readonly redis: Redis,
     private readonly groups: GroupBook,
     private readonly options: NotifierOptions,
     private readonly logger: Logger,
   ) {
     this.events = new EventLog(redis);
-    // XREADGROUP blocks its connection.
-    this.reader = redis.duplicate();
-    // Connection errors surface in the read loop; without a listener ioredis prints each one.
-    this.reader.on('error', (err: Error) => logger.debug({ err: err.message }, 'notifier: redis error'));
-    this.lease = new Lease(this.reader, keys.notifierLease, options.consumer, LEASE_MS);
+    this.reader = new LeasedReader(
+      redis,
+      {
+        stream: keys.events,
+        group: GROUP,
+        leaseKey: keys.notifierLease,
+        consumer: options.consumer,
+        leaseMs: LEASE_MS,
+        claimIdleMs: options.claimIdleMs,
+        pruneIdleMs: options.pruneIdleMs,
+      },
+      logger,
+    );
   }
 
   async start(): Promise<void> {
-    await this.reader.xgroup('CREATE', keys.events, GROUP, '$', 'MKSTREAM').catch((err: Error) => {
-      if (!err.message.includes('BUSYGROUP')) throw err;
-    });
-    await this.pruneConsumers();
+    await this.reader.start();
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Every process start adds a consumer name; the ones long gone would otherwise pile up. */
-  private async pruneConsumers(): Promise<void> {
-    const consumers = (await this.reader.xinfo('CONSUMERS', keys.events, GROUP)) as (string | number)[][];
-    for (const fields of consumers) {
-      const info = new Map<string, string | number>();
-      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]!);
-      const name = String(info.get('name'));
-      if (
-        name !== this.options.consumer &&
-        Number(info.get('pending')) === 0 &&
-        Number(info.get('idle')) >= this.options.pruneIdleMs
-      ) {
-        await this.reader.xgroup('DELCONSUMER', keys.events, GROUP, name);
-      }
-    }
-  }
-
   async close(): Promise<void> {
     this.running = false;
-    await this.lease.release().catch(() => undefined);
-    this.reader.disconnect();
+    await this.reader.close();
     await this.loop?.catch(() => undefined);
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (!(await this.lease.hold())) {
+        if (!(await this.reader.hold())) {
           await new Promise((r) => setTimeout(r, LEASE_MS / 5));
           continue;
         }
-        const batch = [...(await this.claimAbandoned()), ...(await this.read(1000))];
+        const batch = await this.reader.next(1000);
         if (batch.length === 0) continue;
         const deadline = Date.now() + this.options.windowMs;
         while (this.running && Date.now() < deadline)
-          batch.push(...(await this.read(Math.max(1, deadline - Date.now()))));
-        await this.deliver(batch);
+          batch.push(...(await this.reader.read(Math.max(1, deadline - Date.now()))));
+        await this.compose(parseEntries(batch));
+        // An entry that is not an event is acknowledged too: it would otherwise come back for ever.
+        await this.reader.ack(batch.map(([id]) => id));
       } catch (err) {
         if (!this.running) return;
         this.logger.warn({ err }, 'notifier: reading events failed; retrying');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+  }
+
+  private async compose(batch: readonly [string, HealgateEvent][]): Promise<void> {
+    const notifications = await this.storms(batch);
+    if (notifications.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const n of notifications)
+      pipeline.xadd(keys.notifications, 'MAXLEN', '~', MAX_NOTIFICATIONS, '*', 'n', JSON.stringify(n));
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
   }
 
   /**
@@ -138,7 +138,7 @@ export class Notifier {
    * the consoles of every replica. The rest goes out as before: digests for
    * bursts of one kind, single notifications otherwise.
    */
-  private async storms(batch: readonly [string, HealgateEvent][]): Promise<Notification[]> {
+  private async storms(batch: readonly [string, HealgateEvent][]): Promise<StoredNotification[]> {
     const sizes = new Map<string, number>();
     const groupOf = new Map<string, string>();
     for (const [id, event] of batch) {
@@ -154,10 +154,9 @@ export class Notifier {
       const group = groupOf.get(id);
       return !(group && inStorm.has(group) && absorbed(e));
     });
-    const out: Notification[] = [];
+    const out: StoredNotification[] = [];
     for (const [id, size] of storms) {
-      const group = await this.groups.view(id);
-      if (group) out.push({ kind: 'group', group });
+      out.push({ kind: 'group', group_id: id });
       await this.events.publish({ type: 'group.updated', group_id: id, size });
     }
     return [
@@ -167,49 +166,6 @@ export class Notifier {
         this.options.digestFrom,
       ),
     ];
-  }
-
-  private async read(blockMs: number): Promise<[string, HealgateEvent][]> {
-    const reply = (await this.reader.xreadgroup(
-      'GROUP',
-      GROUP,
-      this.options.consumer,
-      'COUNT',
-      500,
-      'BLOCK',
-      blockMs,
-      'STREAMS',
-      keys.events,
-      '>',
-    )) as [string, [string, string[]][]][] | null;
-    return parseEntries(reply?.[0]?.[1] ?? []);
-  }
-
-  private async claimAbandoned(): Promise<[string, HealgateEvent][]> {
-    const reply = (await this.reader.xautoclaim(
-      keys.events,
-      GROUP,
-      this.options.consumer,
-      this.options.claimIdleMs,
-      '0-0',
-      'COUNT',
-      500,
-    )) as [string, [string, string[]][]];
-    return parseEntries(reply[1] ?? []);
-  }
-
-  private async deliver(batch: readonly [string, HealgateEvent][]): Promise<void> {
-    const notifications = await this.storms(batch);
-    for (const notification of notifications) {
-      for (const adapter of this.adapters) {
-        try {
-          await adapter.deliver(notification);
-        } catch (err) {
-          this.logger.error({ err, adapter: adapter.name }, 'chat adapter failed to deliver a notification');
-        }
-      }
-    }
-    if (batch.length > 0) await this.reader.xack(keys.events, GROUP, ...batch.map(([id]) => id));
   }
 }
 
@@ -237,7 +193,6 @@ function streamMs(id: string): number {
 function parseEntries(entries: readonly [string, string[]][]): [string, HealgateEvent][] {
   const out: [string, HealgateEvent][] = [];
   for (const [id, fields] of entries) {
-    // An entry that is not an event stays unacknowledged rather than stopping delivery of the rest.
     const event = eventOf(fields);
     if (event) out.push([id, event]);
   }

@@ -16,6 +16,10 @@ export type Notification =
   | { readonly kind: 'group'; readonly group: GroupView }
   | { readonly kind: 'digest'; readonly type: DigestibleType; readonly events: readonly HealgateEvent[] };
 
+/** What the notifications stream holds: a storm group by its id, drawn as it stands when delivered. */
+export type StoredNotification =
+  Exclude<Notification, { readonly kind: 'group' }> | { readonly kind: 'group'; readonly group_id: string };
+
 /**
  * The one port every chat platform (Slack, Discord, the web console) sits
  * behind. Outbound, an adapter renders notifications; inbound, it calls the

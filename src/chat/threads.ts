@@ -60,6 +60,8 @@ export class ThreadedDelivery<Ref> {
     const e = n.event;
     switch (e.type) {
       case 'incident.opened': {
+        // Delivered again (after a failure past the post): it is shown already.
+        if (await this.recall(incidentSubject(e.incident_ids[0] ?? ''))) return;
         const history = await this.services.history(e.host);
         const shown = await this.post(incidentNotice(e, history), history);
         for (const id of e.incident_ids) await this.remember(incidentSubject(id), shown);
@@ -154,6 +156,8 @@ export class ThreadedDelivery<Ref> {
   }
 
   private async requested(record: ApprovalRecord): Promise<void> {
+    // Delivered again (after a failure past the post): it is shown already.
+    if (await this.recall(approvalSubject(record.id))) return;
     // Incidents already shown (an auto-heal notice, an expired request) hear of the escalation in their thread.
     const earlier = new Map<string, Shown<Ref>>();
     for (const id of record.incident_ids) {

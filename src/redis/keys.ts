@@ -37,6 +37,10 @@ export const keys = {
   groupOpen: (kind: string) => `${P}:group:open:${kind}`,
   events: `${P}:events`,
   notifierLease: `${P}:notifier:lease`,
+  /** What the notifier composed from the events, for each chat adapter to deliver on its own. */
+  notifications: `${P}:notifications`,
+  /** Held by the one replica delivering to this adapter. */
+  deliveryLease: (adapter: string) => `${P}:notifier:lease:${adapter}`,
   /** Where a chat platform showed a subject (`incident:<id>`, `approval:<id>`). */
   chatRef: (platform: string, subject: string) => `${P}:chat:${platform}:ref:${subject}`,
   chatClaim: (platform: string, what: string) => `${P}:chat:${platform}:claim:${what}`,

@@ -110,7 +110,6 @@ describe('notifier consumers', () => {
     expect(await names()).toContain('gone-host-1-abc');
     const fresh = new Notifier(
       client,
-      [],
       new GroupBook(client, { by: ['signal', 'action'], intervalMs: 300_000 }),
       { consumer: 'fresh-1', windowMs: 10, digestFrom: 5, claimIdleMs: 60_000, pruneIdleMs: 0 },
       createLogger('silent'),

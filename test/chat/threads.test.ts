@@ -6,7 +6,7 @@ import { EventLog } from '../../src/events/log.js';
 import { publishDiskCleanupDryRun } from '../helpers/events.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { snapshot } from '../helpers/core.js';
-import { eventually, useBot } from '../helpers/bot.js';
+import { eventually, policyFile, useBot } from '../helpers/bot.js';
 
 /** A chat platform reduced to a list of messages: what a person would see in the channel. */
 class Channel implements ThreadedSurface<number> {
@@ -34,7 +34,13 @@ const factory: AdapterFactory = {
   },
 };
 
-const ctx = useBot({}, { adapterFactories: [factory] });
+// Each test's host is news of its own, not a storm with the host of the test before.
+const ctx = useBot(
+  async () => ({ POLICY_FILE: await policyFile((y) => y.replace('group_interval: 5m', 'group_interval: 1ms')) }),
+  {
+    adapterFactories: [factory],
+  },
+);
 
 describe('threaded chat delivery', () => {
   it('posts an auto-heal notice with the trend, then edits it and replies in its thread when it resolves', async () => {

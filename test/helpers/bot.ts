@@ -111,17 +111,21 @@ export async function actionJobs(redis: TestRedis, host: string) {
   return jobs;
 }
 
-/** Waits until the notifier has delivered and acknowledged every event published so far. */
+/** Waits until the notifier has composed every event published so far, and every chat adapter delivered it all. */
 export async function notifierCaughtUp(redis: TestRedis): Promise<void> {
   const client = redis.client();
+  const caughtUp = async (stream: string, only?: string) => {
+    const info = fields((await client.xinfo('STREAM', stream)) as (string | number)[]);
+    const groups = ((await client.xinfo('GROUPS', stream)) as (string | number)[][]).map(fields);
+    const mine = groups.filter((g) => only === undefined || g.name === only);
+    return (
+      mine.length > 0 &&
+      mine.every((g) => g['last-delivered-id'] === info['last-generated-id'] && Number(g.pending) === 0)
+    );
+  };
   await eventually(
-    async () => {
-      const stream = fields((await client.xinfo('STREAM', 'healgate:events')) as (string | number)[]);
-      const groups = (await client.xinfo('GROUPS', 'healgate:events')) as (string | number)[][];
-      const group = groups.map(fields).find((g) => g.name === 'notifier');
-      const delivered = group?.['last-delivered-id'] === stream['last-generated-id'];
-      return delivered && Number(group?.pending) === 0 ? true : undefined;
-    },
+    async () =>
+      (await caughtUp('healgate:events', 'notifier')) && (await caughtUp('healgate:notifications')) ? true : undefined,
     10_000,
     'the notifier to catch up',
   );
