@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
+import { RedisClock } from '../redis/clock.js';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { keys, queues } from '../redis/keys.js';
 
@@ -71,7 +72,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     pendingApprovals: () => redis.zcard(keys.approvalsPending),
     actionDepths: () => actions.depths(),
   });
-  const ingest = new Ingest(ingestQueue, { maxBatch: 500, lingerMs: 2, timeoutMs: 3000 }, now);
+  const clock = new RedisClock(redis);
+  await clock.start();
+  const ingest = new Ingest(ingestQueue, ingestConnection, clock, { maxBatch: 500, lingerMs: 2 }, now);
 
   const workers: Worker[] = [
     startDecisionWorker(
@@ -130,6 +133,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
 
   const app = buildServer({
     redis,
+    clock,
     ingest,
     audit,
     policy,
@@ -147,6 +151,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   );
   const close = async () => {
     await app.close();
+    clock.close();
     await liveness.close();
     await Promise.all(workers.map((w) => w.close()));
     await notifier.close();

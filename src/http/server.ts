@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { bearerMatches } from './auth.js';
+import { enforceDeadlines, REQUEST_DEADLINE_MS } from './deadline.js';
 import type { HttpDeps } from './deps.js';
 import { alertmanagerRoutes } from './routes/alertmanager.js';
 import { auditRoutes } from './routes/audit.js';
@@ -19,6 +20,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ loggerInstance: deps.logger, bodyLimit: BODY_LIMIT });
   // Per-request lines only for warnings and worse: at 1,000 snapshots/s they would drown the log.
   const quiet = { logLevel: 'warn' } as const;
+  enforceDeadlines(app, REQUEST_DEADLINE_MS);
   void app.register((probes, _opts, done) => {
     healthRoutes(probes, deps);
     done();

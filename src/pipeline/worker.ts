@@ -5,7 +5,7 @@ import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
 import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import { SupersededError } from './incidents.js';
-import type { IngestJob } from './ingest.js';
+import { committed, type IngestJob } from './ingest.js';
 
 /**
  * The decision worker. Within a batch, each host's snapshots are evaluated
@@ -30,6 +30,10 @@ export function startDecisionWorker(
 }
 
 export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Promise<number> {
+  if (!(await committed(deps.redis, job.data))) {
+    deps.logger.info({ job: job.id }, 'ingest batch written after its request was answered 503; not decided');
+    return 0;
+  }
   const byHost = new Map<string, Snapshot[]>();
   for (const raw of job.data.snapshots) {
     // Jobs are written by our own ingest, but Redis is not a trust boundary to skip.
