@@ -190,7 +190,8 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
 
   api.post('/approvals/:id/:verdict', async (request, reply) => {
     const params = decideParams.safeParse(request.params);
-    const body = decideBody.safeParse(request.body ?? {});
+    // No body at all means no notes; a JSON null is not an object of notes.
+    const body = decideBody.safeParse(request.body === undefined ? {} : request.body);
     if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
     if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
     const { id, verdict } = params.data;
