@@ -18,8 +18,12 @@ export interface IngestJob {
   readonly commit?: { readonly token: string; readonly deadline: number };
 }
 
-/** Longer than any job waits in the queue, retries included. */
-const COMMIT_MARK_SECONDS = 7 * 86_400;
+/**
+ * A mark lives until its job is decided (forgetCommit), so marks number
+ * about as many as jobs waiting; this only bounds one whose job never
+ * comes. A job waiting longer than this in the queue is refused.
+ */
+const COMMIT_MARK_SECONDS = 86_400;
 
 /**
  * How every producer (the HTTP ingest, agents) adds ingest jobs. A batch
@@ -138,4 +142,13 @@ export async function committed(redis: Redis, job: IngestJob): Promise<boolean> 
     if (verdict !== undefined) return verdict;
     await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
   }
+}
+
+/**
+ * Once a job is decided its mark goes: should the job run again (the bot
+ * killed before BullMQ recorded it as done), it is refused, and everything
+ * it had to write was written.
+ */
+export async function forgetCommit(redis: Redis, job: IngestJob): Promise<void> {
+  if (job.commit) await redis.del(keys.ingestCommit(job.commit.token));
 }

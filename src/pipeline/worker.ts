@@ -5,7 +5,7 @@ import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
 import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import { SupersededError } from './incidents.js';
-import { committed, type IngestJob } from './ingest.js';
+import { committed, forgetCommit, type IngestJob } from './ingest.js';
 
 /**
  * The decision worker. Within a batch, each host's snapshots are evaluated
@@ -48,6 +48,7 @@ export function startDecisionWorker(
 export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Promise<number> {
   if (!(await committed(deps.redis, job.data))) {
     deps.logger.info({ job: job.id }, 'ingest batch written after its request was answered 503; not decided');
+    await forgetCommit(deps.redis, job.data);
     return 0;
   }
   const byHost = new Map<string, Snapshot[]>();
@@ -89,6 +90,7 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
   const failed = outcomes.find((o) => o.status === 'rejected');
   if (failed) throw failed.reason;
   await writes.flush(deps.redis);
+  await forgetCommit(deps.redis, job.data);
   return job.data.snapshots.length;
 }
 

@@ -1,9 +1,7 @@
-import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_DEADLINE_MS } from '../../src/http/deadline.js';
-import { queues } from '../../src/redis/keys.js';
 import { snapshot } from '../helpers/core.js';
-import { eventually, useBot } from '../helpers/bot.js';
+import { eventually, ingestDrained, useBot } from '../helpers/bot.js';
 
 const t = useBot();
 
@@ -52,20 +50,6 @@ async function timed(path: string, init?: Parameters<typeof t.bot.request>[1]) {
   return { path, status, ms: Date.now() - started };
 }
 
-/** Waits until every ingest job written so far has been through the decision worker. */
-async function ingestDrained(): Promise<void> {
-  const queue = new Queue(queues.ingest, { connection: t.redis.client() });
-  await eventually(
-    async () => {
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'paused');
-      return Object.values(counts).every((c) => c === 0) ? true : undefined;
-    },
-    60_000,
-    'the ingest queue to drain',
-  );
-  await queue.close();
-}
-
 /** What a user sees afterwards: a host is listed once one of its snapshots was decided. */
 async function decidedHosts(prefix: string): Promise<Set<string>> {
   const { body } = await t.bot.request('/v1/hosts');
@@ -73,7 +57,7 @@ async function decidedHosts(prefix: string): Promise<Set<string>> {
 }
 
 async function expectTrueAnswers(prefix: string, answers: readonly Answer[]) {
-  await ingestDrained();
+  await ingestDrained(t.redis);
   const decided = await decidedHosts(prefix);
   const accepted = answers.filter((a) => a.status === 202).map((a) => a.host);
   const refused = answers.filter((a) => a.status === 503).map((a) => a.host);
@@ -135,7 +119,7 @@ describe('a frozen Redis (SIGSTOP longer than the deadline, then SIGCONT)', () =
     expect((await t.bot.request('/v1/metrics', { body: snapshot({ host: 'fw-frozen', disk_usage: 41 }) })).status).toBe(
       202,
     );
-    await ingestDrained();
+    await ingestDrained(t.redis);
     expect(await approvalsRequested('fw-frozen')).toBe(0);
   });
 });

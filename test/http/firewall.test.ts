@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { IngestJob } from '../../src/pipeline/ingest.js';
 import { queues } from '../../src/redis/keys.js';
 import { snapshot } from '../helpers/core.js';
-import { eventually, useBot } from '../helpers/bot.js';
+import { eventually, ingestDrained, useBot } from '../helpers/bot.js';
 
 const t = useBot();
 
@@ -31,19 +31,6 @@ async function knownHost(host: string): Promise<void> {
   await eventually(async () => ((await t.bot.request(`/v1/hosts/${host}`)).status === 200 ? true : undefined));
 }
 
-async function ingestDrained(): Promise<void> {
-  const queue = new Queue(queues.ingest, { connection: t.redis.client() });
-  await eventually(
-    async () => {
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'paused');
-      return Object.values(counts).every((c) => c === 0) ? true : undefined;
-    },
-    30_000,
-    'the ingest queue to drain',
-  );
-  await queue.close();
-}
-
 async function approvalsOf(host: string): Promise<string[]> {
   const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.requested`);
   return (body as { entries: { approval_id: string }[] }).entries.map((e) => e.approval_id);
@@ -51,7 +38,7 @@ async function approvalsOf(host: string): Promise<string[]> {
 
 /** Settles once the host's approvals stop changing and number `count`. */
 async function approvalsSettle(host: string, count: number): Promise<string[]> {
-  await ingestDrained();
+  await ingestDrained(t.redis);
   return eventually(async () => {
     const ids = await approvalsOf(host);
     return ids.length === count ? ids : undefined;
