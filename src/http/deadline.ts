@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route answers by `request.deadline` itself, each outcome true (ingest, firewall requests). */
     ownDeadline?: boolean;
+    /** A route that waits for more than Redis (a /diagnose waits for an agent) gets this long instead. */
+    deadlineMs?: number;
   }
 }
 
@@ -27,10 +29,11 @@ export const REQUEST_DEADLINE_MS = 3_000;
 export function enforceDeadlines(app: FastifyInstance, ms: number): void {
   app.decorateRequest('deadline', null as unknown as Deadline);
   app.addHook('preHandler', (request, reply, done) => {
-    request.deadline = Deadline.after(ms);
-    if (!request.routeOptions.config.ownDeadline) {
+    const { ownDeadline, deadlineMs = ms } = request.routeOptions.config;
+    request.deadline = Deadline.after(deadlineMs);
+    if (!ownDeadline) {
       // Deferred past the poll phase, as Deadline.race is: an answer already on its way wins.
-      const timer = setTimeout(() => setImmediate(() => answerLate(app, request, reply, ms)), ms);
+      const timer = setTimeout(() => setImmediate(() => answerLate(app, request, reply, deadlineMs)), deadlineMs);
       reply.raw.once('close', () => clearTimeout(timer));
     }
     done();
