@@ -8,6 +8,8 @@ import { commandDoc, thresholds } from '../../src/chat/view/reply.js';
 import { principalId, type Principal } from '../../src/core/policy/approvers.js';
 import { hostSchema } from '../../src/core/snapshot/schema.js';
 import { formatIssues } from '../../src/core/snapshot/validate.js';
+import { DIAGNOSE_TIMEOUT_MS } from '../../src/diagnose/service.js';
+import { REQUEST_DEADLINE_MS } from '../../src/http/deadline.js';
 import { auditQuerySchema, readAudit } from '../../src/http/routes/audit.js';
 import { unavailable } from '../../src/http/routes/ingest.js';
 import { readHost } from '../../src/pipeline/host-read.js';
@@ -220,15 +222,20 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
 
   api.get('/audit/verify', async () => ({ doc: verifyDoc(await services.audit.verify()) }));
 
-  api.post('/command', async (request, reply) => {
-    const parsed = commandBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
-    const [, name = '', text = ''] = /^\/([a-z]+)\s*(.*)$/s.exec(parsed.data.text) ?? [];
-    const answer = await services.command(name, text);
-    return answer.kind === 'usage'
-      ? { ok: false, message: answer.message }
-      : { ok: true, doc: commandDoc(answer, services.policy) };
-  });
+  // /diagnose waits for the host's agent; the deadline is for Redis.
+  api.post(
+    '/command',
+    { config: { deadlineMs: DIAGNOSE_TIMEOUT_MS + REQUEST_DEADLINE_MS } },
+    async (request, reply) => {
+      const parsed = commandBody.safeParse(request.body);
+      if (!parsed.success) return reply.code(400).send({ error: formatIssues(parsed.error) });
+      const [, name = '', text = ''] = /^\/([a-z]+)\s*(.*)$/s.exec(parsed.data.text) ?? [];
+      const answer = await services.command(name, text);
+      return answer.kind === 'usage'
+        ? { ok: false, message: answer.message }
+        : { ok: true, doc: commandDoc(answer, services.policy) };
+    },
+  );
 
   api.post('/groups/:id/:verdict', async (request, reply) => {
     const params = bulkParams.safeParse(request.params);
@@ -255,7 +262,8 @@ function apiRoutes(api: FastifyInstance, deps: ConsoleRouteDeps, streams: Set<Ss
 
   api.post('/approvals/:id/:verdict', async (request, reply) => {
     const params = decideParams.safeParse(request.params);
-    const body = decideBody.safeParse(request.body ?? {});
+    // No body at all means no notes; a JSON null is not an object of notes.
+    const body = decideBody.safeParse(request.body === undefined ? {} : request.body);
     if (!params.success) return reply.code(400).send({ error: formatIssues(params.error) });
     if (!body.success) return reply.code(400).send({ error: formatIssues(body.error) });
     const { id, verdict } = params.data;

@@ -82,19 +82,29 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
     app.command(`/${name}`, ({ ack, body, respond }) => onCommand(deps, name, body, ack, respond));
 }
 
-/** Slack repeats a delivery it thinks was lost (X-Slack-Retry-Num); the repeat is acknowledged and dropped. */
+/**
+ * Slack repeats a delivery it thinks was lost (X-Slack-Retry-Num); the repeat is acknowledged and dropped,
+ * unless the first attempt failed.
+ */
 function onceOnly(deps: InteractionDeps) {
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     // Without Redis there is nothing to claim; every listener refuses on its own.
     if (!deps.services.storeReady()) return args.next();
     const body = args.body as Record<string, unknown>;
     const id = typeof body.event_id === 'string' ? body.event_id : body.trigger_id;
-    if (typeof id === 'string' && !(await deps.services.refs.claim('slack', `delivery:${id}`, DELIVERY_CLAIM_S))) {
+    const claim = typeof id === 'string' ? `delivery:${id}` : undefined;
+    if (claim && !(await deps.services.refs.claim('slack', claim, DELIVERY_CLAIM_S))) {
       deps.logger.info({ delivery: id, retry: args.context.retryNum }, 'dropped a repeated Slack delivery');
       if ('ack' in args && typeof args.ack === 'function') await args.ack();
       return;
     }
-    await args.next();
+    try {
+      await args.next();
+    } catch (err) {
+      // The work failed: Slack's next retry of this delivery is redone, not dropped as a repeat.
+      if (claim) await deps.services.refs.release('slack', claim).catch(() => undefined);
+      throw err;
+    }
   };
 }
 

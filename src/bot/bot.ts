@@ -28,6 +28,7 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
 import { reportHandlers } from '../pipeline/reports.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
+import { RedisClock } from '../redis/clock.js';
 import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import { ReportConsumer } from '../reports/consumer.js';
@@ -95,7 +96,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     heartbeatMultiple: policy.agent.heartbeat_multiple,
     now,
   });
-  const ingest = new Ingest(ingestQueue, { maxBatch: 500, lingerMs: 2, timeoutMs: 3000 }, now);
+  const clock = new RedisClock(redis);
+  await clock.start();
+  const ingest = new Ingest(ingestQueue, ingestConnection, clock, { maxBatch: 500, lingerMs: 2 }, now);
 
   const pickup = new PickupDeadlines(bull);
   const pipeline: PipelineDeps = {
@@ -191,6 +194,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
 
   const app = buildServer({
     redis,
+    clock,
     ingest,
     audit,
     policy,
@@ -212,6 +216,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     clearInterval(releaser);
     await steps.run('approved actions waiting for a slot', async () => releasing);
     await steps.run('HTTP server', () => app.close());
+    clock.close();
     // First: reports waiting now (an agent beside this bot reported as it closed) are handled while all else runs.
     await steps.run('agent reports', () => reports.close());
     await steps.run('agent liveness check', () => liveness.close());

@@ -25,4 +25,9 @@ export class MessageRefs {
   async claim(platform: string, what: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(keys.chatClaim(platform, what), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
+
+  /** Gives a claim back, so that the next caller does the work (the first one failed at it). */
+  async release(platform: string, what: string): Promise<void> {
+    await this.redis.del(keys.chatClaim(platform, what));
+  }
 }

@@ -5,9 +5,12 @@ import type { Policy } from '../core/policy/policy.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Metrics } from '../metrics.js';
 import type { Ingest } from '../pipeline/ingest.js';
+import type { RedisClock } from '../redis/clock.js';
 
 export interface HttpDeps {
   readonly redis: Redis;
+  /** Redis's clock, on which writes' deadlines are written. */
+  readonly clock: RedisClock;
   readonly ingest: Ingest;
   readonly audit: AuditLog;
   readonly policy: Policy;

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { bearerMatches } from './auth.js';
+import { enforceDeadlines, REQUEST_DEADLINE_MS } from './deadline.js';
 import type { HttpDeps } from './deps.js';
 import { countRequests } from './request-metrics.js';
+import { connectionCap, HTTP_LIMITS } from './limits.js';
 import { alertmanagerRoutes } from './routes/alertmanager.js';
 import { auditRoutes } from './routes/audit.js';
 import { firewallRoutes } from './routes/firewall.js';
@@ -17,10 +19,23 @@ export const BODY_LIMIT = 1024 * 1024;
  * health and metrics stay open for probes and scrapers.
  */
 export function buildServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: BODY_LIMIT });
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT,
+    connectionTimeout: HTTP_LIMITS.idleTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    http: {
+      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      connectionsCheckingInterval: HTTP_LIMITS.checkEveryMs,
+    },
+  });
+  app.server.maxConnections = connectionCap();
   // Per-request lines only for warnings and worse: at 1,000 snapshots/s they would drown the log.
   const quiet = { logLevel: 'warn' } as const;
   countRequests(app, deps.metrics);
+  enforceDeadlines(app, REQUEST_DEADLINE_MS);
   void app.register((probes, _opts, done) => {
     healthRoutes(probes, deps);
     done();

@@ -1,3 +1,4 @@
+import { ApprovalError } from '../approvals/service.js';
 import { decide, holdAutoHeal } from '../core/decide/decide.js';
 import type { Decision } from '../core/decide/types.js';
 import { conditionHolds } from '../core/policy/conditions.js';
@@ -131,9 +132,12 @@ export async function evaluateSnapshot(
   );
   // Whatever the rest of the snapshot says, each firewall request goes to humans.
   const firewallAction = decision.actions.find((a) => a.signal === FIREWALL_SIGNAL)?.id;
+  // A request that cannot become an approval now (Redis failed under it) stays pending and is asked
+  // again by the batch's retry or the host's next snapshot; one that never can is audited, then removed.
+  let retry: Error | undefined;
   for (const { raw, request } of firewall) {
     try {
-      if (!firewallAction) throw new Error(`the policy proposes no action for ${FIREWALL_SIGNAL}`);
+      if (!firewallAction) throw new ApprovalError(`the policy proposes no action for ${FIREWALL_SIGNAL}`);
       await deps.approvals.request({
         key: request.id,
         host: snapshot.host,
@@ -144,9 +148,26 @@ export async function evaluateSnapshot(
         request: { ...request },
       });
     } catch (err) {
-      deps.logger.error({ err, request }, 'firewall request cannot become an approval; dropped');
+      if (!(err instanceof ApprovalError)) {
+        deps.logger.error({ err, request }, 'firewall request could not become an approval yet; it stays pending');
+        retry ??= err instanceof Error ? err : new Error(String(err));
+        continue;
+      }
+      deps.logger.error({ err, request }, 'firewall request cannot become an approval; refused');
+      await deps.audit.append(
+        {
+          type: 'firewall.requested',
+          host: snapshot.host,
+          actor: request.requested_by,
+          outcome: 'refused',
+          notes: err.message,
+          data: { ...request },
+        },
+        at,
+      );
     }
     await doneWithFirewallRequest(redis, snapshot.host, raw);
   }
+  if (retry !== undefined) throw retry;
   return true;
 }

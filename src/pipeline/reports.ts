@@ -1,7 +1,11 @@
 import type { ReportHandlers } from '../reports/consumer.js';
 import { keys } from '../redis/keys.js';
 import { auditRefusal, foreignReport, handleActionReport, type ActionReportDeps } from './action-report.js';
+import { Deadline } from '../redis/deadline.js';
 import type { Ingest } from './ingest.js';
+
+/** How long an agent's snapshots may wait for the ingest queue before their reports are read again. */
+const REPORT_INGEST_MS = 10_000;
 
 export interface ReportDeps extends ActionReportDeps {
   readonly ingest: Pick<Ingest, 'submit'>;
@@ -25,7 +29,11 @@ export function reportHandlers(deps: ReportDeps): ReportHandlers {
       const latest = Math.max(...own.map((r) => r.report.beat_at));
       await redis.zadd(keys.agents, 'GT', latest, host);
       // An agent's reading: one more reading beside an alert's, never cancelling it (src/core/signals/merge.ts).
-      await deps.ingest.submit(own.map((r) => ({ ...r.report.snapshot, source: 'agent' as const })));
+      await deps.ingest.submit(
+        own.map((r) => ({ ...r.report.snapshot, source: 'agent' as const })),
+        // Not taken in time: the reports stay unacknowledged and come again.
+        Deadline.after(REPORT_INGEST_MS),
+      );
     },
     async action(host, id, report) {
       const foreign = foreignReport(deps, host, id, report);

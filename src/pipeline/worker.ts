@@ -5,7 +5,7 @@ import type { PipelineDeps } from './deps.js';
 import { evaluateSnapshot } from './evaluate.js';
 import { readContext, readContexts, StateWrites, type HostContext } from './host-state.js';
 import { SupersededError } from './incidents.js';
-import type { IngestJob } from './ingest.js';
+import { committed, forgetCommit, type IngestJob } from './ingest.js';
 import { mergedSnapshot, parseEntry, type ParsedEntry } from './signals.js';
 
 /**
@@ -22,15 +22,36 @@ import { mergedSnapshot, parseEntry, type ParsedEntry } from './signals.js';
  * host got (incidents-change.lua), so a retry starts again at the last
  * snapshot that changed something, not at the quiet ones before it.
  */
+/**
+ * A batch's lock, renewed every half of it while the batch runs; a bot
+ * killed mid-batch leaves it to lapse, and the next stalled check (by any
+ * replica) puts the batch back in the queue: taken over within
+ * lockDuration + stalledInterval (15 s), not BullMQ's default 60 s. A renewal
+ * needs the event loop to get a turn within 5 s; a batch that misses it
+ * runs twice, which its retries already allow (each host's progress is
+ * recorded). Two stalls are forgiven: a replica killed twice in a row does
+ * not fail a batch that was answered 202.
+ */
+export const DECISION_WORKER_LOCK = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 2 } as const;
+
 export function startDecisionWorker(
   deps: PipelineDeps,
   connection: ConnectionOptions,
   concurrency = 4,
 ): Worker<IngestJob> {
-  return new Worker<IngestJob>(queues.ingest, (job) => processBatch(deps, job), { connection, concurrency });
+  return new Worker<IngestJob>(queues.ingest, (job) => processBatch(deps, job), {
+    connection,
+    concurrency,
+    ...DECISION_WORKER_LOCK,
+  });
 }
 
 export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Promise<number> {
+  if (!(await committed(deps.redis, job.data))) {
+    deps.logger.info({ job: job.id }, 'ingest batch written after its request was answered 503; not decided');
+    await forgetCommit(deps.redis, job.data);
+    return 0;
+  }
   const byHost = new Map<string, ParsedEntry[]>();
   const receivedAt = Date.parse(job.data.received_at);
   for (const raw of job.data.snapshots) {
@@ -82,6 +103,7 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
   const failed = outcomes.find((o) => o.status === 'rejected');
   if (failed) throw failed.reason;
   await writes.flush(deps.redis);
+  await forgetCommit(deps.redis, job.data);
   return job.data.snapshots.length;
 }
 

@@ -19,6 +19,10 @@ export const keys = {
   autoHealing: `${P}:autoheal:inflight`,
   breakerAnnounced: (scope: string) => `${P}:breaker:${scope}`,
   firewallRequests: (host: string) => `${P}:host:${host}:firewall`,
+  /** The first firewall request made with an idempotency key (by its hash): hash of fingerprint, request. */
+  firewallIdempotency: (keyHash: string) => `${P}:firewall:idem:${keyHash}`,
+  /** Whether an HTTP ingest batch counts (see ingest-commit.lua). */
+  ingestCommit: (token: string) => `${P}:ingest:commit:${token}`,
   approval: (id: string) => `${P}:approval:${id}`,
   approvalsPending: `${P}:approvals:pending`,
   approvalsToEnqueue: `${P}:approvals:to-enqueue`,

@@ -1,18 +1,31 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { PACKAGE_ROOT } from '../io/paths.js';
 
 type Arg = string | number;
 
+const SCRIPTS_DIR = resolve(PACKAGE_ROOT, 'src/redis/scripts');
+
 /**
- * A Lua script from src/redis/scripts, read from disk once per process and
- * run with EVALSHA, falling back to EVAL when the server has not cached it
- * (after a restart or SCRIPT FLUSH).
+ * A Lua script from src/redis/scripts, run with EVALSHA, falling back to
+ * EVAL when the server has not cached it (after a restart or SCRIPT FLUSH).
+ *
+ * Every script is read when this module is imported, at start-up: a file
+ * opened on first use would fail with EMFILE under descriptor pressure
+ * (many client connections), just when the pipeline is busiest.
  */
 export class LuaScript {
-  private static readonly loaded = new Map<string, Promise<LuaScript>>();
+  private static readonly all: ReadonlyMap<string, LuaScript> = new Map(
+    readdirSync(SCRIPTS_DIR)
+      .filter((file) => file.endsWith('.lua'))
+      .map((file) => {
+        const name = file.slice(0, -'.lua'.length);
+        const source = readFileSync(resolve(SCRIPTS_DIR, file), 'utf8');
+        return [name, new LuaScript(name, source, createHash('sha1').update(source).digest('hex'))];
+      }),
+  );
 
   private constructor(
     readonly name: string,
@@ -20,17 +33,10 @@ export class LuaScript {
     readonly sha: string,
   ) {}
 
+  /** Async for its callers' sake; the script was read at start-up and an unknown name is a bug. */
   static load(name: string): Promise<LuaScript> {
-    let script = LuaScript.loaded.get(name);
-    if (!script) {
-      script = readFile(resolve(PACKAGE_ROOT, 'src/redis/scripts', `${name}.lua`), 'utf8').then(
-        (source) => new LuaScript(name, source, createHash('sha1').update(source).digest('hex')),
-      );
-      // A failed read is not cached, so a fixed deployment does not need a restart.
-      script.catch(() => LuaScript.loaded.delete(name));
-      LuaScript.loaded.set(name, script);
-    }
-    return script;
+    const script = LuaScript.all.get(name);
+    return script ? Promise.resolve(script) : Promise.reject(new Error(`no Lua script ${name}.lua in ${SCRIPTS_DIR}`));
   }
 
   async run(redis: Redis, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {

@@ -97,6 +97,15 @@ describe('on loopback without a token', () => {
     expect(usage.message).toContain('Which host? Usage: /diagnose <host>');
   });
 
+  it('refuses a JSON null body on approve and reject, and the approval stays pending', async () => {
+    const { id } = await pendingApproval();
+    for (const verdict of ['approve', 'reject']) {
+      const r = await raw(t.bot.url, `/console/api/approvals/${id}/${verdict}`, { body: null, headers: SAME_SITE });
+      expect(r.status).toBe(400);
+    }
+    expect((await t.bot.approvals.get(id))?.status).toBe('pending');
+  });
+
   it('streams a backlog to a fresh page and resumes after Last-Event-ID', async () => {
     const first = await pendingApproval();
     const isReady = (events: readonly SseEvent[]) => events.some((e) => e.event === 'ready');

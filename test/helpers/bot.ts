@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot, type BotOptions } from '../../src/bot/bot.js';
 import { loadConfig } from '../../src/config/env.js';
+import { queues } from '../../src/redis/keys.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { DEFAULT_POLICY } from './core.js';
 import { freePort, startRedis, type TestRedis } from './redis.js';
@@ -109,6 +110,20 @@ export async function actionJobs(redis: TestRedis, host: string) {
   const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
   await queue.close();
   return jobs;
+}
+
+/** Waits until every ingest job written so far has been through the decision worker. */
+export async function ingestDrained(redis: TestRedis): Promise<void> {
+  const queue = new Queue(queues.ingest, { connection: redis.client() });
+  await eventually(
+    async () => {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'paused');
+      return Object.values(counts).every((c) => c === 0) ? true : undefined;
+    },
+    60_000,
+    'the ingest queue to drain',
+  );
+  await queue.close();
 }
 
 /** Waits until the notifier has composed every event published so far, and every chat adapter delivered it all. */

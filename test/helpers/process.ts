@@ -11,13 +11,18 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** A long-running `healgate` process (bot, start), as an operator would run it. */
+/**
+ * A long-running `healgate` process (bot, start), as an operator would run
+ * it; `launcher` is a command that execs it (e.g. `prlimit --nofile=N:N`).
+ */
 export function spawnHealgate(
   args: readonly string[],
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
+  launcher: readonly string[] = [],
 ): RunningProcess {
-  const child = spawn(process.execPath, [...nodeFlags, BIN, ...args], {
+  const [command, ...argv] = [...launcher, process.execPath, ...nodeFlags, BIN, ...args];
+  const child = spawn(command!, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

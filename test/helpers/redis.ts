@@ -30,6 +30,10 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Start again on the same port and data directory (the append-only file survives). */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing is answered until `thaw`. */
+  freeze(): void;
+  /** SIGCONT: Redis runs what it was sent meanwhile. */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -58,6 +62,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const dir = await mkdtemp(join(tmpdir(), 'healgate-redis-'));
   const clients: Redis[] = [];
   let proc: ChildProcess | undefined;
+  let frozen = false;
 
   const launch = async () => {
     proc = spawn(
@@ -113,6 +118,11 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
       proc.kill(signal);
     });
 
+  const thaw = () => {
+    if (frozen) proc?.kill('SIGCONT');
+    frozen = false;
+  };
+
   await launch();
   return {
     url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
@@ -126,7 +136,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     },
     kill: () => exit('SIGKILL'),
     restart: launch,
+    freeze() {
+      frozen = proc?.kill('SIGSTOP') === true;
+    },
+    thaw,
     async stop() {
+      thaw();
       clients.forEach((c) => c.disconnect());
       await exit('SIGTERM');
       await rm(dir, { recursive: true, force: true });

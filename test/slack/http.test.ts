@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { actionJobs, eventually } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
@@ -97,6 +99,46 @@ describe('slash commands', () => {
     expect(blocks).toContain('*Disk*\\n55%');
     expect(blocks).toContain('*Decision*\\nNO_ACTION (healthy)');
     expect(blocks).toContain('*Open incidents*\\nnone');
+  });
+
+  it('redoes a retried command whose first attempt could not answer (its response_url failed)', async () => {
+    const answers: unknown[] = [];
+    let failures = 2; // the answer, then the note that it failed
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        if (failures > 0) {
+          failures -= 1;
+          res.writeHead(500).end();
+          return;
+        }
+        answers.push(JSON.parse(raw));
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fields = slashCommand(
+      approver,
+      '/diagnose',
+      '',
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/r`,
+    );
+    try {
+      expect((await command(t.bot.url, fields)).status).toBe(200);
+      await eventually(() => (failures === 0 ? true : undefined), 5000, 'the first attempt to fail');
+      // Slack retries a delivery up to three times, each the same as the first.
+      for (let retry = 1; retry <= 3 && answers.length === 0; retry++) {
+        const headers = { 'x-slack-retry-num': String(retry), 'x-slack-retry-reason': 'http_error' };
+        expect((await command(t.bot.url, fields, { headers })).status).toBe(200);
+        await eventually(() => (answers.length > 0 ? true : undefined), 1000, 'an answer').catch(() => undefined);
+      }
+      expect(answers).toEqual([
+        { response_type: 'ephemeral', text: 'Which host? Usage: /diagnose <host> — e.g. /diagnose host-1' },
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('accepts a form whose content type names a charset', async () => {

@@ -32,16 +32,21 @@ export function validateSnapshots(
 
 /** 503 with Retry-After: the client keeps its data and tries again. */
 export async function unavailable(reply: FastifyReply, why = 'Redis is unavailable'): Promise<void> {
+  // A route past its deadline has been answered already (see deadline.ts).
+  if (reply.sent) return;
   await reply
     .code(503)
     .header('retry-after', '5')
     .send({ error: `${why}; nothing was accepted, retry later` });
 }
 
-/** Hands snapshots to the ingest queue; 503 (never a silent drop) when Redis cannot take them. */
+/**
+ * Hands snapshots to the ingest queue by the request's deadline; 503 (never
+ * a silent drop) when Redis cannot take them, and then they are not decided.
+ */
 export async function accept(deps: HttpDeps, reply: FastifyReply, snapshots: readonly IngestEntry[]): Promise<boolean> {
   try {
-    await deps.ingest.submit(snapshots);
+    await deps.ingest.submit(snapshots, reply.request.deadline);
   } catch (err) {
     if (!(err instanceof IngestUnavailableError)) throw err;
     await unavailable(reply, err.message);
@@ -52,7 +57,7 @@ export async function accept(deps: HttpDeps, reply: FastifyReply, snapshots: rea
 }
 
 export function ingestRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.post('/v1/metrics', async (request, reply) => {
+  app.post('/v1/metrics', { config: { ownDeadline: true } }, async (request, reply) => {
     if (Array.isArray(request.body) && request.body.length > MAX_BATCH) {
       return reply.code(413).send({ error: `at most ${MAX_BATCH} snapshots per request; got ${request.body.length}` });
     }

@@ -1,0 +1,69 @@
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DECISION_WORKER_LOCK } from '../../src/pipeline/worker.js';
+import { queues } from '../../src/redis/keys.js';
+import { snapshot } from '../helpers/core.js';
+import { eventually } from '../helpers/bot.js';
+import { spawnHealgate, type RunningProcess } from '../helpers/process.js';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+const running: RunningProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop('SIGKILL')));
+  await redis?.stop();
+});
+
+async function startBot(): Promise<string> {
+  const port = await freePort();
+  const proc = spawnHealgate(['bot'], { REDIS_URL: redis.url, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
+  running.push(proc);
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(
+    async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined),
+    30_000,
+    `bot ${url} ready\n${proc.output()}`,
+  );
+  return url;
+}
+
+describe('a bot killed in the middle of a batch', () => {
+  it('leaves it to another replica within seconds, and every snapshot is decided', async () => {
+    const first = await startBot();
+    const killed = running[0]!;
+    // Breaching hosts: incidents, heals and escalations make the batch take long enough to be caught at work.
+    const hosts = Array.from({ length: 300 }, (_, i) => `takeover-${i}`);
+    const posted = await fetch(`${first}/v1/metrics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(hosts.map((host) => snapshot({ host, disk_usage: 95 }))),
+    });
+    expect(posted.status).toBe(202);
+
+    const queue = new Queue(queues.ingest, { connection: redis.client() });
+    await eventually(async () => ((await queue.getJobs(['active'])).length > 0 ? true : undefined), 10_000, 'active');
+    // Stopped first, so that it cannot finish the batch between the look and the kill.
+    killed.child.kill('SIGSTOP');
+    const [job] = await queue.getJobs(['active']);
+    expect(job).toBeDefined();
+    await killed.stop('SIGKILL');
+    const killedAt = Date.now();
+
+    const second = await startBot();
+    await eventually(
+      async () => ((await queue.getJob(job!.id!))?.finishedOn !== undefined ? true : undefined),
+      DECISION_WORKER_LOCK.lockDuration + DECISION_WORKER_LOCK.stalledInterval + 10_000,
+      'the batch to be taken over and finished',
+    );
+    const tookOverMs = Date.now() - killedAt;
+    console.info(`batch taken over and finished ${tookOverMs} ms after the kill`);
+    const { hosts: listed } = (await (await fetch(`${second}/v1/hosts`)).json()) as { hosts: { host: string }[] };
+    expect(listed.map((h) => h.host).filter((h) => h.startsWith('takeover-'))).toHaveLength(hosts.length);
+    await queue.close();
+  });
+});
