@@ -39,7 +39,7 @@ describe('healgate bot on SIGTERM', () => {
     expect(seconds).toBeGreaterThanOrEqual(1.9);
     expect(seconds).toBeLessThan(5);
     expect(bot.output()).toMatch(
-      /shutdown grace period \(SHUTDOWN_GRACE 2000 ms\) over: cut off in-flight decision, expiry and pickup jobs/,
+      /shutdown grace period \(SHUTDOWN_GRACE 2000 ms\) over: cut off (agent reports|in-flight decision, expiry and pickup jobs|notifier|chat deliveries)/,
     );
     await redis.restart();
   });
