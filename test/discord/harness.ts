@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { BotOptions } from '../../src/bot/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import {
@@ -45,18 +46,21 @@ export function discordEnv(fake: FakeDiscord, extra: Record<string, string> = {}
 }
 
 /** A fake Discord, a private Redis and a bot logged in to the one with the other, for one test file. */
-export function useDiscordBot(extra: () => Promise<Record<string, string>> = () => Promise.resolve({})): DiscordWorld {
+export function useDiscordBot(
+  extra: () => Promise<Record<string, string>> = () => Promise.resolve({}),
+  options: BotOptions = {},
+): DiscordWorld {
   const world = {} as DiscordWorld;
   let env: Record<string, string> = {};
   beforeAll(async () => {
     world.fake = await startFakeDiscord({ ...ids, roles: [ids.netops] });
     world.redis = await startRedis();
     env = discordEnv(world.fake, await extra());
-    world.bot = await startTestBot(world.redis, env);
+    world.bot = await startTestBot(world.redis, env, options);
   });
   world.restart = async (more = {}) => {
     await world.bot.close();
-    world.bot = await startTestBot(world.redis, { ...env, ...more });
+    world.bot = await startTestBot(world.redis, { ...env, ...more }, options);
   };
   afterAll(async () => {
     await world.bot?.close();

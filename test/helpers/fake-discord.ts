@@ -72,6 +72,8 @@ export interface FakeDiscordOptions {
 export interface FakeDiscord {
   /** REST base as discord.js wants it (`…/api`); Discord's own form is `${api}/v10`. */
   readonly api: string;
+  /** The next `times` REST calls that `match` get `status` (e.g. 500), as Discord answers when it is failing. */
+  failNext(match: (call: { method: string; path: string }) => boolean, failure: { status: number; times: number }): void;
   readonly calls: RestCall[];
   readonly messages: Map<string, FakeMessage>;
   /** Threads by id, started with POST /channels/{id}/messages/{id}/threads. */
@@ -150,6 +152,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const { token, applicationId, guildId, channelId } = options;
   const botUser = { ...bot, id: applicationId };
   const calls: RestCall[] = [];
+  const failures: { match: (call: { method: string; path: string }) => boolean; status: number; left: number }[] = [];
   const messages = new Map<string, FakeMessage>();
   const threads = new Map<string, FakeThread>();
   const callbacks: InteractionCallback[] = [];
@@ -267,6 +270,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     }
     if (auth !== `Bot ${token}`) {
       send(res, 401, { message: '401: Unauthorized', code: 0 });
+      return;
+    }
+    const failure = failures.find((f) => f.left > 0 && f.match({ method, path }));
+    if (failure) {
+      failure.left--;
+      send(res, failure.status, { message: `${failure.status}: failing on purpose`, code: 0 });
       return;
     }
     if (path === '/gateway/bot' && method === 'GET') {
@@ -515,6 +524,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
 
   return {
     api: `http://127.0.0.1:${port}/api`,
+    failNext(match, { status, times }) {
+      failures.push({ match, status, left: times });
+    },
     calls,
     messages,
     threads,

@@ -32,6 +32,7 @@ export class FakeSlack {
   /** Acks received over the socket, by envelope id. */
   readonly acks = new Map<string, unknown>();
   private readonly rateLimited = new Map<string, number>();
+  private readonly failing = new Map<string, number>();
   private readonly sockets = new Set<WebSocket>();
   private seq = 0;
   private server!: Server;
@@ -44,6 +45,11 @@ export class FakeSlack {
 
   responseUrl(name: string): string {
     return `http://127.0.0.1:${this.port}/respond/${name}`;
+  }
+
+  /** The next `times` calls of `method` get HTTP 500 `internal_error`, as Slack answers when it is failing. */
+  failNext(method: string, times: number): void {
+    this.failing.set(method, times);
   }
 
   /** The next `times` calls of `method` get 429 with Retry-After: 1. */
@@ -73,6 +79,12 @@ export class FakeSlack {
         if (limited > 0) {
           this.rateLimited.set(method, limited - 1);
           res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"ok":false}');
+          return;
+        }
+        const failing = this.failing.get(method) ?? 0;
+        if (failing > 0) {
+          this.failing.set(method, failing - 1);
+          res.writeHead(500, { 'content-type': 'application/json' }).end('{"ok":false,"error":"internal_error"}');
           return;
         }
         const answer = this.answer(method, args, token);

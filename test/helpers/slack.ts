@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { BotOptions } from '../../src/bot/bot.js';
 import { eventually, useBot, type TestBot } from './bot.js';
 import { snapshot } from './core.js';
 import { FakeSlack, type SlackCall } from './fake-slack.js';
@@ -12,7 +13,10 @@ export interface SlackBot {
 }
 
 /** A fake Slack, then a Redis and a bot configured for it (HTTP mode unless `env` says otherwise). */
-export function useSlackBot(env: () => Promise<Record<string, string>> = () => Promise.resolve({})): SlackBot {
+export function useSlackBot(
+  env: () => Promise<Record<string, string>> = () => Promise.resolve({}),
+  options: BotOptions = {},
+): SlackBot {
   const fake = new FakeSlack();
   // Registered first, so it stops after the bot (vitest runs after-hooks in reverse).
   beforeAll(() => fake.start());
@@ -23,7 +27,7 @@ export function useSlackBot(env: () => Promise<Record<string, string>> = () => P
     SLACK_CHANNEL: CHANNEL,
     SLACK_API_URL: fake.apiUrl,
     ...(await env()),
-  }));
+  }), options);
   return {
     fake,
     get redis() {
