@@ -120,6 +120,11 @@ export function createMetrics() {
       labelNames: ['scope'] as const,
       registers,
     }),
+    actionsWithdrawn: new Counter({
+      name: 'healgate_actions_withdrawn_total',
+      help: 'Auto-heals withdrawn because no agent took them by their deadline',
+      registers,
+    }),
     agentsSilenced: new Counter({
       name: 'healgate_agent_silences_total',
       help: 'Agents that stopped sending heartbeats',

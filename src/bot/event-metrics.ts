@@ -14,7 +14,7 @@ export const METRICS_GROUP = 'metrics';
 
 type Entry = [id: string, fields: string[]];
 
-/** What an event adds to the counters: approvals, action results, incidents, breakers, silent agents. */
+/** What an event adds to the counters: approvals, action results, withdrawals, incidents, breakers, silent agents. */
 export function countEvent(metrics: Metrics, event: HealgateEvent): void {
   switch (event.type) {
     case 'approval.requested':
@@ -41,6 +41,9 @@ export function countEvent(metrics: Metrics, event: HealgateEvent): void {
       return;
     case 'agent.silent':
       metrics.agentsSilenced.inc();
+      return;
+    case 'action.withdrawn':
+      metrics.actionsWithdrawn.inc();
       return;
   }
 }
