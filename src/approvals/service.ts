@@ -10,6 +10,8 @@ import type { ActionQueues } from '../actions/queues.js';
 import type { EventLog } from '../events/log.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
+import { MAX_EVENTS } from '../events/log.js';
+import type { HealgateEvent } from '../events/types.js';
 import { takeApprovalSlot } from '../breakers/slots.js';
 import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
 
@@ -91,10 +93,6 @@ export class ApprovalService {
       return { id: a.id, risk: policy.actions[a.id]?.risk ?? 'risky', params: command.value.params };
     });
     const id = `apr-${createHash('sha256').update(input.key).digest('hex').slice(0, 16)}`;
-    if ((await redis.hsetnx(keys.approval(id), 'id', id)) === 0) {
-      const existing = await this.get(id);
-      if (existing) return existing;
-    }
     const created = now();
     const record: ApprovalRecord = {
       id,
@@ -113,12 +111,18 @@ export class ApprovalService {
       decided_at: null,
       messages: {},
     };
-    await redis
-      .multi()
-      .hset(keys.approval(record.id), toHash(record))
-      .zadd(keys.approvalsPending, Date.parse(record.expires_at), record.id)
-      .exec();
-    // A delayed job in Redis: the expiry survives restarts of every replica.
+    const event: HealgateEvent = { type: 'approval.requested', approval: record };
+    const script = await LuaScript.load('approval-create');
+    const made = (await script.run(
+      redis,
+      [keys.approval(id), keys.approvalsPending, keys.events],
+      [id, Date.parse(record.expires_at), JSON.stringify(event), MAX_EVENTS, ...Object.entries(toHash(record)).flat()],
+    )) as number;
+    if (made === 0) {
+      const existing = await this.get(id);
+      if (existing) return existing;
+    }
+    // Besides the sweep of the pending index (expireDue): at its moment, on whichever replica is free.
     await this.deps.expiry.add(
       'expire',
       { id: record.id },
@@ -137,8 +141,32 @@ export class ApprovalService {
       },
       created,
     );
-    await this.deps.events.publish({ type: 'approval.requested', approval: record });
     return record;
+  }
+
+  /**
+   * Expires what is past its deadline in the pending index. Every replica
+   * sweeps every second, so a request expires on time even when its delayed
+   * expiry job was lost (Redis lost its last second of writes, a job store
+   * was flushed); the transition is once-only whoever gets there first.
+   */
+  async expireDue(): Promise<number> {
+    const due = await this.deps.redis.zrangebyscore(
+      keys.approvalsPending,
+      '-inf',
+      this.deps.now().getTime(),
+      'LIMIT',
+      0,
+      100,
+    );
+    let expired = 0;
+    for (const id of due) {
+      const result = await this.expire(id);
+      if (result.ok) expired++;
+      // An index entry whose record is gone has nothing to expire: it would only come back every second.
+      else if (result.reason === 'not_found') await this.deps.redis.zrem(keys.approvalsPending, id);
+    }
+    return expired;
   }
 
   approve(id: string, who: Principal, notes = ''): Promise<DecideResult> {

@@ -183,12 +183,12 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   );
   const recovered = await approvals.releaseWaiting();
   if (recovered > 0) logger.warn({ recovered }, 'enqueued action jobs of approved requests left waiting');
-  // Approved safe actions wait for fleet slots: each replica looks every second, so a bulk approval goes out in waves.
+  // Every second, on each replica: approved safe actions waiting for fleet slots go out (so a bulk
+  // approval runs in waves), and requests past their deadline expire even if their expiry job was lost.
   let releasing: Promise<unknown> | undefined;
   const releaser = setInterval(() => {
-    releasing ??= approvals
-      .releaseWaiting()
-      .catch((err: unknown) => logger.warn({ err }, 'releasing approved actions failed'))
+    releasing ??= Promise.all([approvals.releaseWaiting(), approvals.expireDue()])
+      .catch((err: unknown) => logger.warn({ err }, 'releasing or expiring approvals failed'))
       .finally(() => (releasing = undefined));
   }, RELEASE_EVERY_MS);
 
@@ -214,7 +214,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const steps = new CloseSteps();
   const close = async () => {
     clearInterval(releaser);
-    await steps.run('approved actions waiting for a slot', async () => releasing);
+    await steps.run('approvals being released or expired', async () => releasing);
     await steps.run('HTTP server', () => app.close());
     clock.close();
     // First: reports waiting now (an agent beside this bot reported as it closed) are handled while all else runs.

@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { queues } from '../../src/redis/keys.js';
 import type { Principal } from '../../src/core/policy/approvers.js';
 import { snapshot } from '../helpers/core.js';
 import { actionJobs, eventually, policyFile, useBot } from '../helpers/bot.js';
@@ -28,6 +30,30 @@ async function firewallApproval(requestedBy = 'slack:UREQUESTER'): Promise<{ hos
 }
 
 describe('firewall request → approval', () => {
+  it('expires on time even when its delayed expiry job was lost, audited and announced once', async () => {
+    const { id } = await firewallApproval();
+    // Gone as if Redis had lost its last second of writes: only the record and its pending index are left.
+    const queue = new Queue(queues.approvals, { connection: t.redis.client() });
+    expect(await queue.remove(`expire-${id}`)).toBe(1);
+    await queue.close();
+    const expired = await eventually(
+      async () => {
+        const record = await t.bot.approvals.get(id);
+        return record?.status === 'expired' ? record : undefined;
+      },
+      10_000,
+      'the expiry',
+    );
+    expect(expired.decided_by).toBeNull();
+    const { body } = await t.bot.request(`/v1/audit?window=1h&type=approval.expired`);
+    expect((body as { entries: { approval_id: string }[] }).entries.filter((e) => e.approval_id === id)).toHaveLength(
+      1,
+    );
+    const events = (await t.redis.client().xrange('healgate:events', '-', '+')) as [string, string[]][];
+    const decided = events.filter(([, f]) => f.includes('approval.decided') && f.join(' ').includes(id));
+    expect(decided).toHaveLength(1);
+  });
+
   it('is pending with the requested change, and approving it enqueues the action once', async () => {
     const { host, id } = await firewallApproval();
     const pending = await t.bot.approvals.get(id);
