@@ -24,7 +24,7 @@ export function approvalParts(
   const events = new EventLog(redis);
   const actions = new ActionQueues(bull, redis, signer);
   const expiry = expiryQueue(bull);
-  const approvals = new ApprovalService({ redis, policy, extraApprovers, audit, events, actions, expiry, now });
+  const approvals = new ApprovalService({ redis, policy, extraApprovers, audit, actions, expiry, now });
   return {
     audit,
     events,

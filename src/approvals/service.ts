@@ -7,7 +7,6 @@ import { buildCommand } from '../core/policy/command.js';
 import type { Policy } from '../core/policy/policy.js';
 import type { AuditLog } from '../audit/index.js';
 import type { ActionQueues } from '../actions/queues.js';
-import type { EventLog } from '../events/log.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 import { MAX_EVENTS } from '../events/log.js';
@@ -49,7 +48,6 @@ export interface ApprovalDeps {
   /** APPROVERS from the environment. */
   readonly extraApprovers: readonly string[];
   readonly audit: AuditLog;
-  readonly events: EventLog;
   readonly actions: ActionQueues;
   readonly expiry: Queue;
   readonly now: () => Date;
@@ -277,7 +275,12 @@ export class ApprovalService {
     const ids = await this.deps.redis.smembers(keys.approvalsToEnqueue);
     const records = await this.getMany(ids);
     let ran = 0;
-    for (const record of records) if (record?.status === 'approved' && (await this.run(record, this.deps.now()))) ran++;
+    for (const record of records) {
+      if (record?.status !== 'approved') continue;
+      // A crash between the decision and its audit entry: the entry first, then the job.
+      await this.auditDecision(record, this.deps.now());
+      if (await this.run(record, this.deps.now())) ran++;
+    }
     const gone = ids.filter((_, i) => records[i]?.status !== 'approved');
     if (gone.length > 0) await this.deps.redis.srem(keys.approvalsToEnqueue, ...gone);
     return ran;
@@ -306,6 +309,31 @@ export class ApprovalService {
     return true;
   }
 
+  /** The decision's audit entry, once: `audited` marks it, so a restart that finds it missing writes it. */
+  private async auditDecision(decided: ApprovalRecord, at: Date): Promise<void> {
+    if ((await this.deps.redis.hget(keys.approval(decided.id), 'audited')) === '1') return;
+    const decidedAt = decided.decided_at ? new Date(decided.decided_at) : at;
+    await this.deps.audit.append(
+      {
+        type: `approval.${decided.status}` as 'approval.approved' | 'approval.rejected' | 'approval.expired',
+        host: decided.host,
+        approval_id: decided.id,
+        outcome: decided.status,
+        decision: decided.decision.decision,
+        model: decided.decision.model,
+        policy: decided.decision.policy,
+        duration_ms: decidedAt.getTime() - Date.parse(decided.created_at),
+        ...(decided.decided_by
+          ? { actor: principalId(decided.decided_by), platform: decided.decided_by.platform }
+          : {}),
+        ...(decided.notes ? { notes: decided.notes } : {}),
+        data: { actions: decided.actions, ...(decided.decided_by?.auth ? { auth: decided.decided_by.auth } : {}) },
+      },
+      at,
+    );
+    await this.deps.redis.hset(keys.approval(decided.id), 'audited', '1');
+  }
+
   private alreadyDecided(record: ApprovalRecord): DecideResult {
     if (record.status === 'expired')
       return { ok: false, reason: 'expired', message: 'This request expired; nothing was run.', approval: record };
@@ -320,36 +348,33 @@ export class ApprovalService {
     notes: string,
   ): Promise<DecideResult> {
     const at = this.deps.now();
+    const as = (status: typeof wanted, by: Principal | null, n: string): string =>
+      JSON.stringify({
+        type: 'approval.decided',
+        approval: { ...record, status, decided_by: by, notes: n, decided_at: at.toISOString() },
+      } satisfies HealgateEvent);
     const script = await LuaScript.load('approval-decide');
     const reply = (await script.run(
       this.deps.redis,
-      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue],
-      [wanted, who ? JSON.stringify(who) : '', notes, at.getTime(), at.toISOString()],
+      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue, keys.events],
+      [
+        wanted,
+        who ? JSON.stringify(who) : '',
+        notes,
+        at.getTime(),
+        at.toISOString(),
+        as(wanted, who, notes),
+        as('expired', null, ''),
+        MAX_EVENTS,
+      ],
     )) as [number, string, string, string, string];
     const decided = await this.get(record.id);
     if (!decided) return { ok: false, reason: 'not_found', message: `There is no approval request ${record.id}.` };
     if (reply[0] !== 1) return this.alreadyDecided(decided);
 
+    // Audited before its job exists: nothing runs that the audit chain does not show approved.
+    await this.auditDecision(decided, at);
     if (decided.status === 'approved') await this.run(decided, at);
-    await this.deps.audit.append(
-      {
-        type: `approval.${decided.status}` as 'approval.approved' | 'approval.rejected' | 'approval.expired',
-        host: decided.host,
-        approval_id: decided.id,
-        outcome: decided.status,
-        decision: decided.decision.decision,
-        model: decided.decision.model,
-        policy: decided.decision.policy,
-        duration_ms: at.getTime() - Date.parse(decided.created_at),
-        ...(decided.decided_by
-          ? { actor: principalId(decided.decided_by), platform: decided.decided_by.platform }
-          : {}),
-        ...(decided.notes ? { notes: decided.notes } : {}),
-        data: { actions: decided.actions, ...(decided.decided_by?.auth ? { auth: decided.decided_by.auth } : {}) },
-      },
-      at,
-    );
-    await this.deps.events.publish({ type: 'approval.decided', approval: decided });
     if (decided.status === 'expired' && wanted !== 'expired') {
       return {
         ok: false,
