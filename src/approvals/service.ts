@@ -12,9 +12,13 @@ import { LuaScript } from '../redis/lua.js';
 import { MAX_EVENTS } from '../events/log.js';
 import type { HealgateEvent } from '../events/types.js';
 import { takeApprovalSlot } from '../breakers/slots.js';
+import { crashPoint } from '../crash-point.js';
 import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './record.js';
 
 const APPROVAL_ID = /^apr-[0-9a-f]{16}$/;
+
+/** How long after a step began its own process is taken to have died before finishing it. */
+const ABANDONED_AFTER_MS = 5000;
 
 /** How much of a decision's notes is kept; chat forms cap their input at this. */
 export const NOTES_MAX = 3000;
@@ -116,15 +120,29 @@ export class ApprovalService {
       [keys.approval(id), keys.approvalsPending, keys.events],
       [id, Date.parse(record.expires_at), JSON.stringify(event), MAX_EVENTS, ...Object.entries(toHash(record)).flat()],
     )) as number;
-    if (made === 0) {
-      const existing = await this.get(id);
-      if (existing) return existing;
+    const existing = made === 0 ? await this.get(id) : undefined;
+    if (existing) {
+      // Asked again after a crash cut the first ask short: what it did not finish is finished now.
+      const audited = (await redis.hget(keys.approval(id), 'requested_audited')) === '1';
+      if (!audited && this.abandoned(existing.created_at)) await this.announce(existing);
+      return existing;
     }
+    crashPoint('approval.created');
+    await this.announce(record);
+    return record;
+  }
+
+  /** What follows a request's creation: its delayed expiry job and its audit entry, marked done. */
+  private async announce(record: ApprovalRecord): Promise<void> {
     // Besides the sweep of the pending index (expireDue): at its moment, on whichever replica is free.
     await this.deps.expiry.add(
       'expire',
       { id: record.id },
-      { jobId: `expire-${record.id}`, delay: policy.approval.timeout, removeOnComplete: true },
+      {
+        jobId: `expire-${record.id}`,
+        delay: Math.max(0, Date.parse(record.expires_at) - this.deps.now().getTime()),
+        removeOnComplete: true,
+      },
     );
     await this.deps.audit.append(
       {
@@ -137,9 +155,9 @@ export class ApprovalService {
         ...(record.requester ? { actor: principalId(record.requester), platform: record.requester.platform } : {}),
         data: { actions: record.actions, reasons: record.reasons, expires_at: record.expires_at },
       },
-      created,
+      new Date(record.created_at),
     );
-    return record;
+    await this.deps.redis.hset(keys.approval(record.id), 'requested_audited', '1');
   }
 
   /**
@@ -272,12 +290,18 @@ export class ApprovalService {
    * every second, so waves go out as slots free up; returns how many ran.
    */
   async releaseWaiting(): Promise<number> {
+    // Decisions a crash left unaudited (rejections and expiries too: they enqueue nothing).
+    for (const record of await this.getMany(await this.deps.redis.smembers(keys.approvalsToAudit)))
+      if (record && record.status !== 'pending' && this.abandoned(record.decided_at))
+        await this.auditDecision(record, this.deps.now());
     const ids = await this.deps.redis.smembers(keys.approvalsToEnqueue);
     const records = await this.getMany(ids);
     let ran = 0;
     for (const record of records) {
       if (record?.status !== 'approved') continue;
       // A crash between the decision and its audit entry: the entry first, then the job.
+      const audited = (await this.deps.redis.hget(keys.approval(record.id), 'audited')) === '1';
+      if (!audited && !this.abandoned(record.decided_at)) continue;
       await this.auditDecision(record, this.deps.now());
       if (await this.run(record, this.deps.now())) ran++;
     }
@@ -309,6 +333,15 @@ export class ApprovalService {
     return true;
   }
 
+  /**
+   * Was a step that began at `at` cut short? Its own process finishes it
+   * within moments; only after this long is it another's to finish, so that
+   * a step still under way is never done twice.
+   */
+  private abandoned(at: string | null): boolean {
+    return at !== null && Date.parse(at) < this.deps.now().getTime() - ABANDONED_AFTER_MS;
+  }
+
   /** The decision's audit entry, once: `audited` marks it, so a restart that finds it missing writes it. */
   private async auditDecision(decided: ApprovalRecord, at: Date): Promise<void> {
     if ((await this.deps.redis.hget(keys.approval(decided.id), 'audited')) === '1') return;
@@ -331,7 +364,11 @@ export class ApprovalService {
       },
       at,
     );
-    await this.deps.redis.hset(keys.approval(decided.id), 'audited', '1');
+    await this.deps.redis
+      .multi()
+      .hset(keys.approval(decided.id), 'audited', '1')
+      .srem(keys.approvalsToAudit, decided.id)
+      .exec();
   }
 
   private alreadyDecided(record: ApprovalRecord): DecideResult {
@@ -356,7 +393,7 @@ export class ApprovalService {
     const script = await LuaScript.load('approval-decide');
     const reply = (await script.run(
       this.deps.redis,
-      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue, keys.events],
+      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue, keys.events, keys.approvalsToAudit],
       [
         wanted,
         who ? JSON.stringify(who) : '',
@@ -371,6 +408,7 @@ export class ApprovalService {
     const decided = await this.get(record.id);
     if (!decided) return { ok: false, reason: 'not_found', message: `There is no approval request ${record.id}.` };
     if (reply[0] !== 1) return this.alreadyDecided(decided);
+    crashPoint('approval.decided');
 
     // Audited before its job exists: nothing runs that the audit chain does not show approved.
     await this.auditDecision(decided, at);

@@ -26,6 +26,8 @@ export const keys = {
   approval: (id: string) => `${P}:approval:${id}`,
   approvalsPending: `${P}:approvals:pending`,
   approvalsToEnqueue: `${P}:approvals:to-enqueue`,
+  /** Decided approvals whose audit entry is not written yet (see approval-decide.lua). */
+  approvalsToAudit: `${P}:approvals:to-audit`,
   alertSeen: (fingerprint: string, status: string, startsAt: string) => `${P}:am:${fingerprint}:${status}:${startsAt}`,
   /** Firing alerts' claims on a host's signals: hash fingerprint -> `starts ms|claim JSON` (see alerts-apply.lua). */
   hostAlerts: (host: string) => `${P}:host:${host}:alerts`,
