@@ -60,7 +60,7 @@ const byName = new Intl.Collator('en', { numeric: true });
 
 /** A storm group as a card, redrawn in place as the group changes. */
 export function groupItem(id: string, group: GroupView, now: Date, dryRun: boolean, tally?: string): FeedItem {
-  const doc = groupDoc(group, now, dryRun);
+  const doc = groupDoc(group, dryRun);
   const members = latestPerHost(group).sort((a, b) => byName.compare(a.host, b.host));
   return {
     id,

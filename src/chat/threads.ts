@@ -101,7 +101,7 @@ export class ThreadedDelivery<Ref> {
     const shown =
       (await this.recall(groupSubject(view.id))) ??
       (first ? await this.recall(memberSubjects(first)[0] ?? '') : undefined);
-    const doc = groupDoc(view, this.services.now(), this.services.executionMode === 'dry-run');
+    const doc = groupDoc(view, this.services.executionMode === 'dry-run');
     let ref: Ref;
     if (!shown) ref = (await this.post(doc, [])).ref;
     else {

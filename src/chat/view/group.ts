@@ -1,7 +1,7 @@
 import { countMembers, latestPerHost } from '../../groups/rule.js';
 import type { GroupMember, GroupView } from '../../groups/types.js';
 import { modeLabel } from './actions.js';
-import { relative, type Field, type MessageDoc } from './doc.js';
+import type { Field, MessageDoc } from './doc.js';
 import { signalLabel, signalValue } from './signals.js';
 
 /** Hosts named in a line before "and N more": enough to recognise, short enough for a phone. */
@@ -55,7 +55,7 @@ function worst(members: readonly GroupMember[]): string {
  * requests expire; with Approve all / Reject all while any request waits.
  * Redrawn in place as hosts join, heal, are decided or resolve.
  */
-export function groupDoc(group: GroupView, now: Date, dryRun: boolean): MessageDoc {
+export function groupDoc(group: GroupView, dryRun: boolean): MessageDoc {
   const latest = latestPerHost(group);
   const c = countMembers(group);
   const what = group.signals.map(signalLabel).join(' + ') || group.actions.join(', ');
@@ -82,13 +82,9 @@ export function groupDoc(group: GroupView, now: Date, dryRun: boolean): MessageD
       value: held.length > 0 ? `${held.length} (${heldReasons(held)}): ${names(held)}` : 'none',
     },
     { label: 'Worst', value: worst(latest) || '—' },
+    // As each platform renders a moment for its reader (and the console counts down on the bot's clock).
     ...(expiries.length > 0
-      ? [
-          {
-            label: 'Requests expire',
-            value: `${new Date(Math.min(...expiries)).toISOString()} (${relative(Math.min(...expiries) - now.getTime())})`,
-          },
-        ]
+      ? [{ label: 'Requests expire', value: [{ at: new Date(Math.min(...expiries)).toISOString(), relative: true }] }]
       : []),
     ...(done.length > 0 ? [{ label: 'So far', value: done.join(', ') }] : []),
   ];
