@@ -31,20 +31,25 @@ export function notesModal(verb: Verdict, record: ApprovalRecord): APIModalInter
           4000,
         ),
       },
-      {
-        type: ComponentType.Label,
-        label: verb === 'approve' ? 'Notes (optional)' : 'Why reject it? (required)',
-        description: 'Kept in the audit log with your Discord user id.',
-        component: {
-          type: ComponentType.TextInput,
-          custom_id: NOTES_INPUT,
-          style: TextInputStyle.Paragraph,
-          required: verb === 'reject',
-          max_length: NOTES_MAX,
-        },
-      },
+      notesInput(verb, 'it'),
     ],
   };
+}
+
+/** The notes field: optional to approve, required to reject. */
+function notesInput(verb: Verdict, what: 'it' | 'them') {
+  return {
+    type: ComponentType.Label,
+    label: verb === 'approve' ? 'Notes (optional)' : `Why reject ${what}? (required)`,
+    description: 'Kept in the audit log with your Discord user id.',
+    component: {
+      type: ComponentType.TextInput,
+      custom_id: NOTES_INPUT,
+      style: TextInputStyle.Paragraph,
+      required: verb === 'reject',
+      max_length: NOTES_MAX,
+    },
+  } as const;
 }
 
 function hostsInput(id: string, label: string, description: string) {
@@ -78,18 +83,7 @@ export function bulkModal(verb: Verdict, group: GroupView): APIModalInteractionR
           4000,
         ),
       },
-      {
-        type: ComponentType.Label,
-        label: verb === 'approve' ? 'Notes (optional)' : 'Why reject them? (required)',
-        description: 'Kept in the audit log with your Discord user id.',
-        component: {
-          type: ComponentType.TextInput,
-          custom_id: NOTES_INPUT,
-          style: TextInputStyle.Paragraph,
-          required: verb === 'reject',
-          max_length: NOTES_MAX,
-        },
-      },
+      notesInput(verb, 'them'),
       hostsInput(ONLY_INPUT, 'Only these hosts', 'Empty: every held host. Separate names by commas or spaces.'),
       hostsInput(EXCEPT_INPUT, 'Leave these hosts out', 'Separate names by commas or spaces.'),
     ],

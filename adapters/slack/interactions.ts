@@ -158,13 +158,7 @@ async function onClick(
       return;
     }
     const view = decisionModal(record, { id, choice, channel: channel ?? '', ts: ts ?? '' });
-    try {
-      await client.views.open({ trigger_id: click.trigger_id, view });
-    } catch (err) {
-      // A trigger lives 3 s: a slow Slack or a slow click leaves nothing to open the form with.
-      deps.logger.warn({ err, approval: id }, 'could not open the decision modal');
-      await tell('The form could not be opened; click the button again.');
-    }
+    await openForm(deps, client, click.trigger_id, view, tell);
   } finally {
     await ack();
   }
@@ -207,6 +201,22 @@ async function onSubmit(
   await refresh(deps, result.approval);
 }
 
+/** Opens a click's form; a trigger lives 3 s, so a slow Slack or a slow click is told to click again. */
+async function openForm(
+  deps: InteractionDeps,
+  client: webApi.WebClient,
+  triggerId: string,
+  view: Parameters<webApi.WebClient['views']['open']>[0]['view'],
+  tell: (text: string) => Promise<unknown>,
+): Promise<void> {
+  try {
+    await client.views.open({ trigger_id: triggerId, view });
+  } catch (err) {
+    deps.logger.warn({ err, form: view.callback_id }, 'could not open a Slack form');
+    await tell('The form could not be opened; click the button again.');
+  }
+}
+
 /** Approve all / Reject all on a storm's group message: the bulk form, when anything still waits. */
 async function onBulkClick(
   deps: InteractionDeps,
@@ -233,12 +243,7 @@ async function onBulkClick(
     if (!group) return void (await tell(`There is no storm group ${id.slice(0, 40)}.`));
     const meta = bulkMetadataSchema.safeParse({ id, choice, channel, ts });
     if (!meta.success) return void (await tell('This button could not be read.'));
-    try {
-      await client.views.open({ trigger_id: click.trigger_id, view: bulkModal(group, meta.data) });
-    } catch (err) {
-      deps.logger.warn({ err, group: id }, 'could not open the bulk decision modal');
-      await tell('The form could not be opened; click the button again.');
-    }
+    await openForm(deps, client, click.trigger_id, bulkModal(group, meta.data), tell);
   } finally {
     await ack();
   }

@@ -101,7 +101,9 @@ describe('console sign-in with OpenID Connect', () => {
     await page.goto(`${bot.url}/console/oidc/logout`);
     await page.waitForURL(/127\.0\.0\.1:\d+\/session\/end/, { timeout: 15_000 });
     await page.click('button[autofocus], button[type=submit]');
-    await page.waitForURL(/127\.0\.0\.1/, { timeout: 15_000 });
+    // Wait for the confirmation to have left the sign-out page: a later navigation must not be overtaken by it.
+    await page.waitForURL((url) => !/\/session\/end$/.test(url.pathname), { timeout: 15_000 });
+    await page.waitForLoadState('load');
     await page.goto(`${bot.url}/console/api/session`);
     expect((await session()).status).toBe(401);
   });
