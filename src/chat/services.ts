@@ -7,7 +7,8 @@ import type { AuditLog } from '../audit/index.js';
 import type { ExecutionMode } from '../config/types.js';
 import type { Policy } from '../core/policy/policy.js';
 import type { Diagnoser } from '../diagnose/types.js';
-import { readHistory } from '../pipeline/host-read.js';
+import { readHistory, readSources } from '../pipeline/host-read.js';
+import type { SignalViews } from '../core/signals/merge.js';
 import type { HistoryPoint } from '../pipeline/host-state.js';
 import { keys } from '../redis/keys.js';
 import { checkCommand, runCommand, type CommandReply } from './commands.js';
@@ -36,6 +37,8 @@ export interface ChatServices {
   readonly now: () => Date;
   /** Known hosts, most recently seen first (autocomplete, the console). */
   hosts(): Promise<string[]>;
+  /** Where each of a host's signals came from (an alert, the agent, a push), if it is known. */
+  sources(host: string): Promise<SignalViews | null>;
   /** A host's recent history, oldest first. */
   history(host: string): Promise<HistoryPoint[]>;
   /** `/diagnose …` or `/audit …` as typed: `name` without the slash, `text` the rest. */
@@ -80,6 +83,7 @@ export function createChatServices(deps: ChatServiceDeps): ChatServices {
     now: deps.now,
     hosts: () => redis.zrevrange(keys.hosts, 0, 999),
     history: (host) => readHistory(redis, host),
+    sources: (host) => readSources(redis, host),
     command: (name, text) => runCommand(commandDeps, name, text),
     usage: async (name, text) => {
       const checked = await checkCommand(commandDeps, name, text);

@@ -7,6 +7,7 @@ import type { ChatServices } from './services.js';
 import { approvalDoc, escalatedReply } from './view/approval.js';
 import { markResolved, type MessageDoc } from './view/doc.js';
 import { groupDoc } from './view/group.js';
+import { sourceLines } from './view/signals.js';
 import {
   agentSilentNotice,
   breakerNotice,
@@ -63,7 +64,7 @@ export class ThreadedDelivery<Ref> {
         // Delivered again (after a failure past the post): it is shown already.
         if (await this.recall(incidentSubject(e.incident_ids[0] ?? ''))) return;
         const history = await this.services.history(e.host);
-        const shown = await this.post(incidentNotice(e, history), history);
+        const shown = await this.post(await this.withAlerts(e.host, incidentNotice(e, history)), history);
         for (const id of e.incident_ids) await this.remember(incidentSubject(id), shown);
         return;
       }
@@ -113,6 +114,13 @@ export class ThreadedDelivery<Ref> {
       if (!known.has(m.key))
         for (const subject of memberSubjects(m)) await this.remember(subject, { ref, doc, history: [] });
     await this.remember(groupSubject(view.id), { ref, doc, history: [], members: view.members.map((m) => m.key) });
+  }
+
+  /** A notice says which of the host's values an alert holds, beside what its agent reads (see docs/alertmanager.md). */
+  private async withAlerts(host: string, doc: MessageDoc): Promise<MessageDoc> {
+    const sources = await this.services.sources(host);
+    const lines = sources ? sourceLines(sources, ['alert']) : [];
+    return lines.length > 0 ? { ...doc, lines: [...lines, ...doc.lines] } : doc;
   }
 
   /** The storm group (of two or more) a request or incident belongs to, if any. */
@@ -165,7 +173,7 @@ export class ThreadedDelivery<Ref> {
       if (known) earlier.set(JSON.stringify(known.ref), known);
     }
     const history = await this.services.history(record.host);
-    const shown = await this.post(approvalDoc(record, history), history);
+    const shown = await this.post(await this.withAlerts(record.host, approvalDoc(record, history)), history);
     await this.remember(approvalSubject(record.id), shown);
     for (const id of record.incident_ids) await this.remember(incidentSubject(id), shown);
     await this.services.approvals.setMessageRef(record.id, this.platform, shown.ref);

@@ -65,6 +65,11 @@ export async function readHistory(redis: Redis, host: string): Promise<HistoryPo
 }
 
 /** Latest snapshot and decision, history and open incidents; undefined for a host never seen. */
+/** Where each of a host's signals came from, as its state keeps it; null for a host without one. */
+export async function readSources(redis: Redis, host: string): Promise<SignalViews | null> {
+  return storedViews(await redis.hget(keys.host(host), 'signals'));
+}
+
 export async function readHost(redis: Redis, host: string): Promise<HostDetail | undefined> {
   const [state, history, open] = await Promise.all([
     redis.hgetall(keys.host(host)),

@@ -85,11 +85,12 @@ export function footer(decision: Decision): string {
 /**
  * One line per signal another source decides over the host's reading: an
  * alert holding it, or a firewall request, with the reading beside it.
+ * Notices name only alerts (`kinds`): a request already says it is one.
  */
-export function sourceLines(sources: SignalViews): string[] {
+export function sourceLines(sources: SignalViews, kinds: readonly string[] = ['alert', 'firewall']): string[] {
   return SIGNALS.flatMap((signal) => {
     const { value, source, reading } = sources[signal];
-    if (source.kind !== 'alert' && source.kind !== 'firewall') return [];
+    if (!kinds.includes(source.kind)) return [];
     const from =
       source.kind === 'alert' ? `alert ${source.alertname} (firing since ${source.since})` : 'a firewall request';
     const beside = reading ? `; the ${reading.source} reads ${signalValue(signal, reading.value)}` : '';
