@@ -130,6 +130,21 @@ function timelinePanel(host) {
   return panel;
 }
 
+/** Signals another source holds over the host's reading (an alert, a firewall request), with the reading beside it. */
+function sourceList(sources) {
+  if (!sources) return null;
+  const lines = SIGNALS.flatMap((sig) => {
+    const view = sources[sig.key];
+    const kind = view?.source?.kind;
+    if (kind !== 'alert' && kind !== 'firewall') return [];
+    const from =
+      kind === 'alert' ? `alert ${view.source.alertname} (firing since ${view.source.since})` : 'a firewall request';
+    const beside = view.reading ? `; the ${view.reading.source} reads ${num(view.reading.value)}${sig.unit}` : '';
+    return [h('li', { class: 'source' }, `${sig.label} ${num(view.value)}${sig.unit} from ${from}${beside}`)];
+  });
+  return lines.length > 0 ? h('ul', { class: 'lines sources' }, lines) : null;
+}
+
 /** A host's page: decision banner, a chart per signal over the last day, its timeline, open incidents, and /diagnose. */
 export async function renderHostPage(root, host, state, runCommand) {
   clear(root).append(h('p', { class: 'small' }, `Loading ${host}…`));
@@ -179,6 +194,7 @@ export async function renderHostPage(root, host, state, runCommand) {
             d.reasons.map((r) => h('li', null, r)),
           )
         : null,
+      sourceList(detail.sources),
       h(
         'div',
         { class: 'decide' },
