@@ -129,8 +129,10 @@ export class InteractionHandler {
       return;
     }
     await i.deferReply({ flags: MessageFlags.Ephemeral });
+    const who = principalOf(i);
+    await this.services.names.remember(who).catch(() => undefined);
     const selection = { only: parseHostList(only.data), except: parseHostList(except.data) };
-    const outcome = await this.services.decideGroup(target.groupId, target.verb, principalOf(i), notes.data, selection);
+    const outcome = await this.services.decideGroup(target.groupId, target.verb, who, notes.data, selection);
     await i.editReply({
       content: cut(outcome.ok ? bulkSummary(outcome.result) : outcome.message, 2000),
       allowedMentions: { parse: [] },

@@ -36,6 +36,7 @@ import {
 } from './modal.js';
 import {
   blockActionSchema,
+  type BlockAction,
   inputOf,
   notesOf,
   principal,
@@ -117,12 +118,28 @@ async function refresh(deps: InteractionDeps, approval: ApprovalRecord): Promise
   }
 }
 
-async function onClick(
+/** A button click as both kinds of button need it: who, where, and how to tell them something only they see. */
+interface Click {
+  readonly click: BlockAction;
+  /** The button's value: an approval or a storm group id. */
+  readonly id: string;
+  readonly channel: string;
+  readonly ts: string;
+  readonly tell: (text: string) => Promise<unknown>;
+}
+
+/**
+ * A button click: parsed, refused at once while Redis is away, taken once per
+ * person and choice (a double click opens one form), and acknowledged in all
+ * cases after `then` has run.
+ */
+async function handleClick(
   deps: InteractionDeps,
   choice: Verdict,
   rawBody: unknown,
   ack: () => Promise<void>,
   client: webApi.WebClient,
+  then: (c: Click) => Promise<void>,
 ): Promise<void> {
   const parsed = blockActionSchema.safeParse(rawBody);
   if (!parsed.success) {
@@ -131,37 +148,38 @@ async function onClick(
   }
   const click = parsed.data;
   const id = click.actions[0]!.value ?? '';
-  const channel = click.channel?.id ?? click.container?.channel_id;
-  const ts = click.message?.ts ?? click.container?.message_ts;
+  const channel = click.channel?.id ?? click.container?.channel_id ?? '';
+  const ts = click.message?.ts ?? click.container?.message_ts ?? '';
   const tell = (text: string) =>
     channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
   try {
-    if (!deps.services.storeReady()) {
-      await tell(STORE_DOWN);
-      return;
-    }
+    if (!deps.services.storeReady()) return void (await tell(STORE_DOWN));
     if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}:${choice}`, CLICK_CLAIM_S))) return;
-    const record = await deps.services.approvals.get(id);
-    if (!record) {
-      await tell(`There is no approval request ${id.slice(0, 40)}.`);
-      return;
-    }
-    if (record.status !== 'pending') {
-      await tell(`${slackText(decisionLine(record))}.`);
-      await refresh(deps, record);
-      return;
-    }
-    // No form for someone whose decision would be refused: they learn why, and who may, now.
-    const allowed = deps.services.approvals.mayDecide(record, principal(click.user));
-    if (!allowed.ok) {
-      await tell(slackText(refusalText(allowed)));
-      return;
-    }
-    const view = decisionModal(record, { id, choice, channel: channel ?? '', ts: ts ?? '' });
-    await openForm(deps, client, click.trigger_id, view, tell);
+    await then({ click, id, channel, ts, tell });
   } finally {
     await ack();
   }
+}
+
+function onClick(
+  deps: InteractionDeps,
+  choice: Verdict,
+  rawBody: unknown,
+  ack: () => Promise<void>,
+  client: webApi.WebClient,
+): Promise<void> {
+  return handleClick(deps, choice, rawBody, ack, client, async ({ click, id, channel, ts, tell }) => {
+    const record = await deps.services.approvals.get(id);
+    if (!record) return void (await tell(`There is no approval request ${id.slice(0, 40)}.`));
+    if (record.status !== 'pending') {
+      await tell(`${slackText(decisionLine(record))}.`);
+      return refresh(deps, record);
+    }
+    // No form for someone whose decision would be refused: they learn why, and who may, now.
+    const allowed = deps.services.approvals.mayDecide(record, principal(click.user));
+    if (!allowed.ok) return void (await tell(slackText(refusalText(allowed))));
+    await openForm(deps, client, click.trigger_id, decisionModal(record, { id, choice, channel, ts }), tell);
+  });
 }
 
 async function onSubmit(
@@ -218,35 +236,20 @@ async function openForm(
 }
 
 /** Approve all / Reject all on a storm's group message: the bulk form, when anything still waits. */
-async function onBulkClick(
+function onBulkClick(
   deps: InteractionDeps,
   choice: Verdict,
   rawBody: unknown,
   ack: () => Promise<void>,
   client: webApi.WebClient,
 ): Promise<void> {
-  const parsed = blockActionSchema.safeParse(rawBody);
-  if (!parsed.success) {
-    deps.logger.warn({ issues: parsed.error.issues }, 'ignored a malformed Slack button click');
-    return ack();
-  }
-  const click = parsed.data;
-  const id = click.actions[0]!.value ?? '';
-  const channel = click.channel?.id ?? click.container?.channel_id ?? '';
-  const ts = click.message?.ts ?? click.container?.message_ts ?? '';
-  const tell = (text: string) =>
-    channel ? client.chat.postEphemeral({ channel, user: click.user.id, text }) : Promise.resolve();
-  try {
-    if (!deps.services.storeReady()) return void (await tell(STORE_DOWN));
-    if (!(await deps.services.refs.claim('slack', `click:${id}:${click.user.id}:${choice}`, CLICK_CLAIM_S))) return;
+  return handleClick(deps, choice, rawBody, ack, client, async ({ click, id, channel, ts, tell }) => {
     const group = await deps.services.groups.view(id);
     if (!group) return void (await tell(`There is no storm group ${id.slice(0, 40)}.`));
     const meta = bulkMetadataSchema.safeParse({ id, choice, channel, ts });
     if (!meta.success) return void (await tell('This button could not be read.'));
     await openForm(deps, client, click.trigger_id, bulkModal(group, meta.data), tell);
-  } finally {
-    await ack();
-  }
+  });
 }
 
 /**
@@ -274,6 +277,7 @@ async function onBulkSubmit(
   if (choice === 'reject' && notes.trim() === '') return refuse('A rejection needs notes: say why.');
   await ack();
   const who = principal(parsed.data.user);
+  await deps.services.names.remember(who).catch(() => undefined);
   const selection = {
     only: parseHostList(inputOf(view, ONLY_BLOCK)),
     except: parseHostList(inputOf(view, EXCEPT_BLOCK)),

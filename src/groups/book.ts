@@ -5,7 +5,7 @@ import type { Decision } from '../core/decide/types.js';
 import type { HealgateEvent } from '../events/types.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
-import { advance, groupKind, type GroupBy } from './rule.js';
+import { advance, groupKind, resolveOne, type GroupBy } from './rule.js';
 import type { GroupKind, GroupMember, GroupView, MemberState } from './types.js';
 
 /** Groups outlive every request in them (30m by default) and most results. */
@@ -34,7 +34,6 @@ const memberSchema = z.object({
   held_by: z.string().nullable(),
   expires_at: z.string().nullable(),
   values: z.array(z.object({ signal: z.string(), value: z.number() })),
-  dry_run: z.boolean(),
   joined: z.number(),
 });
 const describedSchema = z.object({
@@ -82,7 +81,6 @@ export class GroupBook {
             held_by: null,
             expires_at: null,
             values: valuesOf(event.decision),
-            dry_run: event.dry_run,
             joined: at,
           },
           eventId,
@@ -91,7 +89,7 @@ export class GroupBook {
         const a = event.approval;
         const patch = { approval_id: a.id, held_by: a.decision.rule, expires_at: a.expires_at };
         const place = await this.placeOf([...a.incident_ids, a.id]);
-        if (place) return this.change(place, 'held', patch);
+        if (place) return this.change(place, (m) => advance(m, 'held', patch));
         // A person's request (a firewall change) is one change to decide on its own, not part of a storm.
         if (a.incident_ids.length === 0) return undefined;
         return this.join(
@@ -103,7 +101,6 @@ export class GroupBook {
             incident_ids: a.incident_ids,
             resolved_ids: [],
             values: valuesOf(a.decision),
-            dry_run: false,
             joined: at,
             ...patch,
           },
@@ -114,26 +111,22 @@ export class GroupBook {
       case 'approval.decided': {
         const place = await this.placeOf([event.approval.id]);
         const status = event.approval.status;
-        return place && status !== 'pending' ? this.change(place, status) : undefined;
+        return place && status !== 'pending' ? this.change(place, (m) => advance(m, status)) : undefined;
       }
       case 'action.result': {
         const place = await this.placeOf(event.approval_id ? [event.approval_id] : event.incident_ids);
         const state: MemberState =
           event.outcome === 'failure' ? 'failed' : event.outcome === 'unknown' ? 'unknown' : 'healed';
-        return place ? this.change(place, state) : undefined;
+        return place ? this.change(place, (m) => advance(m, state)) : undefined;
       }
       case 'action.withdrawn': {
         const place = await this.placeOf(event.incident_ids);
-        return place ? this.change(place, 'withdrawn') : undefined;
+        return place ? this.change(place, (m) => advance(m, 'withdrawn')) : undefined;
       }
       case 'incident.resolved': {
         const place = await this.placeOf([event.incident_id]);
         if (!place) return undefined;
-        // A host in a storm for two conditions is resolved once both are.
-        return this.change(place, 'resolved', {}, (m) => {
-          const open = m.incident_ids.filter((id) => id !== event.incident_id && !m.resolved_ids.includes(id));
-          return open.length === 0 ? undefined : { resolved_ids: [...m.resolved_ids, event.incident_id] };
-        });
+        return this.change(place, (m) => resolveOne(m, event.incident_id));
       }
       default:
         return undefined;
@@ -193,19 +186,13 @@ export class GroupBook {
     return { id: group, size };
   }
 
-  /** `partly` may keep the state, only recording a part of the change (one of two incidents resolved). */
-  private async change(
-    place: Place,
-    state: MemberState,
-    patch: Partial<GroupMember> = {},
-    partly?: (m: GroupMember) => Partial<GroupMember> | undefined,
-  ): Promise<{ id: string; size: number }> {
+  /** The member as `next` makes it, written back only when it changed. */
+  private async change(place: Place, next: (m: GroupMember) => GroupMember): Promise<{ id: string; size: number }> {
     const field = keys.groupMembers(place.group);
     const current = memberSchema.safeParse(parse(await this.redis.hget(field, place.member)));
     if (current.success) {
-      const part = partly?.(current.data);
-      const next = part ? { ...current.data, ...part } : advance(current.data, state, patch);
-      if (next !== current.data) await this.redis.hset(field, place.member, JSON.stringify(next));
+      const changed = next(current.data);
+      if (changed !== current.data) await this.redis.hset(field, place.member, JSON.stringify(changed));
     }
     return { id: place.group, size: await this.size(place.group) };
   }

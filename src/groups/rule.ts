@@ -29,6 +29,14 @@ export function advance(member: GroupMember, state: MemberState, patch: Partial<
   return { ...member, ...patch, state };
 }
 
+/** One of the member's incidents resolved: a host in a storm for two conditions is resolved once both are. */
+export function resolveOne(member: GroupMember, incidentId: string): GroupMember {
+  const open = member.incident_ids.filter((id) => id !== incidentId && !member.resolved_ids.includes(id));
+  return open.length > 0
+    ? { ...member, resolved_ids: [...member.resolved_ids, incidentId] }
+    : advance(member, 'resolved');
+}
+
 export interface GroupCounts {
   readonly hosts: number;
   readonly healing: number;
@@ -40,15 +48,15 @@ export interface GroupCounts {
   readonly closed: number;
 }
 
-/** The latest member per host: a host that flapped counts once, as it stands now. */
+/** The latest member per host (members are in joining order): a host that flapped counts once, as it stands now. */
 export function latestPerHost(group: GroupView): GroupMember[] {
   const byHost = new Map<string, GroupMember>();
-  for (const m of [...group.members].sort((a, b) => a.joined - b.joined)) byHost.set(m.host, m);
+  for (const m of group.members) byHost.set(m.host, m);
   return [...byHost.values()];
 }
 
-export function countMembers(group: GroupView): GroupCounts {
-  const latest = latestPerHost(group);
+/** How many of these hosts (latestPerHost) stand where. */
+export function countMembers(latest: readonly GroupMember[]): GroupCounts {
   const n = (...states: MemberState[]) => latest.filter((m) => states.includes(m.state)).length;
   return {
     hosts: latest.length,

@@ -30,7 +30,6 @@ export interface GroupMember {
   readonly expires_at: string | null;
   /** The fired signals' values when it joined. */
   readonly values: readonly { readonly signal: string; readonly value: number }[];
-  readonly dry_run: boolean;
   /** When it joined (ms), for a stable order. */
   readonly joined: number;
 }
@@ -43,6 +42,7 @@ export interface GroupView {
   readonly signals: readonly string[];
   readonly actions: readonly string[];
   readonly opened_at: string;
+  /** In the order they joined. */
   readonly members: readonly GroupMember[];
 }
 

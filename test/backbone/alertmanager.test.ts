@@ -1,39 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, policyFile, useBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
+import { webhook } from '../helpers/alertmanager.js';
 
 // The default policy, with an IPv6 address named as the host its agent reports as.
 const t = useBot(async () => ({
   POLICY_FILE: await policyFile((yaml) => yaml.replace('  hosts: {}', '  hosts: { "::1": v6-1 }')),
 }));
-
-function webhook(
-  status: 'firing' | 'resolved',
-  alerts: { name: string; instance: string; free?: string; fingerprint: string }[],
-) {
-  return {
-    version: '4',
-    groupKey: '{}:{alertname="HostOutOfDiskSpace"}',
-    truncatedAlerts: 0,
-    status,
-    receiver: 'healgate',
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager:9093',
-    alerts: alerts.map((a) => ({
-      status,
-      labels: { alertname: a.name, instance: a.instance, severity: 'warning' },
-      annotations: a.free
-        ? { description: `Disk is almost full\n  VALUE = ${a.free}`, summary: 'disk almost full' }
-        : {},
-      startsAt: '2026-11-25T10:00:00.000Z',
-      endsAt: status === 'resolved' ? '2026-11-25T10:30:00.000Z' : '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus:9090/graph',
-      fingerprint: a.fingerprint,
-    })),
-  };
-}
 
 type Incident = { signal: string; status: string; value: string };
 

@@ -6,6 +6,7 @@ import { EventLog } from '../../src/events/log.js';
 import { publishDiskCleanupDryRun } from '../helpers/events.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
 import { snapshot } from '../helpers/core.js';
+import { webhook } from '../helpers/alertmanager.js';
 import { eventually, policyFile, useBot } from '../helpers/bot.js';
 
 /** A chat platform reduced to a list of messages: what a person would see in the channel. */
@@ -227,31 +228,17 @@ describe('chat commands', () => {
   });
 
   it("an alert's notice says the alert holds the value, and what the host's own reading is", async () => {
-    const alert = (status: 'firing' | 'resolved') => ({
-      version: '4',
-      groupKey: '{}:{}',
-      truncatedAlerts: 0,
-      status,
-      receiver: 'healgate',
-      groupLabels: {},
-      commonLabels: {},
-      commonAnnotations: {},
-      externalURL: 'http://alertmanager:9093',
-      alerts: [
-        {
-          status,
-          labels: { alertname: 'HostOutOfDiskSpace', instance: 'am-1:9100' },
-          annotations: { description: 'Disk is almost full\n  VALUE = 3' },
-          startsAt: '2026-11-25T10:00:00.000Z',
-          endsAt: '0001-01-01T00:00:00Z',
-          generatorURL: 'http://prometheus:9090/graph',
-          fingerprint: 'am1',
-        },
-      ],
-    });
     await ctx.bot.request('/v1/metrics', { body: snapshot({ host: 'am-1', disk_usage: 20 }) });
     await eventually(async () => ((await ctx.bot.request('/v1/hosts/am-1')).status === 200 ? true : undefined));
-    expect((await ctx.bot.request('/v1/alertmanager', { body: alert('firing') })).status).toBe(200);
+    expect(
+      (
+        await ctx.bot.request('/v1/alertmanager', {
+          body: webhook('firing', [
+            { name: 'HostOutOfDiskSpace', instance: 'am-1:9100', free: '3', fingerprint: 'am1' },
+          ]),
+        })
+      ).status,
+    ).toBe(200);
     const notice = await eventually(() => channel.find(/^Auto-heal on am-1/), 15_000, 'the auto-heal notice');
     expect(notice.doc.lines[0]).toBe(
       'Disk 97% from alert HostOutOfDiskSpace (firing since 2026-11-25T10:00:00.000Z); the push reads 20%',

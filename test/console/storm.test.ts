@@ -7,6 +7,7 @@ import { keys } from '../../src/redis/keys.js';
 import { eventually, useBot } from '../helpers/bot.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { snapshot } from '../helpers/core.js';
+import { webhook } from '../helpers/alertmanager.js';
 import { launchBrowser, outputPath, type TestBrowser } from './browser.js';
 
 // The default policy: 5 hosts heal fleet-wide, the rest of a storm is held.
@@ -66,30 +67,16 @@ describe('a storm in the web console', () => {
 
   it("shows on a host's page which of its values an alert holds, beside the host's own reading", async () => {
     await t.bot.request('/v1/metrics', { body: snapshot({ host: 'am-c', disk_usage: 20 }) });
-    const alert = {
-      version: '4',
-      groupKey: '{}:{}',
-      truncatedAlerts: 0,
-      status: 'firing',
-      receiver: 'healgate',
-      groupLabels: {},
-      commonLabels: {},
-      commonAnnotations: {},
-      externalURL: 'http://alertmanager:9093',
-      alerts: [
-        {
-          status: 'firing',
-          labels: { alertname: 'HostOutOfDiskSpace', instance: 'am-c:9100' },
-          annotations: { description: 'VALUE = 3' },
-          startsAt: '2026-11-25T10:00:00.000Z',
-          endsAt: '0001-01-01T00:00:00Z',
-          generatorURL: 'http://prometheus:9090/graph',
-          fingerprint: 'amc',
-        },
-      ],
-    };
     await eventually(async () => ((await t.bot.request('/v1/hosts/am-c')).status === 200 ? true : undefined));
-    expect((await t.bot.request('/v1/alertmanager', { body: alert })).status).toBe(200);
+    expect(
+      (
+        await t.bot.request('/v1/alertmanager', {
+          body: webhook('firing', [
+            { name: 'HostOutOfDiskSpace', instance: 'am-c:9100', free: '3', fingerprint: 'amc' },
+          ]),
+        })
+      ).status,
+    ).toBe(200);
     await eventually(async () => {
       const { body } = await t.bot.request('/v1/hosts/am-c');
       return (body as { snapshot?: { disk_usage: number } }).snapshot?.disk_usage === 97 ? true : undefined;

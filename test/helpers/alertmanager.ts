@@ -102,3 +102,32 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<T
     stop,
   };
 }
+
+/** A webhook notification as Alertmanager posts it, with the stock rules' free-percent annotation (`VALUE = …`). */
+export function webhook(
+  status: 'firing' | 'resolved',
+  alerts: { name: string; instance: string; free?: string; fingerprint: string }[],
+) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="HostOutOfDiskSpace"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'healgate',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: alerts.map((a) => ({
+      status,
+      labels: { alertname: a.name, instance: a.instance, severity: 'warning' },
+      annotations: a.free
+        ? { description: `Disk is almost full\n  VALUE = ${a.free}`, summary: 'disk almost full' }
+        : {},
+      startsAt: '2026-11-25T10:00:00.000Z',
+      endsAt: status === 'resolved' ? '2026-11-25T10:30:00.000Z' : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: a.fingerprint,
+    })),
+  };
+}

@@ -73,7 +73,10 @@ export interface FakeDiscord {
   /** REST base as discord.js wants it (`…/api`); Discord's own form is `${api}/v10`. */
   readonly api: string;
   /** The next `times` REST calls that `match` get `status` (e.g. 500), as Discord answers when it is failing. */
-  failNext(match: (call: { method: string; path: string }) => boolean, failure: { status: number; times: number }): void;
+  failNext(
+    match: (call: { method: string; path: string }) => boolean,
+    failure: { status: number; times: number },
+  ): void;
   readonly calls: RestCall[];
   readonly messages: Map<string, FakeMessage>;
   /** Threads by id, started with POST /channels/{id}/messages/{id}/threads. */

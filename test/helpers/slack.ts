@@ -21,13 +21,16 @@ export function useSlackBot(
   // Registered first, so it stops after the bot (vitest runs after-hooks in reverse).
   beforeAll(() => fake.start());
   afterAll(() => fake.stop());
-  const t = useBot(async () => ({
-    SLACK_BOT_TOKEN: 'xoxb-1-test-token',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_CHANNEL: CHANNEL,
-    SLACK_API_URL: fake.apiUrl,
-    ...(await env()),
-  }), options);
+  const t = useBot(
+    async () => ({
+      SLACK_BOT_TOKEN: 'xoxb-1-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_CHANNEL: CHANNEL,
+      SLACK_API_URL: fake.apiUrl,
+      ...(await env()),
+    }),
+    options,
+  );
   return {
     fake,
     get redis() {

@@ -57,7 +57,7 @@ function worst(members: readonly GroupMember[]): string {
  */
 export function groupDoc(group: GroupView, dryRun: boolean): MessageDoc {
   const latest = latestPerHost(group);
-  const c = countMembers(group);
+  const c = countMembers(latest);
   const what = group.signals.map(signalLabel).join(' + ') || group.actions.join(', ');
   const of = (...states: GroupMember['state'][]) => latest.filter((m) => states.includes(m.state));
   const healing = of('healing');
