@@ -5,7 +5,13 @@
  * step began is finished, once. Unset (always, outside those tests) it does
  * nothing.
  */
-export type CrashPoint = 'approval.created' | 'approval.decided';
+export type CrashPoint =
+  | 'approval.created'
+  | 'approval.decided'
+  | 'incident.opened'
+  | 'heal.enqueued'
+  | 'report.published'
+  | 'audit.recorded';
 
 export function crashPoint(name: CrashPoint): void {
   if (process.env.HEALGATE_TEST_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');

@@ -9,6 +9,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** How a notification to one chat platform ended (after the notifier's retries). */
 export type NotificationResult = 'delivered' | 'failed';
+/** What became of an audit entry an event stands for: appended, or refused by the audit's own validation. */
+export type AuditEntryResult = 'recorded' | 'refused';
 /** What became of an Alertmanager alert (or another source's signal). */
 export type AlertResult = 'accepted' | 'duplicate' | 'ignored';
 
@@ -26,6 +28,17 @@ const alerts = new Counter({
   labelNames: ['result', 'reason'] as const,
   registers: [],
 });
+
+const auditEntries = new Counter({
+  name: 'healgate_audit_entries_total',
+  help: 'Audit entries written from events by result (recorded, refused: invalid, logged as an error)',
+  labelNames: ['result'] as const,
+  registers: [],
+});
+
+export function countAuditEntries(result: AuditEntryResult, count: number): void {
+  if (count > 0) auditEntries.inc({ result }, count);
+}
 
 /** One notification's end on `platform` (slack, discord, console, log). */
 export function countNotification(platform: string, result: NotificationResult): void {
@@ -45,6 +58,7 @@ export function createMetrics() {
     registry.removeSingleMetric(name);
   registry.registerMetric(notifications);
   registry.registerMetric(alerts);
+  registry.registerMetric(auditEntries);
   const registers = [registry];
   return {
     registry,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ApprovalRecord } from '../../src/approvals/record.js';
 import type { ChatServices } from '../../src/chat/services.js';
 import { eventOf } from '../../src/events/log.js';
-import { eventHost } from '../../src/events/types.js';
+import { eventHost, isChatEvent } from '../../src/events/types.js';
 import type { Logger } from '../../src/log.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { keys } from '../../src/redis/keys.js';
@@ -156,7 +156,7 @@ export class ConsoleFeed {
     }
     for (const [id, fields] of entries) {
       const event = eventOf(fields);
-      if (!event) continue;
+      if (!event || !isChatEvent(event)) continue;
       if (event.type === 'group.updated') {
         const group =
           lastOfGroup.get(event.group_id) === id ? await this.services.groups.view(event.group_id) : undefined;

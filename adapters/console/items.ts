@@ -1,5 +1,5 @@
 import type { ApprovalRecord } from '../../src/approvals/record.js';
-import { eventHost, type HealgateEvent } from '../../src/events/types.js';
+import { eventHost, type ChatEvent, type HealgateEvent } from '../../src/events/types.js';
 import type { HistoryPoint } from '../../src/pipeline/host-state.js';
 import { approvalDoc } from '../../src/chat/view/approval.js';
 import type { Field, Mark, MessageDoc, Rich, Tone } from '../../src/chat/view/doc.js';
@@ -130,7 +130,7 @@ export function approvalItem(
 /** An event as a feed item; `history` is the host's, for the trends the documents draw. */
 export function feedItem(
   id: string,
-  e: Exclude<HealgateEvent, { type: 'group.updated' }>,
+  e: Exclude<ChatEvent, { type: 'group.updated' }>,
   history: readonly HistoryPoint[],
   policy: Policy,
   now: Date,

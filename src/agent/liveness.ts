@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AuditLog } from '../audit/index.js';
-import type { EventLog } from '../events/log.js';
+import type { HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { openIncident, resolveIncident } from '../pipeline/incidents.js';
 import { keys } from '../redis/keys.js';
@@ -11,8 +10,6 @@ export const AGENT_SIGNAL = 'agent_heartbeat';
 
 export interface LivenessDeps {
   readonly redis: Redis;
-  readonly audit: AuditLog;
-  readonly events: EventLog;
   readonly heartbeatMultiple: number;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -21,7 +18,8 @@ export interface LivenessDeps {
 /**
  * The bot's watch over agents: an agent without a heartbeat for longer than
  * the policy's multiple of its own interval gets an incident (opened once,
- * whichever replica sees it first), resolved when the heartbeat returns.
+ * whichever replica sees it first), resolved when the heartbeat returns;
+ * each with its event, written by the incident change itself.
  */
 export class LivenessWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +67,14 @@ export class LivenessWatch {
 
   private async opened(host: string, beat: Pick<AgentBeat, 'last_seen' | 'interval_ms'>, at: Date): Promise<void> {
     const silentMs = at.getTime() - beat.last_seen;
-    const incident = await openIncident(
+    const silent: Extract<HealgateEvent, { type: 'agent.silent' }> = {
+      type: 'agent.silent',
+      host,
+      incident_id: '$INCIDENT_ID',
+      last_seen: new Date(beat.last_seen).toISOString(),
+      silent_ms: silentMs,
+    };
+    await openIncident(
       this.deps.redis,
       host,
       {
@@ -78,36 +83,13 @@ export class LivenessWatch {
         threshold: Math.round((this.deps.heartbeatMultiple * beat.interval_ms) / 1000),
         class: 'HITL_REQUIRED',
       },
+      { json: JSON.stringify(silent), always: false },
       at,
     );
-    if (!incident.isNew) return;
-    const lastSeen = new Date(beat.last_seen).toISOString();
-    await this.deps.audit.append(
-      {
-        type: 'incident.opened',
-        host,
-        incident_id: incident.id,
-        data: { signal: AGENT_SIGNAL, last_seen: lastSeen, silent_ms: silentMs },
-      },
-      at,
-    );
-    await this.deps.events.publish({
-      type: 'agent.silent',
-      host,
-      incident_id: incident.id,
-      last_seen: lastSeen,
-      silent_ms: silentMs,
-    });
   }
 
   private async back(host: string, beat: Pick<AgentBeat, 'last_seen'>, at: Date): Promise<void> {
     const value = Math.max(0, Math.round((at.getTime() - beat.last_seen) / 1000));
-    const id = await resolveIncident(this.deps.redis, host, AGENT_SIGNAL, value, at);
-    if (!id) return;
-    await this.deps.audit.append(
-      { type: 'incident.resolved', host, incident_id: id, data: { signal: AGENT_SIGNAL, value } },
-      at,
-    );
-    await this.deps.events.publish({ type: 'incident.resolved', host, incident_id: id, signal: AGENT_SIGNAL, value });
+    await resolveIncident(this.deps.redis, host, AGENT_SIGNAL, value, at);
   }
 }

@@ -17,9 +17,6 @@ import { fromHash, toHash, type ApprovalAction, type ApprovalRecord } from './re
 
 const APPROVAL_ID = /^apr-[0-9a-f]{16}$/;
 
-/** How long after a step began its own process is taken to have died before finishing it. */
-const ABANDONED_AFTER_MS = 5000;
-
 /** How much of a decision's notes is kept; chat forms cap their input at this. */
 export const NOTES_MAX = 3000;
 
@@ -120,21 +117,17 @@ export class ApprovalService {
       [keys.approval(id), keys.approvalsPending, keys.events],
       [id, Date.parse(record.expires_at), JSON.stringify(event), MAX_EVENTS, ...Object.entries(toHash(record)).flat()],
     )) as number;
-    const existing = made === 0 ? await this.get(id) : undefined;
-    if (existing) {
-      // Asked again after a crash cut the first ask short: what it did not finish is finished now.
-      const audited = (await redis.hget(keys.approval(id), 'requested_audited')) === '1';
-      if (!audited && this.abandoned(existing.created_at)) await this.announce(existing);
-      return existing;
-    }
-    crashPoint('approval.created');
-    await this.announce(record);
-    return record;
+    if (made === 1) crashPoint('approval.created');
+    const current = made === 1 ? record : ((await this.get(id)) ?? record);
+    // Asked again after a crash cut the first ask short, its expiry job is added again (the same job id
+    // adds nothing twice). The pending index's sweep expires the request on time even without it.
+    await this.scheduleExpiry(current);
+    return current;
   }
 
-  /** What follows a request's creation: its delayed expiry job and its audit entry, marked done. */
-  private async announce(record: ApprovalRecord): Promise<void> {
-    // Besides the sweep of the pending index (expireDue): at its moment, on whichever replica is free.
+  /** A request's delayed expiry job: at its moment, on whichever replica is free. */
+  private async scheduleExpiry(record: ApprovalRecord): Promise<void> {
+    if (record.status !== 'pending') return;
     await this.deps.expiry.add(
       'expire',
       { id: record.id },
@@ -144,20 +137,6 @@ export class ApprovalService {
         removeOnComplete: true,
       },
     );
-    await this.deps.audit.append(
-      {
-        type: 'approval.requested',
-        host: record.host,
-        approval_id: record.id,
-        decision: record.decision.decision,
-        model: record.decision.model,
-        policy: record.decision.policy,
-        ...(record.requester ? { actor: principalId(record.requester), platform: record.requester.platform } : {}),
-        data: { actions: record.actions, reasons: record.reasons, expires_at: record.expires_at },
-      },
-      new Date(record.created_at),
-    );
-    await this.deps.redis.hset(keys.approval(record.id), 'requested_audited', '1');
   }
 
   /**
@@ -290,20 +269,11 @@ export class ApprovalService {
    * every second, so waves go out as slots free up; returns how many ran.
    */
   async releaseWaiting(): Promise<number> {
-    // Decisions a crash left unaudited (rejections and expiries too: they enqueue nothing).
-    for (const record of await this.getMany(await this.deps.redis.smembers(keys.approvalsToAudit)))
-      if (record && record.status !== 'pending' && this.abandoned(record.decided_at))
-        await this.auditDecision(record, this.deps.now());
     const ids = await this.deps.redis.smembers(keys.approvalsToEnqueue);
     const records = await this.getMany(ids);
     let ran = 0;
     for (const record of records) {
-      if (record?.status !== 'approved') continue;
-      // A crash between the decision and its audit entry: the entry first, then the job.
-      const audited = (await this.deps.redis.hget(keys.approval(record.id), 'audited')) === '1';
-      if (!audited && !this.abandoned(record.decided_at)) continue;
-      await this.auditDecision(record, this.deps.now());
-      if (await this.run(record, this.deps.now())) ran++;
+      if (record?.status === 'approved' && (await this.run(record, this.deps.now()))) ran++;
     }
     const gone = ids.filter((_, i) => records[i]?.status !== 'approved');
     if (gone.length > 0) await this.deps.redis.srem(keys.approvalsToEnqueue, ...gone);
@@ -333,44 +303,6 @@ export class ApprovalService {
     return true;
   }
 
-  /**
-   * Was a step that began at `at` cut short? Its own process finishes it
-   * within moments; only after this long is it another's to finish, so that
-   * a step still under way is never done twice.
-   */
-  private abandoned(at: string | null): boolean {
-    return at !== null && Date.parse(at) < this.deps.now().getTime() - ABANDONED_AFTER_MS;
-  }
-
-  /** The decision's audit entry, once: `audited` marks it, so a restart that finds it missing writes it. */
-  private async auditDecision(decided: ApprovalRecord, at: Date): Promise<void> {
-    if ((await this.deps.redis.hget(keys.approval(decided.id), 'audited')) === '1') return;
-    const decidedAt = decided.decided_at ? new Date(decided.decided_at) : at;
-    await this.deps.audit.append(
-      {
-        type: `approval.${decided.status}` as 'approval.approved' | 'approval.rejected' | 'approval.expired',
-        host: decided.host,
-        approval_id: decided.id,
-        outcome: decided.status,
-        decision: decided.decision.decision,
-        model: decided.decision.model,
-        policy: decided.decision.policy,
-        duration_ms: decidedAt.getTime() - Date.parse(decided.created_at),
-        ...(decided.decided_by
-          ? { actor: principalId(decided.decided_by), platform: decided.decided_by.platform }
-          : {}),
-        ...(decided.notes ? { notes: decided.notes } : {}),
-        data: { actions: decided.actions, ...(decided.decided_by?.auth ? { auth: decided.decided_by.auth } : {}) },
-      },
-      at,
-    );
-    await this.deps.redis
-      .multi()
-      .hset(keys.approval(decided.id), 'audited', '1')
-      .srem(keys.approvalsToAudit, decided.id)
-      .exec();
-  }
-
   private alreadyDecided(record: ApprovalRecord): DecideResult {
     if (record.status === 'expired')
       return { ok: false, reason: 'expired', message: 'This request expired; nothing was run.', approval: record };
@@ -393,7 +325,7 @@ export class ApprovalService {
     const script = await LuaScript.load('approval-decide');
     const reply = (await script.run(
       this.deps.redis,
-      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue, keys.events, keys.approvalsToAudit],
+      [keys.approval(record.id), keys.approvalsPending, keys.approvalsToEnqueue, keys.events],
       [
         wanted,
         who ? JSON.stringify(who) : '',
@@ -409,9 +341,8 @@ export class ApprovalService {
     if (!decided) return { ok: false, reason: 'not_found', message: `There is no approval request ${record.id}.` };
     if (reply[0] !== 1) return this.alreadyDecided(decided);
     crashPoint('approval.decided');
-
-    // Audited before its job exists: nothing runs that the audit chain does not show approved.
-    await this.auditDecision(decided, at);
+    // Its `approval.decided` event, written with the decision, comes before the job's result in the
+    // event stream, so the audit chain shows the approval before anything the job did.
     if (decided.status === 'approved') await this.run(decided, at);
     if (decided.status === 'expired' && wanted !== 'expired') {
       return {

@@ -17,6 +17,9 @@ const PIPELINE_SLICE = 250;
 /** Each conflict means another writer got in, so this only trips on a broken server or script. */
 const MAX_ROUNDS_WITHOUT_PROGRESS = 1000;
 
+/** How long an event's marks are kept: far longer than an event can wait in the stream to be recorded. */
+const RECORDED_TTL_S = 30 * 86_400;
+
 /** An entry validated and encoded, ready to be chained onto any head. */
 export interface PreparedEntry {
   entry: AuditEntry;
@@ -27,7 +30,13 @@ export interface PreparedEntry {
   args: string[];
 }
 
-export function prepareEntry(keys: AuditKeys, input: unknown, at: Date): PreparedEntry {
+/** The event an entry comes from and its place among that event's entries: it is appended once. */
+export interface EntryMark {
+  readonly eventId: string;
+  readonly index: number;
+}
+
+export function prepareEntry(keys: AuditKeys, input: unknown, at: Date, mark?: EntryMark): PreparedEntry {
   if (!(at instanceof Date) || !(at.getTime() >= 0 && at.getTime() <= LATEST_DATE_MS)) {
     throw new AuditInputError('audit entry rejected: at: expected a valid date between 1970 and 9999');
   }
@@ -46,7 +55,14 @@ export function prepareEntry(keys: AuditKeys, input: unknown, at: Date): Prepare
     entry,
     canonical,
     atMs,
-    keys: [keys.stream, keys.head, keys.skew, ...keys.hourBucket(hour), ...keys.dayBucket(day)],
+    keys: [
+      keys.stream,
+      keys.head,
+      keys.skew,
+      mark ? keys.recorded(mark.eventId) : keys.head,
+      ...keys.hourBucket(hour),
+      ...keys.dayBucket(day),
+    ],
     args: [
       String(atMs),
       canonical,
@@ -54,6 +70,8 @@ export function prepareEntry(keys: AuditKeys, input: unknown, at: Date): Prepare
       rollupDeltas(entry)
         .map(([slot, amount]) => `${slot}=${amount}`)
         .join(','),
+      mark ? String(mark.index) : '',
+      String(RECORDED_TTL_S),
       expireAt(hour),
       expireAt(day),
     ],
@@ -64,9 +82,12 @@ const replySchema = z.union([
   z.tuple([z.literal('ok'), z.string()]),
   z.tuple([z.literal('conflict'), z.string()]),
   z.tuple([z.literal('head_missing'), z.string()]),
+  z.tuple([z.literal('recorded'), z.string()]),
 ]);
 
-type Outcome = { accepted: AuditRecord } | { head: string };
+/** What became of one entry: appended now, or (a marked entry) appended before, under that stream id. */
+export type Appended = { accepted: AuditRecord } | { recorded: string };
+type Outcome = Appended | { head: string };
 
 /**
  * Appends entries to the hash chain. The hash needs the previous entry's hash
@@ -89,11 +110,11 @@ export class ChainAppender {
     private readonly script: Promise<LuaScript>,
   ) {}
 
-  append(prepared: PreparedEntry): Promise<AuditRecord> {
+  append(prepared: PreparedEntry): Promise<Appended> {
     return this.inTurn(() => this.appendNow(prepared));
   }
 
-  appendMany(prepared: readonly PreparedEntry[]): Promise<AuditRecord[]> {
+  appendMany(prepared: readonly PreparedEntry[]): Promise<Appended[]> {
     return this.inTurn(() => this.appendManyNow(prepared));
   }
 
@@ -103,14 +124,14 @@ export class ChainAppender {
     return run;
   }
 
-  private async appendNow(prepared: PreparedEntry): Promise<AuditRecord> {
+  private async appendNow(prepared: PreparedEntry): Promise<Appended> {
     const script = await this.script;
     let prev = await this.currentHead();
     for (let round = 0; round < MAX_ROUNDS_WITHOUT_PROGRESS; round++) {
       const hash = chainHash(prev, prepared.canonical);
       const reply = await script.run(this.redis, prepared.keys, [prev, hash, ...prepared.args]);
       const outcome = await this.settle(reply, prepared, prev, hash);
-      if ('accepted' in outcome) return outcome.accepted;
+      if (!('head' in outcome)) return outcome;
       prev = outcome.head;
     }
     throw new AuditIntegrityError(`audit append gave up after ${MAX_ROUNDS_WITHOUT_PROGRESS} conflicts`);
@@ -121,9 +142,9 @@ export class ChainAppender {
    * later one in the pipeline miss too (they chain onto it), so the rest are
    * simply re-hashed onto the new head and sent again.
    */
-  private async appendManyNow(prepared: readonly PreparedEntry[]): Promise<AuditRecord[]> {
+  private async appendManyNow(prepared: readonly PreparedEntry[]): Promise<Appended[]> {
     const script = await this.script;
-    const records: AuditRecord[] = [];
+    const records: Appended[] = [];
     let prev = await this.currentHead();
     let idle = 0;
     await script.preload(this.redis);
@@ -159,9 +180,11 @@ export class ChainAppender {
           prev = outcome.head;
           break;
         }
-        records.push(outcome.accepted);
-        prev = outcome.accepted.hash;
+        records.push(outcome);
         idle = 0;
+        // Appended before: the entries chained onto this one's hash are re-hashed onto the head.
+        if ('recorded' in outcome) break;
+        prev = outcome.accepted.hash;
       }
     }
     return records;
@@ -177,6 +200,7 @@ export class ChainAppender {
     if (!parsed.success)
       throw new AuditIntegrityError(`unexpected reply from the audit append script: ${String(reply)}`);
     const [status, value] = parsed.data;
+    if (status === 'recorded') return { recorded: value };
     if (status === 'ok') {
       this.head = hash;
       return { accepted: { id: value, ...prepared.entry, prev, hash } };

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { hostSchema } from '../core/snapshot/schema.js';
 import { formatIssues } from '../core/snapshot/validate.js';
-import { ChainAppender, prepareEntry } from './append.js';
+import { ChainAppender, prepareEntry, type Appended, type EntryMark } from './append.js';
 import { AuditInputError } from './errors.js';
 import { AuditKeys, DEFAULT_AUDIT_KEY } from './keys.js';
 import { LuaScript } from '../redis/lua.js';
@@ -71,9 +71,13 @@ export class AuditLog {
     this.appender = new ChainAppender(redis, this.keys, script);
   }
 
-  /** Validates, chains and writes one entry; throws AuditInputError and writes nothing if it is invalid. */
+  /**
+   * Validates, chains and writes one entry; throws AuditInputError and writes
+   * nothing if it is invalid. For what is not a state change (a refused
+   * attempt, an input received): state changes reach the audit as events.
+   */
   async append(entry: AuditEntryInput, at: Date): Promise<AuditRecord> {
-    return this.appender.append(prepareEntry(this.keys, entry, at));
+    return accepted(await this.appender.append(prepareEntry(this.keys, entry, at)));
   }
 
   /** Many entries in order, pipelined (imports, benchmarks); nothing is written unless all are valid. */
@@ -86,7 +90,31 @@ export class AuditLog {
         throw err;
       }
     });
-    return this.appender.appendMany(prepared);
+    return (await this.appender.appendMany(prepared)).map(accepted);
+  }
+
+  /**
+   * Entries that events stand for, in order, each at most once by its mark
+   * however often it is recorded (src/audit/recorder.ts). An invalid entry is
+   * not written and its error is returned in its place; the others are.
+   */
+  async record(
+    items: ReadonlyArray<{ entry: AuditEntryInput; at: Date; mark: EntryMark }>,
+  ): Promise<(Appended | AuditInputError)[]> {
+    const out: (Appended | AuditInputError | undefined)[] = [];
+    const valid: ReturnType<typeof prepareEntry>[] = [];
+    for (const item of items) {
+      try {
+        valid.push(prepareEntry(this.keys, item.entry, item.at, item.mark));
+        out.push(undefined);
+      } catch (err) {
+        if (!(err instanceof AuditInputError)) throw err;
+        out.push(err);
+      }
+    }
+    const appended = await this.appender.appendMany(valid);
+    let next = 0;
+    return out.map((o) => o ?? appended[next++]!);
   }
 
   /** Newest first. since/until bound the entries' `ts`, inclusive. */
@@ -145,6 +173,12 @@ export class AuditLog {
     }
     return count;
   }
+}
+
+/** Only a marked entry can have been appended before. */
+function accepted(appended: Appended): AuditRecord {
+  if ('accepted' in appended) return appended.accepted;
+  throw new Error(`audit entry ${appended.recorded} reported as recorded before, though it carries no mark`);
 }
 
 function write(out: NodeJS.WritableStream, text: string): Promise<void> {

@@ -18,6 +18,11 @@ export class AuditKeys {
     this.skew = `${stream}:skew`;
   }
 
+  /** Which entries of one event (by its stream id) are appended already, each with its entry's id. */
+  recorded(eventId: string): string {
+    return `${this.stream}:recorded:${eventId}`;
+  }
+
   /** `<stream>:rollup:2026-11-25T10` (UTC hour) and its host index. */
   hourBucket(startMs: number): [counters: string, index: string] {
     return this.bucket(new Date(startMs).toISOString().slice(0, 13));

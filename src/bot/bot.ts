@@ -21,6 +21,7 @@ import { buildServer } from '../http/server.js';
 import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
+import { AuditRecorder } from '../audit/recorder.js';
 import { EventMetrics } from './event-metrics.js';
 import { RedisGauges } from './redis-gauges.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
@@ -87,6 +88,15 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     );
   const parts = approvalParts(redis, bull, policy, config.approvers, now, signer);
   const { audit, events, actions, approvals } = parts;
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // The audit chain records the event stream: its consumer group must exist before anything writes an event.
+  const recorder = new AuditRecorder(
+    redis,
+    audit,
+    { consumer, pruneIdleMs: DAY_MS, retryMs: options.deliveryRetryMs ?? { first: 1000, max: 30_000 } },
+    logger,
+  );
+  await recorder.start();
   const ingestQueue = new Queue<IngestJob>(queues.ingest, { connection: ingestConnection });
   const metrics = createMetrics();
   const gauges = new RedisGauges(metrics, {
@@ -149,7 +159,6 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     const adapter = factory.create({ config, services: chat, logger: logger.child({ adapter: factory.name }), redis });
     if (adapter) adapters.push(adapter);
   }
-  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const eventMetrics = new EventMetrics(redis, metrics, consumer, logger);
   const notifier = new Notifier(
     redis,
@@ -177,7 +186,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // Agents report; the bot decides: their results are audited, announced and escalated here.
   const reports = new ReportConsumer(
     redis,
-    reportHandlers({ redis, policy, classifier, approvals, audit, ingest, logger, now, verifier: signer.verifier() }),
+    reportHandlers({ redis, policy, classifier, approvals, events, ingest, logger, now, verifier: signer.verifier() }),
     { consumer, blockMs: 1000, claimIdleMs: 30_000 },
     logger,
   );
@@ -208,7 +217,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     plugins: adapters.flatMap((a) => (a.routes ? [a.routes] : [])),
   });
   const liveness = new LivenessWatch(
-    { redis, audit, events, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
+    { redis, heartbeatMultiple: policy.agent.heartbeat_multiple, now, logger },
     options.livenessCheckMs ?? 5000,
   );
   const steps = new CloseSteps();
@@ -222,6 +231,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await steps.run('agent liveness check', () => liveness.close());
     await steps.run('in-flight decision, expiry and pickup jobs', () => Promise.all(workers.map((w) => w.close())));
     await steps.run('notifier', () => notifier.close());
+    await steps.run('audit recorder', () => recorder.close());
     await steps.run('chat deliveries', () => Promise.all(deliveries.map((d) => d.close())));
     await steps.run('event metrics', () => eventMetrics.close());
     for (const adapter of adapters) await steps.run(`${adapter.name} adapter`, async () => adapter.close?.());

@@ -3,7 +3,7 @@ import type { GroupBook } from '../groups/book.js';
 import type { Logger } from '../log.js';
 import { countNotification } from '../metrics.js';
 import { keys } from '../redis/keys.js';
-import { LeasedReader, type Entry } from './leased-reader.js';
+import { LeasedReader, type Entry } from '../redis/leased-reader.js';
 import type { ChatAdapter, Notification, StoredNotification } from './port.js';
 
 export interface DeliveryOptions {

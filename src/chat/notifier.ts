@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { EventLog, eventOf } from '../events/log.js';
 import type { GroupBook } from '../groups/book.js';
-import type { HealgateEvent } from '../events/types.js';
+import { isChatEvent, type ChatEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { LeasedReader } from './leased-reader.js';
+import { LeasedReader } from '../redis/leased-reader.js';
 import { DIGESTIBLE, type DigestibleType, type StoredNotification } from './port.js';
 
 export interface NotifierOptions {
@@ -27,10 +27,10 @@ const LEASE_MS = 10_000;
 const MAX_NOTIFICATIONS = 10_000;
 
 /** Groups a window's events: digests for bursts of one kind, single notifications for the rest, in order. */
-export function groupEvents(events: readonly HealgateEvent[], digestFrom: number): StoredNotification[] {
+export function groupEvents(events: readonly ChatEvent[], digestFrom: number): StoredNotification[] {
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
-  const digests = new Map<DigestibleType, HealgateEvent[]>();
+  const digests = new Map<DigestibleType, ChatEvent[]>();
   const out: StoredNotification[] = [];
   for (const event of events) {
     const type = event.type as DigestibleType;
@@ -120,7 +120,7 @@ export class Notifier {
     }
   }
 
-  private async compose(batch: readonly [string, HealgateEvent][]): Promise<void> {
+  private async compose(batch: readonly [string, ChatEvent][]): Promise<void> {
     const notifications = await this.storms(batch);
     if (notifications.length === 0) return;
     const pipeline = this.redis.pipeline();
@@ -138,7 +138,7 @@ export class Notifier {
    * the consoles of every replica. The rest goes out as before: digests for
    * bursts of one kind, single notifications otherwise.
    */
-  private async storms(batch: readonly [string, HealgateEvent][]): Promise<StoredNotification[]> {
+  private async storms(batch: readonly [string, ChatEvent][]): Promise<StoredNotification[]> {
     const sizes = new Map<string, number>();
     const groupOf = new Map<string, string>();
     for (const [id, event] of batch) {
@@ -170,7 +170,7 @@ export class Notifier {
 }
 
 /** News a storm's group message shows by itself; a failure still goes to its thread too. */
-function absorbed(e: HealgateEvent): boolean {
+function absorbed(e: ChatEvent): boolean {
   switch (e.type) {
     case 'incident.opened':
     case 'incident.resolved':
@@ -190,11 +190,12 @@ function streamMs(id: string): number {
   return Number(id.split('-')[0]);
 }
 
-function parseEntries(entries: readonly [string, string[]][]): [string, HealgateEvent][] {
-  const out: [string, HealgateEvent][] = [];
+/** The events chat shows; the audit-only ones are the audit recorder's alone. */
+function parseEntries(entries: readonly [string, string[]][]): [string, ChatEvent][] {
+  const out: [string, ChatEvent][] = [];
   for (const [id, fields] of entries) {
     const event = eventOf(fields);
-    if (event) out.push([id, event]);
+    if (event && isChatEvent(event)) out.push([id, event]);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/types.js';
-import type { HealgateEvent } from '../events/types.js';
+import type { ChatEvent } from '../events/types.js';
 import type { GroupView } from '../groups/types.js';
 import type { Logger } from '../log.js';
 import type { ChatServices } from './services.js';
@@ -11,10 +11,10 @@ export const DIGESTIBLE = ['incident.opened', 'incident.resolved', 'breaker.trip
 export type DigestibleType = (typeof DIGESTIBLE)[number];
 
 export type Notification =
-  | { readonly kind: 'event'; readonly event: HealgateEvent }
+  | { readonly kind: 'event'; readonly event: ChatEvent }
   /** A storm group of two or more members, to show as one message (posted once, then edited). */
   | { readonly kind: 'group'; readonly group: GroupView }
-  | { readonly kind: 'digest'; readonly type: DigestibleType; readonly events: readonly HealgateEvent[] };
+  | { readonly kind: 'digest'; readonly type: DigestibleType; readonly events: readonly ChatEvent[] };
 
 /** What the notifications stream holds: a storm group by its id, drawn as it stands when delivered. */
 export type StoredNotification =

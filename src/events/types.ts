@@ -1,6 +1,6 @@
 import type { Decision } from '../core/decide/types.js';
 import type { ApprovalRecord } from '../approvals/record.js';
-import type { Signal } from '../core/snapshot/schema.js';
+import type { Signal, Snapshot } from '../core/snapshot/schema.js';
 
 /** How an action job ended; the audit's auto-heal rate counts success, failure and unknown. */
 export type ActionOutcome = 'success' | 'failure' | 'unknown' | 'dry_run';
@@ -25,12 +25,24 @@ export interface VerifyResult {
   readonly recovered: boolean;
 }
 
+/** An auto-heal's action job, as its notice names it for the audit. */
+export interface StartedJob {
+  readonly key: string;
+  readonly action: string;
+  readonly incident_id: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
 /**
- * What happened, for the chat adapters (and the console) to show. Events
- * are written to one Redis stream; each replica's notifier takes its share
- * through a consumer group, so every event reaches chat once.
+ * What happened. Every state change writes its event to one Redis stream
+ * in the same script that makes the change; the audit chain
+ * (src/audit/recorder.ts), chat (the notifier) and the metrics each consume
+ * that stream through a consumer group of their own, so a change can be
+ * neither unaudited nor unannounced. The audit-only types (AUDIT_ONLY) are
+ * not shown in chat.
  */
 export type HealgateEvent =
+  /** The notice of newly opened incidents: the auto-heal jobs started for them, or none when nothing could run. */
   | {
       type: 'incident.opened';
       host: string;
@@ -38,8 +50,27 @@ export type HealgateEvent =
       decision: Decision;
       actions: string[];
       dry_run: boolean;
+      jobs: StartedJob[];
     }
   | { type: 'incident.resolved'; host: string; incident_id: string; signal: string; value: number }
+  /** A snapshot decided into new incidents (or a firewall request): the decision and what it opened, for the audit. */
+  | {
+      type: 'decision.recorded';
+      host: string;
+      decision: Decision;
+      snapshot: Snapshot;
+      incidents: { id: string; signal: string }[];
+    }
+  /** An action job an agent refused to run because the bot did not issue it for that host. */
+  | {
+      type: 'action.refused';
+      host: string;
+      job_id: string;
+      reason: string;
+      actions: string[];
+      approval_id: string | null;
+      claimed_host: string | null;
+    }
   | { type: 'approval.requested'; approval: ApprovalRecord }
   | { type: 'approval.decided'; approval: ApprovalRecord }
   | {
@@ -56,6 +87,8 @@ export type HealgateEvent =
       verify: VerifyResult | null;
       /** One human sentence: what happened, e.g. "disk_usage 91.5 → 62.0: recovered". */
       detail: string;
+      /** How long the agent's run took. */
+      duration_ms: number;
     }
   /** An auto-heal's job that no agent took by its deadline: withdrawn, its slot given back, a human asked. */
   | {
@@ -66,13 +99,21 @@ export type HealgateEvent =
       actions: string[];
       reason: string;
     }
-  | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string }
+  | { type: 'breaker.tripped'; host: string; scope: 'host' | 'fleet'; reason: string; policy: string }
   /** A storm group changed (members joined, healed, were decided): its message is redrawn from the group book. */
   | { type: 'group.updated'; group_id: string; size: number }
   /** A host's agent stopped sending heartbeats; its return is an `incident.resolved` of signal `agent_heartbeat`. */
   | { type: 'agent.silent'; host: string; incident_id: string; last_seen: string; silent_ms: number };
 
 export type ActionResultEvent = Extract<HealgateEvent, { type: 'action.result' }>;
+
+/** Events for the audit alone: chat shows nothing for them. */
+export const AUDIT_ONLY = ['decision.recorded', 'action.refused'] as const;
+export type ChatEvent = Exclude<HealgateEvent, { type: (typeof AUDIT_ONLY)[number] }>;
+
+export function isChatEvent(e: HealgateEvent): e is ChatEvent {
+  return !(AUDIT_ONLY as readonly string[]).includes(e.type);
+}
 
 /** The host an event is about. */
 export function eventHost(e: HealgateEvent): string {

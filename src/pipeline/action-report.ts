@@ -1,13 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { ActionJob } from '../actions/queues.js';
-import type { AuditLog } from '../audit/index.js';
 import { snapshotSchema, type Snapshot } from '../core/snapshot/schema.js';
-import { MAX_EVENTS } from '../events/log.js';
+import { crashPoint } from '../crash-point.js';
+import type { EventLog } from '../events/log.js';
 import type { ActionResultEvent, VerifyResult } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { freeSlot } from '../breakers/slots.js';
 import { keys } from '../redis/keys.js';
-import { LuaScript } from '../redis/lua.js';
 import type { JobVerifier } from '../actions/signing.js';
 import type { ActionReport, RefusalReport } from '../reports/schema.js';
 import { describeVerify, escalateNotRecovered, valueBefore, verifyResult, type EscalationDeps } from './verify.js';
@@ -16,7 +14,7 @@ import { describeVerify, escalateNotRecovered, valueBefore, verifyResult, type E
 const REPORT_TTL_S = 30 * 86_400;
 
 export interface ActionReportDeps extends EscalationDeps {
-  readonly audit: AuditLog;
+  readonly events: EventLog;
   readonly logger: Logger;
   /** The bot's own signatures: a result counts only for a job the bot issued. */
   readonly verifier: JobVerifier;
@@ -26,7 +24,13 @@ export interface ActionReportDeps extends EscalationDeps {
 export async function resultOfReport(deps: ActionReportDeps, report: ActionReport): Promise<ActionResultEvent> {
   const { job, run } = report;
   const { reading, ...rest } = run;
-  const base: ActionResultEvent = { type: 'action.result', ...rest, incident_ids: [...run.incident_ids], verify: null };
+  const base: ActionResultEvent = {
+    type: 'action.result',
+    ...rest,
+    incident_ids: [...run.incident_ids],
+    verify: null,
+    duration_ms: report.duration_ms,
+  };
   if (!reading) return base;
   const before = (await valueBefore(deps.redis, job, reading.signal)) ?? reading.before;
   if (before === null) return { ...base, detail: `${job.actions.map((a) => a.id).join(', ')} ran successfully.` };
@@ -59,8 +63,9 @@ export function foreignReport(
 
 /**
  * A job that was not run because the bot did not issue it for that host (or
- * a report the bot would not take): audited once per report id, so that
- * someone writing to a host's queue or stream is seen.
+ * a report the bot would not take): its `action.refused` event (which the
+ * audit records) written once per report id, so that someone writing to a
+ * host's queue or stream is seen.
  */
 export async function auditRefusal(
   deps: ActionReportDeps,
@@ -69,31 +74,33 @@ export async function auditRefusal(
   refusal: RefusalReport,
 ): Promise<void> {
   const marker = keys.report(host, id);
-  if (await deps.redis.hget(marker, 'audited')) return;
-  deps.logger.error(
-    { host, job: refusal.job_id, reason: refusal.reason },
-    'refused an action job the bot did not issue',
-  );
-  await deps.audit.append(
+  const written = await deps.events.publishOnce(
+    { key: marker, field: 'published', ttlS: REPORT_TTL_S },
     {
       type: 'action.refused',
       host,
-      ...(refusal.claimed.actions?.length ? { action: refusal.claimed.actions.join(', ').slice(0, 200) } : {}),
-      ...(refusal.claimed.approval_id ? { approval_id: refusal.claimed.approval_id } : {}),
-      notes: `Not run: ${refusal.reason}.`,
-      data: { job_id: refusal.job_id, claimed_host: refusal.claimed.host ?? null },
+      job_id: refusal.job_id,
+      reason: refusal.reason,
+      actions: [...(refusal.claimed.actions ?? [])],
+      approval_id: refusal.claimed.approval_id ?? null,
+      claimed_host: refusal.claimed.host ?? null,
     },
-    deps.now(),
   );
-  await deps.redis.multi().hset(marker, 'audited', '1', 'done', '1').expire(marker, REPORT_TTL_S).exec();
+  if (written)
+    deps.logger.error(
+      { host, job: refusal.job_id, reason: refusal.reason },
+      'refused an action job the bot did not issue',
+    );
+  await deps.redis.hset(marker, 'done', '1');
 }
 
 /**
  * One action report, once per report id however often it is delivered: its
- * audit entry, its `action.result` event, the host's auto-heal no longer in
- * flight, and the escalation of a heal that did not help. Each step is
- * marked done as it completes, so a delivery after a crash takes up where
- * the last one stopped. Returns undefined for a report handled before.
+ * `action.result` event (which chat shows and the audit records), the
+ * host's auto-heal no longer in flight, and the escalation of a heal that
+ * did not help. Each step is marked done as it completes, so a delivery
+ * after a crash takes up where the last one stopped. Returns undefined for a
+ * report handled before.
  */
 export async function handleActionReport(
   deps: ActionReportDeps,
@@ -103,14 +110,10 @@ export async function handleActionReport(
 ): Promise<ActionResultEvent | undefined> {
   const { job } = report;
   const marker = keys.report(host, id);
-  const progress = await deps.redis.hgetall(marker);
-  if (progress.done) return undefined;
+  if (await deps.redis.hget(marker, 'done')) return undefined;
   const result = await resultOfReport(deps, report);
-  if (!progress.audited) {
-    await deps.audit.append(auditEntry(job, result, report.duration_ms), deps.now());
-    await deps.redis.multi().hset(marker, 'audited', '1').expire(marker, REPORT_TTL_S).exec();
-  }
-  await publishOnce(deps.redis, marker, result);
+  await deps.events.publishOnce({ key: marker, field: 'published', ttlS: REPORT_TTL_S }, result);
+  crashPoint('report.published');
   // Its breaker slot (an auto-heal's, or an approved safe action's) is free again.
   await freeSlot(deps.redis, job.host, job.key);
   if (needsHuman(result)) await escalateNotRecovered(deps, job, result.verify, await afterOf(deps.redis, report));
@@ -130,34 +133,4 @@ async function afterOf(redis: Redis, report: ActionReport): Promise<Snapshot> {
   const parsed = latest ? snapshotSchema.safeParse(JSON.parse(latest)) : undefined;
   if (!parsed?.success) throw new Error(`no snapshot of ${report.job.host} to escalate ${report.job.key} with`);
   return parsed.data;
-}
-
-async function publishOnce(redis: Redis, marker: string, result: ActionResultEvent): Promise<void> {
-  await (
-    await LuaScript.load('report-publish')
-  ).run(redis, [marker, keys.events], [result.type, JSON.stringify(result), MAX_EVENTS, REPORT_TTL_S]);
-}
-
-function auditEntry(job: ActionJob, result: ActionResultEvent, durationMs: number) {
-  return {
-    type: 'action.result' as const,
-    host: job.host,
-    trigger: job.trigger,
-    outcome: result.outcome,
-    action: job.actions.map((a) => a.id).join(', '),
-    ...(job.approval_id ? { approval_id: job.approval_id } : {}),
-    ...(job.incident_ids[0] ? { incident_id: job.incident_ids[0] } : {}),
-    duration_ms: durationMs,
-    notes: result.detail.slice(0, 4000),
-    data: {
-      job_id: job.key,
-      dry_run: result.dry_run,
-      verify: result.verify ? { ...result.verify } : null,
-      actions: result.actions.map((a) => ({
-        id: a.id,
-        outcome: a.outcome,
-        steps: a.steps.map((s) => ({ ...s, argv: [...s.argv] })),
-      })),
-    },
-  };
 }

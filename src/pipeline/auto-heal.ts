@@ -1,6 +1,9 @@
 import { breakerGuard, type Guard } from '../core/decide/guards.js';
 import type { Decision, PlannedAction } from '../core/decide/types.js';
-import { reserveSlots } from '../breakers/slots.js';
+import { freeSlot, reserveSlots } from '../breakers/slots.js';
+import { crashPoint } from '../crash-point.js';
+import type { StartedJob } from '../events/types.js';
+import { keys } from '../redis/keys.js';
 import type { PipelineDeps } from './deps.js';
 import type { OpenedIncident } from './incidents.js';
 
@@ -37,16 +40,30 @@ export async function reserveAutoHeal(
   return reservation.ok ? undefined : breakerGuard(reservation.hold);
 }
 
-/** AUTO_HEAL, its slots reserved: an action job per newly opened incident, and one notice. */
+/** The fleet slots of a reservation whose incidents were not opened after all (a later batch took the host). */
+export async function releaseAutoHeal(
+  deps: PipelineDeps,
+  decision: Decision,
+  incidents: readonly OpenedIncident[],
+): Promise<void> {
+  for (const { key } of jobsOf(decision, incidents)) await freeSlot(deps.redis, decision.host, key);
+}
+
+/**
+ * AUTO_HEAL, its slots reserved: an action job per newly opened incident,
+ * then one notice, whose event the audit records as the jobs' enqueueing. A
+ * redone attempt finds its jobs (their ids are their keys) and its notice
+ * (marked on the first incident) and adds neither again.
+ */
 export async function autoHeal(
   deps: PipelineDeps,
   decision: Decision,
   incidents: readonly OpenedIncident[],
   at: Date,
 ): Promise<void> {
-  const started: string[] = [];
+  const started: StartedJob[] = [];
   for (const { key, action, incident } of jobsOf(decision, incidents)) {
-    const claimed = await deps.actions.enqueue({
+    await deps.actions.enqueue({
       key,
       host: decision.host,
       trigger: 'auto_heal',
@@ -63,30 +80,24 @@ export async function autoHeal(
       decision,
       waited_ms: deps.policy.actions[action.id]?.timeout ?? 0,
     });
-    // Not claimed: an earlier attempt, cut short before its notice, enqueued it and audited that.
-    if (claimed)
-      await deps.audit.append(
-        {
-          type: 'action.enqueued',
-          host: decision.host,
-          incident_id: incident.id,
-          action: action.id,
-          trigger: 'auto_heal',
-          data: { job_id: key, params: action.params },
-        },
-        at,
-      );
-    started.push(action.id);
+    started.push({ key, action: action.id, incident_id: incident.id, params: action.params });
   }
+  if (started.length === 0) return;
+  crashPoint('heal.enqueued');
   // One notice per host and breach, naming every action it started.
-  if (started.length > 0) {
-    await deps.events.publish({
-      type: 'incident.opened',
-      host: decision.host,
-      incident_ids: incidents.filter((i) => i.isNew).map((i) => i.id),
-      decision,
-      actions: started,
-      dry_run: deps.executionMode === 'dry-run',
-    });
-  }
+  const fresh = incidents.filter((i) => i.isNew).map((i) => i.id);
+  await deps.events.publishOnce(noticeMark(fresh), {
+    type: 'incident.opened',
+    host: decision.host,
+    incident_ids: fresh,
+    decision,
+    actions: started.map((j) => j.action),
+    dry_run: deps.executionMode === 'dry-run',
+    jobs: started,
+  });
+}
+
+/** A breach's notice is marked on its first incident: written once, however often the attempt is redone. */
+export function noticeMark(incidentIds: readonly string[]) {
+  return { key: keys.incident(incidentIds[0] ?? ''), field: 'noticed', ttlS: 0 };
 }

@@ -2,6 +2,7 @@ import type { Decision } from '../core/decide/types.js';
 import { keys } from '../redis/keys.js';
 import type { PipelineDeps } from './deps.js';
 import { FIREWALL_SIGNAL } from './firewall.js';
+import { noticeMark } from './auto-heal.js';
 import { incidentRecords, linkApproval, type OpenedIncident } from './incidents.js';
 
 /** HITL_REQUIRED: an approval request for newly opened incidents (or a notice when nothing could run), and breakers announced. */
@@ -9,9 +10,8 @@ export async function escalate(
   deps: PipelineDeps,
   decision: Decision,
   incidents: readonly OpenedIncident[],
-  at: Date,
 ): Promise<void> {
-  if (decision.rule === 'breaker_host' || decision.rule === 'breaker_fleet') await announceBreaker(deps, decision, at);
+  if (decision.rule === 'breaker_host' || decision.rule === 'breaker_fleet') await announceBreaker(deps, decision);
   const actions = decision.actions.filter((a) => a.signal !== FIREWALL_SIGNAL);
   const fresh = incidents.filter((i) => i.isNew);
   let key =
@@ -26,13 +26,15 @@ export async function escalate(
   if (!key) return;
   if (actions.length === 0) {
     // Nothing the policy could run: humans are told, there is nothing to approve.
-    await deps.events.publish({
+    const ids = fresh.map((i) => i.id);
+    await deps.events.publishOnce(noticeMark(ids), {
       type: 'incident.opened',
       host: decision.host,
-      incident_ids: fresh.map((i) => i.id),
+      incident_ids: ids,
       decision,
       actions: [],
       dry_run: deps.executionMode === 'dry-run',
+      jobs: [],
     });
     return;
   }
@@ -66,20 +68,12 @@ async function reproposalKey(deps: PipelineDeps, incidents: readonly OpenedIncid
     .join('+')}/after/${linked.sort().join('+')}`;
 }
 
-async function announceBreaker(deps: PipelineDeps, decision: Decision, at: Date): Promise<void> {
+/** A tripped breaker is announced (and so audited) once an hour per scope. */
+async function announceBreaker(deps: PipelineDeps, decision: Decision): Promise<void> {
   const scope = decision.rule === 'breaker_host' ? 'host' : 'fleet';
-  const announced = await deps.redis.set(
-    keys.breakerAnnounced(scope === 'host' ? `host:${decision.host}` : 'fleet'),
-    at.toISOString(),
-    'EX',
-    3600,
-    'NX',
-  );
-  if (announced !== 'OK') return;
   const reason = decision.reasons.at(-1) ?? 'circuit breaker tripped';
-  await deps.audit.append(
-    { type: 'breaker.tripped', host: decision.host, outcome: scope, notes: reason, policy: decision.policy },
-    at,
+  await deps.events.publishOnce(
+    { key: keys.breakerAnnounced(scope === 'host' ? `host:${decision.host}` : 'fleet'), field: 'at', ttlS: 3600 },
+    { type: 'breaker.tripped', host: decision.host, scope, reason, policy: decision.policy },
   );
-  await deps.events.publish({ type: 'breaker.tripped', host: decision.host, scope, reason });
 }

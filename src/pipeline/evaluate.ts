@@ -3,7 +3,8 @@ import { decide, holdAutoHeal } from '../core/decide/decide.js';
 import type { Decision } from '../core/decide/types.js';
 import { conditionHolds } from '../core/policy/conditions.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
-import { autoHeal, reserveAutoHeal } from './auto-heal.js';
+import { crashPoint } from '../crash-point.js';
+import { autoHeal, releaseAutoHeal, reserveAutoHeal } from './auto-heal.js';
 import type { PipelineDeps } from './deps.js';
 import { escalate } from './escalate.js';
 import {
@@ -14,12 +15,42 @@ import {
   requesterOf,
 } from './firewall.js';
 import type { HostContext, StateWrites } from './host-state.js';
-import { changeIncidents, markAnnounced, markAudited, type Position } from './incidents.js';
+import {
+  changeIncidents,
+  decisionRecorded,
+  markAnnounced,
+  plannedIncidentId,
+  type OpenedIncident,
+  type Position,
+} from './incidents.js';
+
+/**
+ * What a decision would open, planned before anything is written: a
+ * condition taken over keeps its incident, one already open is not new, and
+ * a new one gets its id now. The context was read under this batch's claim
+ * on the host, so nothing else opens its incidents in between.
+ */
+function planIncidents(
+  decided: Decision,
+  context: HostContext,
+  position: Position,
+): (OpenedIncident & { condition: Decision['signals'][number] })[] {
+  return decided.signals
+    .filter((s) => s.signal !== FIREWALL_SIGNAL)
+    .map((condition) => {
+      const taken = context.takeover.find((t) => t.signal === condition.signal);
+      if (taken) return { id: taken.id, signal: condition.signal, isNew: true, condition };
+      const open = context.openIncidents.includes(condition.signal);
+      const id = open ? '' : plannedIncidentId(decided.host, condition.signal, position);
+      return { id, signal: condition.signal, isNew: !open, condition };
+    });
+}
 
 /**
  * One snapshot through the pipeline: decide, keep the host's state, open and
  * resolve incidents, then act — an auto-heal job, an approval request, or
- * nothing. Only what changes is audited and announced.
+ * nothing. Only what changes is audited and announced: each change writes its
+ * event, which the audit and chat consume.
  *
  * `context` was read before; the host's new state goes to `writes`, which
  * the batch sends at its end. A quiet snapshot (nothing past a
@@ -65,70 +96,38 @@ export async function evaluateSnapshot(
   }
 
   const cleared = context.openIncidents.filter((s) => !conditionHolds(policy.signals[s], snapshot[s]));
-  const { opened: incidents, resolved } = await changeIncidents(
+  // The breakers' slots are taken first, under the ids the new incidents will have, so that the
+  // decision that opens them (and goes to the audit with them, in the same step) is the final one.
+  const planned = planIncidents(decided, context, position);
+  const hold = decided.decision === 'AUTO_HEAL' ? await reserveAutoHeal(deps, decided, planned, at) : undefined;
+  const decision = hold ? holdAutoHeal(decided, hold) : decided;
+  const { opened: incidents } = await changeIncidents(
     redis,
     snapshot.host,
     {
-      open: decided.signals.filter((s) => s.signal !== FIREWALL_SIGNAL),
+      open: planned.map((p) => ({ ...p.condition, id: p.id })),
       resolve: cleared.map((signal) => ({ signal, value: snapshot[signal] })),
       takeover: context.takeover,
+      opening: decisionRecorded(snapshot.host, decision, effective, firewall.length > 0),
     },
     at,
     position,
-  ).catch((err: unknown) => {
-    // Superseded by a later batch: the snapshot still joins the trend.
+  ).catch(async (err: unknown) => {
+    // Superseded by a later batch: the snapshot still joins the trend, and its slots go back.
     record(decided);
+    if (decision.decision === 'AUTO_HEAL') await releaseAutoHeal(deps, decision, planned);
     throw err;
   });
-  for (const { id, signal, value } of resolved) {
-    await deps.audit.append(
-      { type: 'incident.resolved', host: snapshot.host, incident_id: id, data: { signal, value } },
-      at,
-    );
-    await deps.events.publish({ type: 'incident.resolved', host: snapshot.host, incident_id: id, signal, value });
-  }
-
-  // The breakers' slots are taken now, atomically: the decision says what they allowed.
-  const hold = decided.decision === 'AUTO_HEAL' ? await reserveAutoHeal(deps, decided, incidents, at) : undefined;
-  const decision = hold ? holdAutoHeal(decided, hold) : decided;
+  crashPoint('incident.opened');
+  if (incidents.some((i, n) => i.isNew !== planned[n]!.isNew || (i.isNew && i.id !== planned[n]!.id)))
+    throw new Error(`the incidents of ${snapshot.host} changed while its snapshot was decided; deciding it again`);
   record(decision);
 
-  const fresh = incidents.filter((i) => i.isNew);
-  const unaudited = fresh.filter((i) => !i.audited);
-  if (unaudited.length > 0 || firewall.length > 0) {
-    await deps.audit.append(
-      {
-        type: 'decision',
-        host: snapshot.host,
-        decision: decision.decision,
-        model: decision.model,
-        policy: decision.policy,
-        data: {
-          rule: decision.rule,
-          reasons: decision.reasons,
-          probabilities: decision.probabilities,
-          snapshot: effective,
-        },
-      },
-      at,
-    );
-    for (const incident of unaudited) {
-      await deps.audit.append(
-        { type: 'incident.opened', host: snapshot.host, incident_id: incident.id, data: { signal: incident.signal } },
-        at,
-      );
-    }
-    await markAudited(
-      redis,
-      unaudited.map((i) => i.id),
-    );
-  }
-
   if (decision.decision === 'AUTO_HEAL') await autoHeal(deps, decision, incidents, at);
-  if (decision.decision === 'HITL_REQUIRED') await escalate(deps, decision, incidents, at);
+  if (decision.decision === 'HITL_REQUIRED') await escalate(deps, decision, incidents);
   await markAnnounced(
     redis,
-    fresh.map((i) => i.id),
+    incidents.filter((i) => i.isNew).map((i) => i.id),
   );
   // Whatever the rest of the snapshot says, each firewall request goes to humans.
   const firewallAction = decision.actions.find((a) => a.signal === FIREWALL_SIGNAL)?.id;

@@ -1,22 +1,65 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { SignalState } from '../core/decide/types.js';
+import type { Decision, SignalState } from '../core/decide/types.js';
+import type { Snapshot } from '../core/snapshot/schema.js';
+import { MAX_EVENTS } from '../events/log.js';
+import type { HealgateEvent } from '../events/types.js';
 import { keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
 
 export interface OpenedIncident {
   readonly id: string;
   readonly signal: string;
-  /** To be announced now: opened just now, or opened by a batch that failed before announcing it. */
+  /** To be acted on now: opened just now, or opened by a batch that failed before acting on it. */
   readonly isNew: boolean;
-  /** Its audit entries were written by the attempt that was cut short: only the rest is to be done. */
-  readonly audited: boolean;
+}
+
+const newIncidentId = (): string => `inc-${randomBytes(8).toString('hex')}`;
+
+/**
+ * The id a deciding batch opens an incident under, planned before anything is
+ * written (breaker slots are taken under it first). It derives from where the
+ * snapshot is in its batch, so an attempt that is redone plans the same id and
+ * finds what the one cut short took or opened, instead of leaving it behind.
+ */
+export function plannedIncidentId(host: string, signal: string, position: Position): string {
+  const at = `${host}|${signal}|${position.arrival}|${position.index}|${position.batch ?? ''}`;
+  return `inc-${createHash('sha256').update(at).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The event incidents-change.lua writes as it opens incidents: JSON in which
+ * `"$INCIDENTS"` stands for those opened now and `$INCIDENT_ID` for the
+ * first one's id (the script fills them in).
+ */
+export interface OpeningEvent {
+  readonly json: string;
+  /** Written even when nothing opens (a firewall request's decision), but once per snapshot. */
+  readonly always: boolean;
+}
+
+/** The decision of a snapshot that opens incidents (or asks for a firewall change), for the audit. */
+export function decisionRecorded(
+  host: string,
+  decision: Decision,
+  snapshot: Snapshot,
+  always: boolean,
+): OpeningEvent {
+  const event: Omit<Extract<HealgateEvent, { type: 'decision.recorded' }>, 'incidents'> = {
+    type: 'decision.recorded',
+    host,
+    decision,
+    snapshot,
+  };
+  return { json: JSON.stringify({ ...event, incidents: '$INCIDENTS' }), always };
 }
 
 /** Where a deciding batch is: its arrival number and the snapshot's index among the host's in it. */
 export interface Position {
   readonly arrival: number;
   readonly index: number;
+  /** What tells this batch from one numbered alike after Redis lost its counter (when it was received). */
+  readonly batch?: string;
 }
 
 /**
@@ -30,7 +73,7 @@ export class SupersededError extends Error {
   }
 }
 
-/** How long an incident's announcement may take before a later batch takes it over (see host-context-read.lua). */
+/** How long acting on a new incident may take before a later batch takes it over (see host-context-read.lua). */
 export const ANNOUNCE_GRACE_MS = 10_000;
 
 export interface IncidentRef {
@@ -38,7 +81,11 @@ export interface IncidentRef {
   readonly id: string;
 }
 
-type Condition = Pick<SignalState, 'value' | 'threshold' | 'class'> & { readonly signal: string };
+type Condition = Pick<SignalState, 'value' | 'threshold' | 'class'> & {
+  readonly signal: string;
+  /** The id to open it under (planned); a fresh one when absent. */
+  readonly id?: string;
+};
 
 export interface IncidentChanges {
   /** Per condition to open, in order: the incident now open for it. */
@@ -49,11 +96,12 @@ export interface IncidentChanges {
 
 /**
  * Opens and resolves a host's incidents for one snapshot, in one atomic
- * step. One open incident per (host, signal): opening an open one returns it
- * unchanged, so a condition that persists is not announced at every poll, by
- * any replica; each is resolved once. `position` is where the deciding
- * batch is (none when no batch decides); a superseded batch changes nothing
- * and gets a SupersededError.
+ * step with their events (`opening` as they open, `incident.resolved` per
+ * resolution). One open incident per (host, signal): opening an open one
+ * returns it unchanged, so a condition that persists is not announced at
+ * every poll, by any replica; each is resolved once. `position` is where the
+ * deciding batch is (none when no batch decides); a superseded batch changes
+ * nothing and gets a SupersededError.
  */
 export async function changeIncidents(
   redis: Redis,
@@ -61,8 +109,9 @@ export async function changeIncidents(
   change: {
     readonly open?: readonly Condition[];
     readonly resolve?: readonly { signal: string; value: number }[];
-    /** Open incidents to announce as new if their announcement is still unfinished (HostContext.takeover). */
+    /** Open incidents to act on as new if acting on them is still unfinished (HostContext.takeover). */
     readonly takeover?: readonly IncidentRef[];
+    readonly opening?: OpeningEvent;
   },
   at: Date,
   position: Position = { arrival: 0, index: 0 },
@@ -73,7 +122,7 @@ export async function changeIncidents(
     await LuaScript.load('incidents-change')
   ).run(
     redis,
-    [keys.hostIncidents(host), keys.host(host)],
+    [keys.hostIncidents(host), keys.host(host), keys.events],
     [
       position.arrival,
       position.index,
@@ -81,10 +130,13 @@ export async function changeIncidents(
       at.toISOString(),
       keys.incident(''),
       (change.takeover ?? []).map((t) => `${t.signal}=${t.id}`).join(','),
+      MAX_EVENTS,
+      change.opening?.json ?? '',
+      change.opening?.always ? '1' : '',
       open.length,
       ...open.flatMap((c) => [
         c.signal,
-        `inc-${randomBytes(8).toString('hex')}`,
+        c.id ?? newIncidentId(),
         String(c.value),
         String(c.threshold),
         c.class,
@@ -95,7 +147,7 @@ export async function changeIncidents(
   if (!Array.isArray(reply)) throw new SupersededError(host, position.arrival);
   const opened = open.map((c, i) => {
     const status = Number(reply[2 * i + 1]);
-    return { id: String(reply[2 * i]), signal: c.signal, isNew: status > 0, audited: status === 3 };
+    return { id: String(reply[2 * i]), signal: c.signal, isNew: status > 0 };
   });
   const resolved = resolve
     .map((r, i) => ({ ...r, id: String(reply[2 * open.length + i] ?? '') }))
@@ -103,16 +155,18 @@ export async function changeIncidents(
   return { opened, resolved };
 }
 
+/** Opens one incident, with `opening` as its event if it opens now. */
 export async function openIncident(
   redis: Redis,
   host: string,
   condition: Condition,
+  opening: OpeningEvent,
   at: Date,
 ): Promise<OpenedIncident> {
-  return (await changeIncidents(redis, host, { open: [condition] }, at)).opened[0]!;
+  return (await changeIncidents(redis, host, { open: [condition], opening }, at)).opened[0]!;
 }
 
-/** Resolves the open incident of (host, signal), once; undefined if none was open. */
+/** Resolves the open incident of (host, signal), once, with its event; undefined if none was open. */
 export async function resolveIncident(
   redis: Redis,
   host: string,
@@ -123,20 +177,11 @@ export async function resolveIncident(
   return (await changeIncidents(redis, host, { resolve: [{ signal, value }] }, at)).resolved[0]?.id;
 }
 
-/** The incidents' announcements are done: nobody takes them over any more. */
-export function markAnnounced(redis: Redis, ids: readonly string[]): Promise<void> {
-  return flag(redis, ids, 'announced');
-}
-
-/** The incidents' audit entries are written: a takeover does not write them again. */
-export function markAudited(redis: Redis, ids: readonly string[]): Promise<void> {
-  return flag(redis, ids, 'audited');
-}
-
-async function flag(redis: Redis, ids: readonly string[], field: string): Promise<void> {
+/** What the incidents asked for (a heal, an approval request) is done: nobody takes them over any more. */
+export async function markAnnounced(redis: Redis, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const m = redis.multi();
-  for (const id of ids) m.hset(keys.incident(id), field, '1');
+  for (const id of ids) m.hset(keys.incident(id), 'announced', '1');
   await m.exec();
 }
 

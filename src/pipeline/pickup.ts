@@ -89,25 +89,11 @@ export async function withdrawIfUntaken(deps: PipelineDeps, raw: unknown): Promi
     [autoHealingMember(host, key), RUN_TTL_S, JSON.stringify(event), MAX_EVENTS],
   )) as number;
   if (code === 0) return 'taken';
-  const at = deps.now();
   // The job can no longer run (its run record says withdrawn); removing it only tidies the host's queue.
   await deps.actions
     .queue(host)
     .remove(key)
     .catch(() => 0);
-  if (code === 1)
-    await deps.audit.append(
-      {
-        type: 'action.withdrawn',
-        host,
-        action: event.actions.join(','),
-        trigger: 'auto_heal',
-        ...(deadline.incident_ids[0] ? { incident_id: deadline.incident_ids[0] } : {}),
-        notes: reason,
-        data: { job_id: key },
-      },
-      at,
-    );
   const decision = holdAutoHeal(deadline.decision, { rule: 'no_agent', reason });
   const approval = await deps.approvals.request({
     key: `${[...deadline.incident_ids].sort().join('+')}/no-agent`,

@@ -17,7 +17,8 @@ export const keys = {
   autoHeals: (host: string) => `${P}:host:${host}:autoheals`,
   /** Auto-heals in flight fleet-wide: zset of `host|job key` -> counts until (ms); see autoHealingMember. */
   autoHealing: `${P}:autoheal:inflight`,
-  breakerAnnounced: (scope: string) => `${P}:breaker:${scope}`,
+  /** Hash marking a tripped breaker announced, for an hour. */
+  breakerAnnounced: (scope: string) => `${P}:breaker:${scope}:announced`,
   firewallRequests: (host: string) => `${P}:host:${host}:firewall`,
   /** The first firewall request made with an idempotency key (by its hash): hash of fingerprint, request. */
   firewallIdempotency: (keyHash: string) => `${P}:firewall:idem:${keyHash}`,
@@ -26,8 +27,6 @@ export const keys = {
   approval: (id: string) => `${P}:approval:${id}`,
   approvalsPending: `${P}:approvals:pending`,
   approvalsToEnqueue: `${P}:approvals:to-enqueue`,
-  /** Decided approvals whose audit entry is not written yet (see approval-decide.lua). */
-  approvalsToAudit: `${P}:approvals:to-audit`,
   alertSeen: (fingerprint: string, status: string, startsAt: string) => `${P}:am:${fingerprint}:${status}:${startsAt}`,
   /** Firing alerts' claims on a host's signals: hash fingerprint -> `starts ms|claim JSON` (see alerts-apply.lua). */
   hostAlerts: (host: string) => `${P}:host:${host}:alerts`,
@@ -43,6 +42,8 @@ export const keys = {
   groupOpen: (kind: string) => `${P}:group:open:${kind}`,
   events: `${P}:events`,
   notifierLease: `${P}:notifier:lease`,
+  /** Held by the one replica appending the events' audit entries. */
+  auditRecorderLease: `${P}:audit-recorder:lease`,
   /** What the notifier composed from the events, for each chat adapter to deliver on its own. */
   notifications: `${P}:notifications`,
   /** Held by the one replica delivering to this adapter. */
@@ -80,7 +81,7 @@ export const keys = {
   consoleSession: (hash: string) => `${P}:console:session:${hash}`,
   /** A console sign-in on its way through the provider: its PKCE verifier, by state. */
   consoleLogin: (state: string) => `${P}:console:login:${state}`,
-  /** The bot's progress on one report (audited, published, done), so a redelivery does nothing twice. */
+  /** The bot's progress on one report (published, done), so a redelivery does nothing twice. */
   report: (host: string, reportId: string) => `${P}:report:${host}:${reportId}`,
 } as const;
 

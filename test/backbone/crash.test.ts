@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/index.js';
 import { keys } from '../../src/redis/keys.js';
 import { actionJobs, eventually, policyFile, startTestBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { spawnHealgate, type RunningProcess } from '../helpers/process.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 
-// A bot killed (SIGKILL) at a named step of an approval's life, then another one on the same Redis:
-// the record, its expiry, its audit entry and its event are all there, exactly once.
+// A bot killed (SIGKILL) at a named step of an approval's life or of a breach's, then another one on
+// the same Redis: the record, its expiry, its job, its audit entries and its events are all there,
+// exactly once.
 let redis: TestRedis;
 let policy: string;
 let survivor: TestBot | undefined;
@@ -97,7 +99,7 @@ describe('a bot killed mid-way through an approval', () => {
     expect(await announced('approval.decided', id!)).toBe(1);
   });
 
-  it('after winning the decision: the next bot audits it before the job, and the job is enqueued once', async () => {
+  it('after winning the decision: its event is written with it, so it is audited once and its job enqueued once', async () => {
     const { url, proc } = await botThatCrashesAt('approval.decided');
     expect((await post(url, '/v1/metrics', snapshot({ host: 'crash-2' }))).status).toBe(202);
     await eventually(async () => ((await redis.client().zscore(keys.hosts, 'crash-2')) ? true : undefined));
@@ -113,11 +115,82 @@ describe('a bot killed mid-way through an approval', () => {
     );
     expect(await proc.stop('SIGCONT')).toBeNull();
     expect((await survivor!.approvals.get(id))?.status).toBe('approved');
-    expect(await audited('approval.approved', id)).toBe(0);
+    expect(await announced('approval.decided', id)).toBe(1);
+    expect(await actionJobs(redis, 'crash-2')).toHaveLength(0);
 
     await eventually(async () => ((await actionJobs(redis, 'crash-2')).length > 0 ? true : undefined), 30_000, 'job');
+    await eventually(async () => ((await audited('approval.approved', id)) > 0 ? true : undefined), 10_000, 'audit');
     expect(await audited('approval.approved', id)).toBe(1);
     expect(await announced('approval.decided', id)).toBe(1);
     expect((await actionJobs(redis, 'crash-2')).map((j) => j.id)).toEqual([id]);
+  });
+});
+
+/** What the audit holds about `host`, by type, and how many of each. */
+async function auditCounts(host: string): Promise<Record<string, number>> {
+  const entries = (await redis.client().xrange('healgate:audit', '-', '+')) as [string, string[]][];
+  const counts: Record<string, number> = {};
+  for (const [, f] of entries) {
+    const e = JSON.parse(f[f.indexOf('e') + 1]!) as { type: string; host?: string };
+    if (e.host === host) counts[e.type] = (counts[e.type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function eventCount(type: string, host: string): Promise<number> {
+  const events = (await redis.client().xrange('healgate:events', '-', '+')) as [string, string[]][];
+  return events.filter(([, f]) => f[f.indexOf('type') + 1] === type && f.join(' ').includes(`"host":"${host}"`)).length;
+}
+
+const healed = { 'action.enqueued': 1, decision: 1, 'incident.opened': 1 };
+
+describe('a bot killed mid-way through deciding a breach', () => {
+  // Alone with the crashing bot, so that it is the one deciding; the next bot starts after the kill.
+  async function crashOnBreach(step: string, host: string): Promise<void> {
+    await survivor?.close();
+    survivor = undefined;
+    const { url, proc } = await botThatCrashesAt(step);
+    expect((await post(url, '/v1/metrics', snapshot({ host, disk_usage: 96 }))).status).toBe(202);
+    expect(await proc.stop('SIGCONT')).toBeNull(); // it killed itself at the step
+    survivor = await startTestBot(redis, { POLICY_FILE: policy });
+  }
+
+  it('after opening the incident: its decision is already recorded, and the next bot heals it once', async () => {
+    await crashOnBreach('incident.opened', 'crash-3');
+    expect(await eventCount('decision.recorded', 'crash-3')).toBe(1);
+    expect(await actionJobs(redis, 'crash-3')).toHaveLength(0);
+
+    // The batch the dead bot was deciding is taken over: the incident it opened is acted on, once.
+    await eventually(async () => ((await eventCount('incident.opened', 'crash-3')) > 0 ? true : undefined), 40_000);
+    await eventually(async () => ((await auditCounts('crash-3'))['action.enqueued'] ? true : undefined), 10_000);
+    expect(await auditCounts('crash-3')).toEqual(healed);
+    expect(await actionJobs(redis, 'crash-3')).toHaveLength(1);
+    expect(await eventCount('decision.recorded', 'crash-3')).toBe(1);
+    expect(await eventCount('incident.opened', 'crash-3')).toBe(1);
+  });
+
+  it('after enqueueing the heal: the next bot announces it once, and enqueues and audits nothing twice', async () => {
+    await crashOnBreach('heal.enqueued', 'crash-4');
+    expect(await actionJobs(redis, 'crash-4')).toHaveLength(1);
+    expect(await eventCount('incident.opened', 'crash-4')).toBe(0);
+
+    await eventually(async () => ((await eventCount('incident.opened', 'crash-4')) > 0 ? true : undefined), 40_000);
+    await eventually(async () => ((await auditCounts('crash-4'))['action.enqueued'] ? true : undefined), 10_000);
+    expect(await auditCounts('crash-4')).toEqual(healed);
+    expect(await actionJobs(redis, 'crash-4')).toHaveLength(1);
+    expect(await eventCount('incident.opened', 'crash-4')).toBe(1);
+  });
+
+  it('after appending audit entries, before acknowledging their events: the next bot appends none twice', async () => {
+    await crashOnBreach('audit.recorded', 'crash-5');
+    // The dead bot appended its entries; their events are still unacknowledged, and are read again.
+    expect(await auditCounts('crash-5')).not.toEqual({});
+    const pending = async () =>
+      ((await redis.client().xpending('healgate:events', 'audit')) as [number, ...unknown[]])[0];
+    expect(await pending()).toBeGreaterThan(0);
+    await eventually(async () => ((await pending()) === 0 ? true : undefined), 40_000, 'the events taken over');
+    await eventually(async () => ((await auditCounts('crash-5'))['action.enqueued'] ? true : undefined), 10_000);
+    expect(await auditCounts('crash-5')).toEqual(healed);
+    expect(await new AuditLog(redis.client()).verify()).toMatchObject({ ok: true });
   });
 });

@@ -151,6 +151,7 @@ describe('what the messages say', () => {
       host: 'web-9',
       scope: 'fleet',
       reason: '6 hosts auto-healing at once (limit 5)',
+      policy: 'test',
     });
     const breaker = await eventually(() => channel.find(/^Circuit breaker tripped fleet-wide$/), 15_000, 'the breaker');
     expect(breaker.doc.fields).toEqual([{ label: 'Scope', value: 'every host' }]);

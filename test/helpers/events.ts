@@ -43,6 +43,7 @@ export async function publishFirewallDryRun(redis: Redis, host: string, approval
     ],
     verify: null,
     detail: 'dry-run: nothing was changed',
+    duration_ms: 0,
   });
 }
 
@@ -65,5 +66,6 @@ export async function publishDiskCleanupDryRun(
     actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
     verify: null,
     detail: 'dry-run: nothing was changed',
+    duration_ms: 0,
   });
 }

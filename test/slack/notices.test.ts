@@ -68,6 +68,7 @@ describe('Slack notices', () => {
       ],
       verify: { signal: 'disk_usage', before: 95, after: 62, threshold: 85, recovered: true },
       detail: 'disk_usage 95 → 62: recovered',
+      duration_ms: 120,
     });
     const result = await posted(t, `disk_cleanup on ${host}: succeeded`);
     expect(result.args).toMatchObject({ channel: CHANNEL, thread_ts: ts });

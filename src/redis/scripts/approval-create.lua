@@ -1,8 +1,9 @@
 -- Creates an approval request for src/approvals/service.ts in one step: the
 -- record, its place in the pending index (by expiry: the bots' sweep expires
 -- it from there, whether or not its delayed expiry job survived) and its
--- `approval.requested` event. A crash can leave none of it or all of it,
--- never a record that is pending with nothing to announce or expire it.
+-- `approval.requested` event (which chat shows and the audit records). A
+-- crash can leave none of it or all of it, never a record that is pending
+-- with nothing to announce, audit or expire it.
 -- The id derives from what the request is for, so a retried evaluation finds
 -- the request it made instead of asking twice.
 -- KEYS[1] approval hash   KEYS[2] pending index (zset by expiry ms)   KEYS[3] events stream

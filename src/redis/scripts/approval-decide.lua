@@ -5,10 +5,8 @@
 -- so a crash between this script and the enqueue is repaired at start-up.
 -- The winner's `approval.decided` event is written in the same step, so a
 -- decision can never be left unannounced.
--- Until its audit entry is written it also waits in the to-audit set, where a
--- restart finds a decision that a crash left unaudited.
--- KEYS[1] approval hash, KEYS[2] pending set, KEYS[3] to-enqueue set, KEYS[4] events stream,
--- KEYS[5] to-audit set
+-- The audit records the decision from that event (src/audit/recorder.ts).
+-- KEYS[1] approval hash, KEYS[2] pending set, KEYS[3] to-enqueue set, KEYS[4] events stream
 -- ARGV[1] wanted status, ARGV[2] decided_by (JSON), ARGV[3] notes,
 -- ARGV[4] now (ms), ARGV[5] now (ISO), ARGV[6] the event if `wanted` wins (JSON),
 -- ARGV[7] the event if it turns into the expiry (JSON), ARGV[8] events kept (approx.)
@@ -38,6 +36,5 @@ redis.call('ZREM', KEYS[2], id)
 if wanted == 'approved' then
   redis.call('SADD', KEYS[3], id)
 end
-redis.call('SADD', KEYS[5], id)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'type', 'approval.decided', 'event', event)
 return {1, wanted, by, notes, ARGV[5]}

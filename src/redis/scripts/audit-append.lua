@@ -1,14 +1,24 @@
 -- Compare-and-append one audit entry; see src/audit/append.ts.
 --
 -- KEYS[1] stream  KEYS[2] head  KEYS[3] skew
--- KEYS[4..] rollup buckets as (counters, host index) pairs: the hour's, then the day's
+-- KEYS[4] the marks of the event the entry comes from (hash; unused when ARGV[7] is '')
+-- KEYS[5..] rollup buckets as (counters, host index) pairs: the hour's, then the day's
 -- ARGV[1] expected prev hash  ARGV[2] entry hash  ARGV[3] entry time (ms)
 -- ARGV[4] canonical entry JSON  ARGV[5] host or ''
 -- ARGV[6] counter increments "slot=amount,..." (0-based slots)
--- ARGV[7..] EXPIREAT (unix seconds) of each bucket pair, in KEYS order
+-- ARGV[7] the entry's mark in KEYS[4] (its place among the event's entries), or ''
+-- ARGV[8] TTL of the marks (s)
+-- ARGV[9..] EXPIREAT (unix seconds) of each bucket pair, in KEYS order
 --
--- Returns {'ok', id} | {'conflict', current head} | {'head_missing', stream length}.
--- Nothing is written unless the answer is 'ok'.
+-- Returns {'ok', id} | {'conflict', current head} | {'head_missing', stream length}
+-- | {'recorded', id}: an entry with that mark was appended before, by this
+-- replica before a crash or by another, so an event redelivered to the audit
+-- recorder is never appended twice. Nothing is written unless the answer is 'ok'.
+
+if ARGV[7] ~= '' then
+  local recorded = redis.call('HGET', KEYS[4], ARGV[7])
+  if recorded then return {'recorded', recorded} end
+end
 
 local head = redis.call('GET', KEYS[2])
 if not head then
@@ -32,6 +42,10 @@ if type(id) == 'table' and id.err then
   id = redis.call('XADD', KEYS[1], string.match(last, '^(%d+)') .. '-*', 'e', ARGV[4], 'prev', ARGV[1], 'hash', ARGV[2])
 end
 redis.call('SET', KEYS[2], ARGV[2])
+if ARGV[7] ~= '' then
+  redis.call('HSET', KEYS[4], ARGV[7], id)
+  redis.call('EXPIRE', KEYS[4], ARGV[8])
+end
 
 local ahead = tonumber(string.match(id, '^(%d+)')) - at
 if ahead > 0 and ahead > tonumber(redis.call('GET', KEYS[3]) or '0') then
@@ -51,8 +65,8 @@ for slot, amount in string.gmatch(ARGV[6], '(%d+)=(%d+)') do
 end
 local host = ARGV[5]
 
-for pair = 0, (#KEYS - 3) / 2 - 1 do
-  local counters, index, expire_at = KEYS[4 + 2 * pair], KEYS[5 + 2 * pair], ARGV[7 + pair]
+for pair = 0, (#KEYS - 4) / 2 - 1 do
+  local counters, index, expire_at = KEYS[5 + 2 * pair], KEYS[6 + 2 * pair], ARGV[9 + pair]
   local names = {'*'}
   if host ~= '' then names[2] = host end
   local found = redis.call('HMGET', index, unpack(names))

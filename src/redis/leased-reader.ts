@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { Lease } from '../redis/lease.js';
+import { Lease } from './lease.js';
 
 export type Entry = [id: string, fields: string[]];
 

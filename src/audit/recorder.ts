@@ -1,0 +1,150 @@
+import type { Redis } from 'ioredis';
+import { crashPoint } from '../crash-point.js';
+import { eventOf } from '../events/log.js';
+import type { Logger } from '../log.js';
+import { countAuditEntries } from '../metrics.js';
+import { keys } from '../redis/keys.js';
+import { LeasedReader, type Entry } from '../redis/leased-reader.js';
+import type { AuditLog } from './audit-log.js';
+import { AuditInputError } from './errors.js';
+import { auditEntriesOf } from './projection.js';
+
+export interface RecorderOptions {
+  /** This replica's name in the consumer group. */
+  readonly consumer: string;
+  /** Consumers (past processes) idle this long with nothing pending are removed at start. */
+  readonly pruneIdleMs: number;
+  /** First and longest wait between attempts when Redis refuses an append. */
+  readonly retryMs: { readonly first: number; readonly max: number };
+}
+
+const GROUP = 'audit';
+/** Renewed in the background while an append runs; a dead holder's events are taken over this long after. */
+const LEASE_MS = 10_000;
+
+/**
+ * The audit chain as a consumer of the event stream: every state change
+ * writes its event in its own script, and this appends the entries the event
+ * stands for (src/audit/projection.ts), in stream order, one replica at a
+ * time (a fenced lease, as the notifier's). Each entry carries its event's
+ * id as a mark that the append script checks, so an event read again (after
+ * a crash between the append and its acknowledgement, or by the replica that
+ * took over) is never appended twice. A failed append is retried, with
+ * backoff, until it lands: nothing is acknowledged before it is in the chain.
+ * An entry the audit refuses as invalid (larger than 64 KiB) would be
+ * refused for ever; it is logged as an error and counted instead.
+ */
+export class AuditRecorder {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly reader: LeasedReader;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    redis: Redis,
+    private readonly audit: AuditLog,
+    private readonly options: RecorderOptions,
+    private readonly logger: Logger,
+  ) {
+    this.reader = new LeasedReader(
+      redis,
+      {
+        stream: keys.events,
+        group: GROUP,
+        leaseKey: keys.auditRecorderLease,
+        consumer: options.consumer,
+        leaseMs: LEASE_MS,
+        claimIdleMs: LEASE_MS,
+        pruneIdleMs: options.pruneIdleMs,
+      },
+      logger,
+    );
+  }
+
+  /** Creates the consumer group: call it before anything writes events, so that none is missed. */
+  async start(): Promise<void> {
+    await this.reader.start();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.reader.close();
+    await this.loop?.catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!(await this.reader.hold())) {
+          await this.sleep(LEASE_MS / 5);
+          continue;
+        }
+        const batch = await this.reader.next(1000);
+        if (batch.length > 0) await this.recordUntilDone(batch);
+      } catch (err) {
+        if (!this.running) return;
+        this.logger.warn({ err }, 'audit recorder: reading events failed; retrying');
+        await this.sleep(1000);
+      }
+    }
+  }
+
+  /** Returns with the batch acknowledged, or left pending for whoever holds the lease next. */
+  private async recordUntilDone(batch: readonly Entry[]): Promise<void> {
+    let wait = this.options.retryMs.first;
+    for (let attempt = 1; ; attempt++) {
+      if (!this.running || !this.reader.held) return;
+      try {
+        await this.record(batch);
+        crashPoint('audit.recorded');
+        await this.reader.ack(batch.map(([id]) => id));
+        return;
+      } catch (err) {
+        this.logger.warn(
+          { err, events: batch.length, attempt, retry_in_ms: wait },
+          'audit recorder: appending failed; retrying',
+        );
+        await this.sleep(wait);
+        wait = Math.min(wait * 2, this.options.retryMs.max);
+      }
+    }
+  }
+
+  private async record(batch: readonly Entry[]): Promise<void> {
+    const items = batch.flatMap(([id, fields]) => {
+      const event = eventOf(fields);
+      if (!event) return [];
+      return auditEntriesOf(event, new Date(Number(id.split('-')[0]))).map((p, index) => ({
+        ...p,
+        mark: { eventId: id, index },
+      }));
+    });
+    if (items.length === 0) return;
+    const results = await this.audit.record(items);
+    let refused = 0;
+    results.forEach((result, i) => {
+      if (!(result instanceof AuditInputError)) return;
+      refused++;
+      const { entry, mark } = items[i]!;
+      this.logger.error(
+        { err: result, event: mark.eventId, type: entry.type, host: entry.host },
+        'an audit entry was refused and is missing from the chain',
+      );
+    });
+    countAuditEntries('refused', refused);
+    countAuditEntries('recorded', results.length - refused);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
