@@ -161,6 +161,11 @@ export function createMetrics() {
       labelNames: ['queue'] as const,
       registers,
     }),
+    auditBacklog: new Gauge({
+      name: 'healgate_audit_backlog_events',
+      help: 'Events whose audit entries are not appended yet (read and unacknowledged, or not read yet)',
+      registers,
+    }),
     pendingApprovals: new Gauge({
       name: 'healgate_pending_approvals',
       help: 'Approval requests waiting for a human',

@@ -18,7 +18,8 @@ export interface RecorderOptions {
   readonly retryMs: { readonly first: number; readonly max: number };
 }
 
-const GROUP = 'audit';
+/** The recorder's consumer group on the event stream. */
+export const AUDIT_GROUP = 'audit';
 /** Renewed in the background while an append runs; a dead holder's events are taken over this long after. */
 const LEASE_MS = 10_000;
 
@@ -50,7 +51,7 @@ export class AuditRecorder {
       redis,
       {
         stream: keys.events,
-        group: GROUP,
+        group: AUDIT_GROUP,
         leaseKey: keys.auditRecorderLease,
         consumer: options.consumer,
         leaseMs: LEASE_MS,

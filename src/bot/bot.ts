@@ -187,7 +187,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   const reports = new ReportConsumer(
     redis,
     reportHandlers({ redis, policy, classifier, approvals, events, ingest, logger, now, verifier: signer.verifier() }),
-    { consumer, blockMs: 1000, claimIdleMs: 30_000 },
+    // A report a killed replica was handling is taken over after 10 s; handling one twice does nothing twice.
+    { consumer, blockMs: 1000, claimIdleMs: 10_000 },
     logger,
   );
   const recovered = await approvals.releaseWaiting();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { isSilent } from '../agent/heartbeat.js';
 import type { Metrics } from '../metrics.js';
+import { AUDIT_GROUP } from '../audit/recorder.js';
 import { keys } from '../redis/keys.js';
 
 /** A scrape waits at most this long for Redis: Prometheus' own timeout is 10 s, an operator's curl less. */
@@ -22,6 +23,7 @@ interface Reading {
   readonly expiringSoon: number;
   readonly incidents: Map<string, number>;
   readonly agents: { alive: number; silent: number };
+  readonly auditBacklog: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export class RedisGauges {
     metrics.queueDepth.reset();
     metrics.queueDepth.set({ queue: 'ingest' }, r.ingest);
     for (const [host, depth] of Object.entries(r.actions)) metrics.queueDepth.set({ queue: `actions:${host}` }, depth);
+    metrics.auditBacklog.set(r.auditBacklog);
     metrics.pendingApprovals.set(r.pending);
     metrics.approvalsExpiringSoon.set(r.expiringSoon);
     metrics.openIncidents.reset();
@@ -76,9 +79,10 @@ export class RedisGauges {
   private async read(): Promise<Reading> {
     const { redis, heartbeatMultiple } = this.sources;
     const now = this.sources.now().getTime();
-    const [ingest, actions, hosts, agentHosts, counts] = await Promise.all([
+    const [ingest, actions, auditBacklog, hosts, agentHosts, counts] = await Promise.all([
       this.sources.ingestDepth(),
       this.sources.actionDepths(),
+      auditBacklogOf(redis),
       redis.zrange(keys.hosts, 0, -1),
       redis.zrange(keys.agents, 0, -1),
       redis
@@ -101,6 +105,25 @@ export class RedisGauges {
       agents[isSilent(b, now, heartbeatMultiple) ? 'silent' : 'alive'] += 1;
     }
     const [pending, expiringSoon] = (counts ?? []).map(([, n]) => Number(n));
-    return { ingest, actions, pending: pending ?? 0, expiringSoon: expiringSoon ?? 0, incidents, agents };
+    return {
+      ingest,
+      actions,
+      pending: pending ?? 0,
+      expiringSoon: expiringSoon ?? 0,
+      incidents,
+      agents,
+      auditBacklog,
+    };
   }
+}
+
+/** The audit recorder's group on the event stream: what it holds unacknowledged plus what it has not read. */
+async function auditBacklogOf(redis: Redis): Promise<number> {
+  const groups = (await redis.xinfo('GROUPS', keys.events).catch(() => [])) as (string | number | null)[][];
+  for (const fields of groups) {
+    const info = new Map<string, string | number | null>();
+    for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1] ?? null);
+    if (info.get('name') === AUDIT_GROUP) return Number(info.get('pending') ?? 0) + Number(info.get('lag') ?? 0);
+  }
+  return 0;
 }

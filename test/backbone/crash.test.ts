@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignedActionJob } from '../../src/actions/signing.js';
 import { AuditLog } from '../../src/audit/index.js';
+import { ReportWriter } from '../../src/reports/writer.js';
 import { keys } from '../../src/redis/keys.js';
 import { actionJobs, eventually, policyFile, startTestBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
@@ -192,5 +194,50 @@ describe('a bot killed mid-way through deciding a breach', () => {
     await eventually(async () => ((await auditCounts('crash-5'))['action.enqueued'] ? true : undefined), 10_000);
     expect(await auditCounts('crash-5')).toEqual(healed);
     expect(await new AuditLog(redis.client()).verify()).toMatchObject({ ok: true });
+  });
+
+  it('after publishing an agent result, before freeing its slot: the next bot frees it and says nothing twice', async () => {
+    await survivor?.close();
+    survivor = undefined;
+    const { url, proc } = await botThatCrashesAt('report.published');
+    expect((await post(url, '/v1/metrics', snapshot({ host: 'crash-6', disk_usage: 96 }))).status).toBe(202);
+    const [job] = await eventually(async () => {
+      const jobs = await actionJobs(redis, 'crash-6');
+      return jobs.length > 0 ? jobs : undefined;
+    });
+    const signed = job!.data as SignedActionJob;
+    // What the host's agent reports once it has run the heal (in dry-run).
+    const reports = new ReportWriter(redis.client(), 'crash-6');
+    await reports.announce();
+    await reports.action({
+      job: signed,
+      run: {
+        job_id: signed.key,
+        host: 'crash-6',
+        trigger: 'auto_heal',
+        approval_id: null,
+        incident_ids: [...signed.incident_ids],
+        outcome: 'dry_run',
+        dry_run: true,
+        actions: [{ id: 'disk_cleanup', outcome: 'dry_run', steps: [] }],
+        reading: null,
+        detail: 'dry-run: nothing was changed',
+      },
+      duration_ms: 5,
+    });
+    expect(await proc.stop('SIGCONT')).toBeNull(); // it killed itself at the step
+    const healing = () => redis.client().zrange(keys.autoHealing, 0, -1);
+    expect(await eventCount('action.result', 'crash-6')).toBe(1);
+    expect((await healing()).filter((m) => m.startsWith('crash-6|'))).toHaveLength(1);
+
+    survivor = await startTestBot(redis, { POLICY_FILE: policy });
+    await eventually(
+      async () => ((await healing()).some((m) => m.startsWith('crash-6|')) ? undefined : true),
+      40_000,
+      'the slot freed',
+    );
+    await eventually(async () => ((await auditCounts('crash-6'))['action.result'] ? true : undefined), 10_000);
+    expect(await eventCount('action.result', 'crash-6')).toBe(1);
+    expect(await auditCounts('crash-6')).toEqual({ ...healed, 'action.result': 1 });
   });
 });

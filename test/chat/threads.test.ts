@@ -133,14 +133,13 @@ describe('what the messages say', () => {
     const edited = await eventually(() => notice.edits.at(-1), 15_000, 'the notice rewritten');
     expect(edited.fields).toContainEqual({ label: 'Result', value: 'dry-run: nothing changed (Disk 96% before)' });
 
-    // What the agent audits for it: counted as a dry-run heal, fleet-wide and on the host's line.
-    await ctx.bot.chat.audit.append(
-      { type: 'action.result', host: 'dry-1', trigger: 'auto_heal', outcome: 'dry_run' },
-      new Date(),
-    );
-    const audit = await ctx.bot.chat.command('audit', '1h dry-1');
-    if (audit.kind !== 'audit') throw new Error(`not an audit: ${audit.kind}`);
-    const doc = commandDoc(audit, ctx.bot.chat.policy);
+    // The result's audit entry (from its event): counted as a dry-run heal, fleet-wide and on the host's line.
+    const doc = await eventually(async () => {
+      const audit = await ctx.bot.chat.command('audit', '1h dry-1');
+      if (audit.kind !== 'audit') throw new Error(`not an audit: ${audit.kind}`);
+      const d = commandDoc(audit, ctx.bot.chat.policy);
+      return d.fields.some((f) => f.label === 'Auto-heal' && f.value.includes('1 dry-run')) ? d : undefined;
+    }, 10_000);
     expect(doc.fields.find((f) => f.label === 'Auto-heal')?.value).toBe('0 ok · 0 failed · 0 unknown · 1 dry-run');
     expect(doc.lines).toContainEqual(expect.stringMatching(/^dry-1: \d+ entries, 0 approvals, 1 heal \(1 dry-run\)$/));
   });
