@@ -43,7 +43,7 @@ beforeAll(async () => {
     ACTION_SIGNING_KEY: env.ACTION_SIGNING_KEY!,
   });
   const started = Date.now();
-  agent = spawnAgent(server, 'sig-1', box.policyFile, { ACTION_VERIFY_KEY: env.ACTION_VERIFY_KEY! });
+  agent = await spawnAgent(server, 'sig-1', box.policyFile, { ACTION_VERIFY_KEY: env.ACTION_VERIFY_KEY! });
   await firstSnapshot(redis, 'sig-1', started, agent);
   signed = new ActionQueues(server.client(), redis, new JobSigner(privateKeyFromSeed(signingKey)));
 });

@@ -52,7 +52,7 @@ afterAll(async () => {
 /** A live agent that has sent its first snapshot (so what follows is caused by the test). */
 async function agent(host: string, env: Record<string, string> = {}): Promise<RunningProcess> {
   const started = Date.now();
-  const proc = spawnAgent(server, host, box.policyFile, env);
+  const proc = await spawnAgent(server, host, box.policyFile, env);
   agents.push(proc);
   await eventually(
     async () => (Number(await redis.hget(keys.host(host), 'updated_at')) > started ? true : undefined),

@@ -26,7 +26,7 @@ describe('healgate bot start-up', () => {
 
   it('refuses a POLL_INTERVAL past what a timer holds before the agent starts', async () => {
     const { code, stderr } = await runCli(['agent'], {
-      env: { REDIS_URL: redis.url, HOST_ID: 'overflow-1', POLL_INTERVAL: '30d' },
+      env: { REDIS_URL: await redis.agentUrl('overflow-1'), HOST_ID: 'overflow-1', POLL_INTERVAL: '30d' },
     });
     expect(code).toBe(2);
     expect(stderr).toContain('POLL_INTERVAL: "30d" is longer than a timer can wait');
