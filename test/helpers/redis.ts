@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { agentRules, agentUser, BOT_RULES, BOT_USER } from '../../src/security/acl.js';
+import { agentRules, agentUser, BOT_RULES, BOT_USER, DEFAULT_USER_RULES } from '../../src/security/acl.js';
 
 /** A free loopback TCP port, as the kernel hands it out. */
 export function freePort(): Promise<number> {
@@ -107,7 +107,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     await writeFile(
       aclFile,
       [
-        'user default off',
+        `user default ${DEFAULT_USER_RULES}`,
         `user ${TEST_ADMIN} on >${admin.password} ~* &* +@all`,
         `user ${BOT_USER} on >${botPassword} ${BOT_RULES}`,
         '',

@@ -56,7 +56,7 @@ afterAll(async () => {
   await reference?.stop();
 });
 
-describe('the test Redis', () => {
+describe("the test Redis's users", () => {
   it('logs bots in as healgate-bot and each agent as its own user, with what `healgate acl` grants them', async () => {
     expect(server.url).toBe(server.botUrl);
     expect(await login(server.botUrl).call('ACL', 'WHOAMI')).toBe(BOT_USER);
@@ -93,5 +93,37 @@ describe('the test Redis', () => {
     expect(await login(agent).call('ACL', 'WHOAMI')).toBe(agentUser('h-2'));
     expect(await login(await server.agentUrl('h-1')).call('ACL', 'WHOAMI')).toBe(agentUser('h-1'));
     expect(await userOf(server.client(), agentUser('h-2'))).toEqual(before);
+  });
+});
+
+describe('a Redis with the users `healgate acl` writes', () => {
+  it('keeps what was written in transactions and scripts across a crash, as the append-only file is replayed', async () => {
+    // Redis replays MULTI/EXEC (and a script's effects, which it logs as one) as the default user and checks
+    // that user's permissions: a default user without any silently dropped them (redis/redis#14541).
+    const bot = login(`redis://${BOT_USER}:${'b'.repeat(16)}@127.0.0.1:${reference.port}`);
+    await bot.multi().set('healgate:test:multi', '1').hset('healgate:test:hash', 'f', 'v').exec();
+    const script = "redis.call('SET', KEYS[1], ARGV[1]) redis.call('SET', KEYS[2], ARGV[1]) return 1";
+    await bot.eval(script, 2, 'healgate:test:script', 'healgate:test:script-2', '2');
+    const agent = login(`redis://${agentUser('h-1')}:${'h'.repeat(16)}@127.0.0.1:${reference.port}`);
+    await agent.multi().hset('healgate:agent:h-1', 'last_seen', '3').exec();
+    await reference.kill();
+    await reference.restart();
+    const admin = reference.client();
+    expect(await admin.mget('healgate:test:multi', 'healgate:test:script', 'healgate:test:script-2')).toEqual([
+      '1',
+      '2',
+      '2',
+    ]);
+    expect(await admin.hget('healgate:test:hash', 'f')).toBe('v');
+    expect(await admin.hget('healgate:agent:h-1', 'last_seen')).toBe('3');
+    // And nobody logs in as the default user.
+    const anonymous = new Redis({ port: reference.port, maxRetriesPerRequest: 0, lazyConnect: true });
+    anonymous.on('error', () => undefined);
+    opened.push(anonymous);
+    await expect(anonymous.get('healgate:test:multi')).rejects.toThrow(/NOAUTH/);
+    const [, flags, , passwords] = (await admin.call('ACL', 'GETUSER', 'default')) as [string, string[], string, []];
+    expect(flags).toContain('off');
+    expect(flags).not.toContain('nopass');
+    expect(passwords).toEqual([]);
   });
 });
