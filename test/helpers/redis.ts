@@ -43,6 +43,8 @@ export interface TestRedis {
   readonly dir: string;
   /** A fresh client as the test's own admin user: reads and writes anything; closed by stop(). */
   client(): Redis;
+  /** A fresh client as host's agent user (see `agentUrl`), for a test that writes what an agent writes; closed by stop(). */
+  agentClient(host: string): Promise<Redis>;
   /** SIGKILL, as a crash: unsynced data may be lost. */
   kill(): Promise<void>;
   /** Start again on the same port and data directory (the append-only file survives). */
@@ -179,12 +181,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     frozen = false;
   };
 
-  const client = () => {
-    const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null, ...auth });
+  const track = (c: Redis) => {
     c.on('error', () => undefined);
     clients.push(c);
     return c;
   };
+  const client = () => track(new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null, ...auth }));
 
   // One user per host, made once; ACL SAVE writes it to the file that a restart reads.
   const agents = new Map<string, Promise<string>>();
@@ -221,6 +223,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     port,
     dir,
     client,
+    agentClient: async (host) =>
+      track(new Redis(await agentUrl(host), { maxRetriesPerRequest: null, ...(tlsCa ? { tls: { ca: tlsCa } } : {}) })),
     kill: () => exit('SIGKILL'),
     restart: launch,
     freeze() {
