@@ -102,13 +102,23 @@ export function agentRules(host: string): string {
 export const BOT_RULES = 'resetchannels ~* +@all -@dangerous +info';
 
 /**
+ * The default user: off, so no client logs in as it (every client names its
+ * user), yet allowed everything, because Redis replays the append-only file
+ * as this user and re-checks its permissions at each EXEC; a default user
+ * allowed nothing silently drops every transaction and every multi-write
+ * script on restart (redis/redis#14541, fixed after 7.x): BullMQ's jobs,
+ * approvals, the audit.
+ */
+export const DEFAULT_USER_RULES = 'off resetpass ~* &* +@all';
+
+/**
  * A Redis ACL file (for `redis-server --aclfile`): the default user off (every
  * client names its user), a user for the bot and one per host, each with its
  * password stored as a SHA-256 hash.
  */
 export function aclFile(accounts: readonly AclAccount[]): string {
   // An ACL file has no comments: every line is a user.
-  const lines = ['user default off'];
+  const lines = [`user default ${DEFAULT_USER_RULES}`];
   for (const { name, password } of accounts) {
     const rules = name === 'bot' ? BOT_RULES : agentRules(name);
     lines.push(`user ${name === 'bot' ? BOT_USER : agentUser(name)} on ${hashed(password)} ${rules}`);

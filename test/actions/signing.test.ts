@@ -43,7 +43,7 @@ beforeAll(async () => {
     ACTION_SIGNING_KEY: env.ACTION_SIGNING_KEY!,
   });
   const started = Date.now();
-  agent = spawnAgent(server, 'sig-1', box.policyFile, { ACTION_VERIFY_KEY: env.ACTION_VERIFY_KEY! });
+  agent = await spawnAgent(server, 'sig-1', box.policyFile, { ACTION_VERIFY_KEY: env.ACTION_VERIFY_KEY! });
   await firstSnapshot(redis, 'sig-1', started, agent);
   signed = new ActionQueues(server.client(), redis, new JobSigner(privateKeyFromSeed(signingKey)));
 });
@@ -127,7 +127,7 @@ describe('signed action jobs', () => {
   it('takes no result for a job the bot did not sign', async () => {
     // An agent (or anyone with its credentials) reporting a result the bot never asked for.
     const forged = signerFor({ actionSigningKey: randomBytes(32) }).signer.sign(job('/nowhere'), new Date());
-    await new ReportWriter(redis, 'sig-1').action({
+    await new ReportWriter(await server.agentClient('sig-1'), 'sig-1').action({
       job: forged,
       run: {
         job_id: forged.key,

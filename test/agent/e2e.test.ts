@@ -52,7 +52,7 @@ afterAll(async () => {
 /** A live agent that has sent its first snapshot (so what follows is caused by the test). */
 async function agent(host: string, env: Record<string, string> = {}): Promise<RunningProcess> {
   const started = Date.now();
-  const proc = spawnAgent(server, host, box.policyFile, env);
+  const proc = await spawnAgent(server, host, box.policyFile, env);
   agents.push(proc);
   await eventually(
     async () => (Number(await redis.hget(keys.host(host), 'updated_at')) > started ? true : undefined),
@@ -277,7 +277,7 @@ describe('/diagnose', () => {
   it('measures afresh through a live agent, from chat and from the CLI', async () => {
     const reply = await bot.chat.command('diagnose', 'e2e-a');
     expect(reply).toMatchObject({ kind: 'diagnose', diagnosis: { host: 'e2e-a', fresh: true, note: null } });
-    const env = { REDIS_URL: server.url, POLICY_FILE: box.policyFile, LOG_LEVEL: 'silent' };
+    const env = { REDIS_URL: server.botUrl, POLICY_FILE: box.policyFile, LOG_LEVEL: 'silent' };
     const [cli, unknown] = await Promise.all([
       runCli(['diagnose', 'e2e-a'], { env }),
       runCli(['diagnose', 'never-seen'], { env }),

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** An agent for `host` that has started: it has its host and polls. */
 async function readyAgent(host: string): Promise<RunningProcess> {
-  const proc = spawnAgent(server, host, box.policyFile);
+  const proc = await spawnAgent(server, host, box.policyFile);
   started.push(proc);
   await eventually(
     () => {
@@ -54,7 +54,7 @@ const leaseHolder = async (host: string) => JSON.parse((await redis.get(keys.age
 describe('one agent per HOST_ID', () => {
   it('refuses a second agent with the same HOST_ID, and the first keeps its host', async () => {
     const first = await readyAgent('dup-1');
-    const second = spawnAgent(server, 'dup-1', box.policyFile);
+    const second = await spawnAgent(server, 'dup-1', box.policyFile);
     started.push(second);
 
     expect(await exitCode(second)).toBe(2);
@@ -86,7 +86,7 @@ describe('one agent per HOST_ID', () => {
   it('stops cleanly on a SIGTERM that comes while it waits for its host, and leaves the host free', async () => {
     const gone = { instance: 'gone', pid: 4343, machine: 'old-vm', since: new Date().toISOString() };
     await redis.set(keys.agentLease('dup-3'), JSON.stringify(gone), 'PX', 2500);
-    const agent = spawnAgent(server, 'dup-3', box.policyFile);
+    const agent = await spawnAgent(server, 'dup-3', box.policyFile);
     started.push(agent);
     await eventually(() => (agent.output().includes('waiting for its lease to lapse') ? true : undefined));
 

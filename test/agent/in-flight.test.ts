@@ -1,12 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../src/agent/agent.js';
-import { loadConfig } from '../../src/config/env.js';
+import type { Agent } from '../../src/agent/agent.js';
 import type { Decision } from '../../src/core/decide/types.js';
-import { createLogger } from '../../src/log.js';
 import { keys } from '../../src/redis/keys.js';
-import { DialCollector, sandbox } from '../helpers/agent.js';
+import { DialCollector, sandbox, startTestAgent } from '../helpers/agent.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { resultOf } from '../helpers/events.js';
@@ -36,15 +34,12 @@ beforeAll(async () => {
   redis = server.client();
   const policyFile = await slowMemoryPolicy();
   bot = await startTestBot(server, { POLICY_FILE: policyFile });
-  const config = loadConfig({
-    REDIS_URL: server.url,
-    HOST_ID: 'twin',
-    POLICY_FILE: policyFile,
-    EXECUTION_MODE: 'live',
-    POLL_INTERVAL: '1h',
-  });
-  if (!config.ok) throw new Error(config.errors.join('; '));
-  agent = await startAgent(config.config, createLogger('silent'), { collector: new DialCollector('twin') });
+  agent = await startTestAgent(
+    server,
+    'twin',
+    { POLICY_FILE: policyFile, EXECUTION_MODE: 'live' },
+    { collector: new DialCollector('twin') },
+  );
   // Its first poll, decided before the test's own snapshots.
   await eventually(async () => (await redis.hget(keys.host('twin'), 'updated_at')) ?? undefined);
 });

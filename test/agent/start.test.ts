@@ -30,7 +30,7 @@ describe('healgate start', () => {
   it('runs the bot and a local agent in one process, and SIGTERM lets a running action finish', async () => {
     const port = await freePort();
     start = spawnHealgate(['start'], {
-      REDIS_URL: server.url,
+      REDIS_URL: server.botUrl,
       HTTP_PORT: String(port),
       HOST_ID: 'start-1',
       POLICY_FILE: box.policyFile,

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { startAgent, type Agent } from '../../src/agent/agent.js';
-import { loadConfig } from '../../src/config/env.js';
+import type { Agent } from '../../src/agent/agent.js';
 import type { AdapterFactory } from '../../src/chat/port.js';
 import { ThreadedDelivery } from '../../src/chat/threads.js';
 import type { MessageDoc } from '../../src/chat/view/doc.js';
-import { createLogger } from '../../src/log.js';
 import { keys } from '../../src/redis/keys.js';
-import { DialCollector, fillScratch, files, sandbox, type Sandbox } from '../helpers/agent.js';
+import { DialCollector, fillScratch, files, sandbox, startTestAgent, type Sandbox } from '../helpers/agent.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { allEvents, resultOf } from '../helpers/events.js';
@@ -55,18 +53,12 @@ beforeAll(async () => {
     { POLICY_FILE: box.policyFile },
     { livenessCheckMs: 100, adapterFactories: [memoryChat] },
   );
-  const config = loadConfig({
-    REDIS_URL: server.url,
-    HOST_ID: 'dial-1',
-    POLICY_FILE: box.policyFile,
-    EXECUTION_MODE: 'live',
-    POLL_INTERVAL: '1h',
-  });
-  if (!config.ok) throw new Error(config.errors.join('; '));
-  agent = await startAgent(config.config, createLogger('silent'), {
-    collector: dial,
-    onResult: (r) => observed.push(`${r.job_id}:${r.outcome}`),
-  });
+  agent = await startTestAgent(
+    server,
+    'dial-1',
+    { POLICY_FILE: box.policyFile, EXECUTION_MODE: 'live' },
+    { collector: dial, onResult: (r) => observed.push(`${r.job_id}:${r.outcome}`) },
+  );
 });
 
 afterAll(async () => {

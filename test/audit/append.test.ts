@@ -127,7 +127,7 @@ describe('append', () => {
   it('refuses to start a new chain when the head key is gone but entries remain', async () => {
     const audit = new AuditLog(t.redis);
     await audit.append({ type: 'decision', host: 'host-1' }, T0);
-    await redisCli(t.server.port, 'DEL', 'healgate:audit:head');
+    await redisCli(t.server, 'DEL', 'healgate:audit:head');
     const fresh = new AuditLog(t.redis);
     await expect(fresh.append({ type: 'decision', host: 'host-1' }, minutes(1))).rejects.toThrow(AuditIntegrityError);
     await expect(audit.append({ type: 'decision', host: 'host-1' }, minutes(1))).rejects.toThrow(

@@ -71,7 +71,7 @@ describe('healgate audit verify', () => {
   });
 
   it('names the tampered entry and exits 1', async () => {
-    await redisCli(t.server.port, 'XDEL', 'healgate:audit', written[3]!.id);
+    await redisCli(t.server, 'XDEL', 'healgate:audit', written[3]!.id);
     const run = await healgate('verify');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`audit log TAMPERED: removed at ${written[4]!.id} (after checking 4 entries)`);

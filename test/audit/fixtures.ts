@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import type { AuditEntryInput } from '../../src/audit/index.js';
+import type { TestRedis } from '../helpers/redis.js';
 
-/** Runs redis-cli against the test server, as an operator with shell access would. */
-export function redisCli(port: number, ...args: string[]): Promise<string> {
+/** Runs redis-cli against the test server, as an operator with shell access would (the test's admin user). */
+export function redisCli(server: TestRedis, ...args: string[]): Promise<string> {
+  const { username, password } = server.admin;
+  const login = ['-p', String(server.port), '--user', username, '--pass', password, '--no-auth-warning'];
   return new Promise((resolve, reject) => {
-    execFile('redis-cli', ['-p', String(port), ...args], (err, stdout, stderr) => {
+    execFile('redis-cli', [...login, ...args], (err, stdout, stderr) => {
       if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || err.message}`));
       else if (/^(ERR|WRONGTYPE)/m.test(stdout)) reject(new Error(`redis-cli ${args.join(' ')}: ${stdout}`));
       else resolve(stdout.trim());

@@ -10,7 +10,7 @@ let audit: AuditLog;
 let written: AuditRecord[];
 
 const STREAM = 'healgate:audit';
-const cli = (...args: string[]) => redisCli(t.server.port, ...args);
+const cli = (...args: string[]) => redisCli(t.server, ...args);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 beforeEach(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../src/agent/agent.js';
+import type { Agent } from '../../src/agent/agent.js';
 import { auditDoc, diagnosisDoc } from '../../src/chat/view/commands.js';
-import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
-import { DialCollector } from '../helpers/agent.js';
+import { DialCollector, startTestAgent } from '../helpers/agent.js';
 import { startAlertmanager, type PostableAlert, type TestAlertmanager } from '../helpers/alertmanager.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -159,9 +158,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
     const points = (await view()).history.length;
     const dial = new DialCollector('am-3');
     dial.disk = 24.7;
-    const config = loadConfig({ REDIS_URL: server.url, HOST_ID: 'am-3', POLL_INTERVAL: '1h', LOG_LEVEL: 'silent' });
-    if (!config.ok) throw new Error(config.errors.join('; '));
-    agent = await startAgent(config.config, createLogger('silent'), { collector: dial });
+    agent = await startTestAgent(server, 'am-3', {}, { collector: dial });
     // Its first poll comes at once: a point more in the host's trend once it is decided.
     const host = await eventually(
       async () => {

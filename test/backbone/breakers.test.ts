@@ -136,7 +136,7 @@ describe('slots', () => {
     const r = await twoReplicas({ POLICY_FILE: policy });
     const client = r.client();
     // Only back-0 has an agent.
-    agent = spawnAgent(r, 'back-0', policy, { EXECUTION_MODE: 'dry-run' });
+    agent = await spawnAgent(r, 'back-0', policy, { EXECUTION_MODE: 'dry-run' });
     await eventually(
       async () => ((await client.zscore(keys.agents, 'back-0')) ? true : undefined),
       30_000,

@@ -30,7 +30,7 @@ afterAll(async () => {
 async function botThatCrashesAt(step: string): Promise<{ url: string; proc: RunningProcess }> {
   const port = await freePort();
   const proc = spawnHealgate(['bot'], {
-    REDIS_URL: redis.url,
+    REDIS_URL: redis.botUrl,
     HTTP_PORT: String(port),
     LOG_LEVEL: 'warn',
     POLICY_FILE: policy,

@@ -12,7 +12,7 @@ beforeAll(async () => {
   redis = await startRedis();
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    const proc = spawnHealgate(['bot'], { REDIS_URL: redis.url, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
+    const proc = spawnHealgate(['bot'], { REDIS_URL: redis.botUrl, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
     bots.push({ proc, url: `http://127.0.0.1:${port}` });
   }
   for (const b of bots) {

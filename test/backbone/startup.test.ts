@@ -15,7 +15,7 @@ afterAll(async () => {
 describe('healgate bot start-up', () => {
   it('names every bad variable and exits non-zero without starting', async () => {
     const { code, stderr } = await runCli(['bot'], {
-      env: { REDIS_URL: redis.url, HTTP_PORT: 'eighty', EXECUTION_MODE: 'yolo', APPROVERS: 'alice' },
+      env: { REDIS_URL: redis.botUrl, HTTP_PORT: 'eighty', EXECUTION_MODE: 'yolo', APPROVERS: 'alice' },
     });
     expect(code).toBe(2);
     expect(stderr).toContain('healgate: invalid configuration:');
@@ -26,7 +26,7 @@ describe('healgate bot start-up', () => {
 
   it('refuses a POLL_INTERVAL past what a timer holds before the agent starts', async () => {
     const { code, stderr } = await runCli(['agent'], {
-      env: { REDIS_URL: redis.url, HOST_ID: 'overflow-1', POLL_INTERVAL: '30d' },
+      env: { REDIS_URL: await redis.agentUrl('overflow-1'), HOST_ID: 'overflow-1', POLL_INTERVAL: '30d' },
     });
     expect(code).toBe(2);
     expect(stderr).toContain('POLL_INTERVAL: "30d" is longer than a timer can wait');
@@ -34,7 +34,7 @@ describe('healgate bot start-up', () => {
   });
 
   it('refuses to listen off loopback without INGEST_TOKEN', async () => {
-    const { code, stderr } = await runCli(['bot'], { env: { REDIS_URL: redis.url, HTTP_HOST: '0.0.0.0' } });
+    const { code, stderr } = await runCli(['bot'], { env: { REDIS_URL: redis.botUrl, HTTP_HOST: '0.0.0.0' } });
     expect(code).toBe(2);
     expect(stderr).toContain('INGEST_TOKEN');
   });
@@ -43,7 +43,7 @@ describe('healgate bot start-up', () => {
     const client = redis.client();
     await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
     const { code, stderr } = await runCli(['bot'], {
-      env: { REDIS_URL: redis.url, HTTP_PORT: String(await freePort()) },
+      env: { REDIS_URL: redis.botUrl, HTTP_PORT: String(await freePort()) },
     });
     await client.config('SET', 'maxmemory-policy', 'noeviction');
     expect(code).toBe(2);

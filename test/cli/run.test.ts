@@ -16,14 +16,14 @@ afterAll(async () => {
 
 describe('healgate bot on SIGTERM', () => {
   it('drains and exits 0 while Redis is there', async () => {
-    bot = spawnHealgate(['bot'], { REDIS_URL: redis.url, HTTP_PORT: String(await freePort()), LOG_LEVEL: 'info' });
+    bot = spawnHealgate(['bot'], { REDIS_URL: redis.botUrl, HTTP_PORT: String(await freePort()), LOG_LEVEL: 'info' });
     await eventually(() => (bot!.output().includes('healgate bot ready') ? true : undefined), 30_000, 'the bot');
     expect(await bot.stop('SIGTERM')).toBe(0);
   });
 
   it('with Redis gone, exits within SHUTDOWN_GRACE, non-zero, naming what it cut off', async () => {
     bot = spawnHealgate(['bot'], {
-      REDIS_URL: redis.url,
+      REDIS_URL: redis.botUrl,
       HTTP_PORT: String(await freePort()),
       LOG_LEVEL: 'info',
       SHUTDOWN_GRACE: '2s',

@@ -205,7 +205,7 @@ describe('with CONSOLE_TOKEN', () => {
 describe('off loopback', () => {
   it('refuses to start without CONSOLE_TOKEN', async () => {
     const { code, stderr } = await runCli(['bot'], {
-      env: { REDIS_URL: t.redis.url, HTTP_HOST: '0.0.0.0', INGEST_TOKEN: 'ingest-secret' },
+      env: { REDIS_URL: t.redis.botUrl, HTTP_HOST: '0.0.0.0', INGEST_TOKEN: 'ingest-secret' },
     });
     expect(code).toBe(2);
     expect(stderr).toMatch(/CONSOLE_TOKEN: required because HTTP_HOST 0\.0\.0\.0 is not a loopback address/);

@@ -83,7 +83,7 @@ beforeAll(async () => {
   redis = await startRedis();
   port = await freePort();
   start = spawnHealgate(['start'], {
-    REDIS_URL: redis.url,
+    REDIS_URL: redis.botUrl,
     HTTP_PORT: String(port),
     HOST_ID: 'docs-agent',
     POLL_INTERVAL: '1h',
@@ -120,7 +120,7 @@ describe('the docs', () => {
     // What happens after a request (a decision, an approval) is asynchronous: ask again for a while.
     const started = Date.now();
     for (;;) {
-      const { code, stdout, stderr } = await sh(command, { REDIS_URL: redis.url });
+      const { code, stdout, stderr } = await sh(command, { REDIS_URL: redis.botUrl });
       const lines = stdout.replace(/\n$/, '').split('\n');
       const matches =
         code === 0 && (want.length === 0 || (lines.length === want.length && want.every((p, i) => p.test(lines[i]!))));

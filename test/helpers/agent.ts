@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ActionQueues, type ActionJob } from '../../src/actions/queues.js';
 import { signerFor } from '../../src/actions/signing.js';
+import { startAgent, type Agent, type AgentOptions } from '../../src/agent/agent.js';
 import type { Collector } from '../../src/agent/collector.js';
+import { loadConfig } from '../../src/config/env.js';
+import { createLogger } from '../../src/log.js';
 import { keys } from '../../src/redis/keys.js';
 import { eventually } from './bot.js';
 import { resultOf } from './events.js';
@@ -59,15 +62,19 @@ export async function fillScratch(scratch: string, old: number, fresh: number): 
 
 export const files = async (dir: string) => (await readdir(dir)).sort();
 
-/** A real `healgate agent` process for `host` on the test's Redis. */
-export function spawnAgent(
+/**
+ * A real `healgate agent` process for `host` on the test's Redis, as the
+ * host's own Redis user (`healgate-agent-<host>`) unless `env` names another
+ * REDIS_URL.
+ */
+export async function spawnAgent(
   redis: TestRedis,
   host: string,
   policyFile: string,
   env: Record<string, string> = {},
-): RunningProcess {
+): Promise<RunningProcess> {
   return spawnHealgate(['agent'], {
-    REDIS_URL: redis.url,
+    REDIS_URL: env.REDIS_URL ?? (await redis.agentUrl(host)),
     HOST_ID: host,
     POLICY_FILE: policyFile,
     POLL_INTERVAL: '1h',
@@ -75,6 +82,28 @@ export function spawnAgent(
     LOG_LEVEL: 'info',
     ...env,
   });
+}
+
+/**
+ * A real agent for `host` in this process, on the test's Redis as the host's
+ * own Redis user (`healgate-agent-<host>`); polling hourly and silent unless
+ * `env` says otherwise.
+ */
+export async function startTestAgent(
+  redis: TestRedis,
+  host: string,
+  env: Record<string, string> = {},
+  options: AgentOptions = {},
+): Promise<Agent> {
+  const config = loadConfig({
+    REDIS_URL: await redis.agentUrl(host),
+    HOST_ID: host,
+    POLL_INTERVAL: '1h',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  if (!config.ok) throw new Error(config.errors.join('; '));
+  return startAgent(config.config, createLogger('silent'), options);
 }
 
 /**

@@ -26,7 +26,11 @@ export interface TestBot extends Bot {
   ): Promise<{ status: number; body: unknown }>;
 }
 
-/** A real bot in this process, on the test's Redis, with a free port; silent unless given a logger. */
+/**
+ * A real bot in this process, on the test's Redis as the bot's own Redis user
+ * (`healgate-bot`, unless `env` names another REDIS_URL), with a free port;
+ * silent unless given a logger.
+ */
 export async function startTestBot(
   redis: TestRedis,
   env: Record<string, string> = {},
@@ -35,7 +39,7 @@ export async function startTestBot(
 ): Promise<TestBot> {
   const port = await freePort();
   const result = loadConfig({
-    REDIS_URL: redis.url,
+    REDIS_URL: redis.botUrl,
     HTTP_PORT: String(port),
     LOG_LEVEL: 'silent',
     APPROVERS: 'console:alice,slack:UAPPROVER',

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { IngestJob } from '../../src/pipeline/ingest.js';
 import { queues } from '../../src/redis/keys.js';
+import { BOT_USER } from '../../src/security/acl.js';
 import { snapshot } from '../helpers/core.js';
 import { eventually, ingestDrained, useBot } from '../helpers/bot.js';
 
@@ -89,8 +90,8 @@ describe('a firewall request whose approval cannot be created yet', () => {
   it('is not dropped: it stays pending and becomes an approval once Redis takes it', async () => {
     await knownHost('fw-retained');
     const admin = t.redis.client();
-    // Denies the write that creates an approval record, and nothing else the pipeline needs.
-    await admin.call('ACL', 'SETUSER', 'default', '-hsetnx');
+    // Denies the bot's user the write that creates an approval record, and nothing else the pipeline needs.
+    await admin.call('ACL', 'SETUSER', BOT_USER, '-hsetnx');
     try {
       expect(await post(change('fw-retained'))).toMatchObject({ status: 202, body: { status: 'evaluating' } });
       const queue = new Queue(queues.ingest, { connection: t.redis.client() });
@@ -107,7 +108,7 @@ describe('a firewall request whose approval cannot be created yet', () => {
       await queue.close();
       expect(await approvalsOf('fw-retained')).toEqual([]);
     } finally {
-      await admin.call('ACL', 'SETUSER', 'default', '+hsetnx');
+      await admin.call('ACL', 'SETUSER', BOT_USER, '+hsetnx');
     }
     // The host's next report (or the batch's retry) asks again.
     expect((await t.bot.request('/v1/metrics', { body: snapshot({ host: 'fw-retained' }) })).status).toBe(202);

@@ -24,7 +24,7 @@ beforeAll(async () => {
   // prlimit sets the limit and execs the bot: nothing goes through a shell.
   bot = spawnHealgate(
     ['bot'],
-    { REDIS_URL: redis.url, HTTP_PORT: String(port), LOG_LEVEL: 'warn' },
+    { REDIS_URL: redis.botUrl, HTTP_PORT: String(port), LOG_LEVEL: 'warn' },
     [],
     ['prlimit', `--nofile=${DESCRIPTORS}:${DESCRIPTORS}`, '--'],
   );

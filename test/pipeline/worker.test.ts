@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function startBot(): Promise<string> {
   const port = await freePort();
-  const proc = spawnHealgate(['bot'], { REDIS_URL: redis.url, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
+  const proc = spawnHealgate(['bot'], { REDIS_URL: redis.botUrl, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
   running.push(proc);
   const url = `http://127.0.0.1:${port}`;
   await eventually(

@@ -140,7 +140,7 @@ describe('connectRedis without a URL', () => {
     expect(conn).toMatchObject({ url: server.url, privateServer: false });
     expect(lines.find((l) => l.kind === 'shared')).toMatchObject({
       level: 40,
-      msg: `redis: using the Redis already running at ${server.url}, shared with whatever else uses it (healgate's keys start with healgate:); set REDIS_URL to choose one`,
+      msg: `redis: using the Redis already running at redis://***@127.0.0.1:${server.port}, shared with whatever else uses it (healgate's keys start with healgate:); set REDIS_URL to choose one`,
     });
     await conn.close();
     expect(await answers(server.port)).toBe(true);

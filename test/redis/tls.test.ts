@@ -93,10 +93,15 @@ afterAll(async () => {
 describe('Redis over TLS (rediss:// and REDIS_TLS_CA_FILE)', () => {
   it('carries the bot and a real agent: snapshots in, an action out', async () => {
     expect(server.url).toMatch(/^rediss:\/\//);
-    const tls = { REDIS_URL: server.url, REDIS_TLS_CA_FILE: certs.ca };
-    bot = await startTestBot(server, { ...tls, POLICY_FILE: box.policyFile, EXECUTION_MODE: 'live' });
+    const tls = { REDIS_TLS_CA_FILE: certs.ca };
+    bot = await startTestBot(server, {
+      ...tls,
+      REDIS_URL: server.botUrl,
+      POLICY_FILE: box.policyFile,
+      EXECUTION_MODE: 'live',
+    });
     const started = Date.now();
-    agent = spawnAgent(server, 'tls-1', box.policyFile, tls);
+    agent = await spawnAgent(server, 'tls-1', box.policyFile, { ...tls, REDIS_URL: await server.agentUrl('tls-1') });
     await firstSnapshot(redis, 'tls-1', started, agent);
     const marker = await runMarker(server, box, 'tls-1', 'tls-job');
     expect(marker.result).toMatchObject({ outcome: 'success' });
@@ -104,13 +109,15 @@ describe('Redis over TLS (rediss:// and REDIS_TLS_CA_FILE)', () => {
   });
 
   it('refuses a server whose certificate the configured CA did not sign, and a CA file that is not there', async () => {
-    const env = { REDIS_URL: server.url, LOG_LEVEL: 'silent', HOST_ID: 'tls-2' };
+    const env = { REDIS_URL: await server.agentUrl('tls-2'), LOG_LEVEL: 'silent', HOST_ID: 'tls-2' };
     const [wrongCa, missing] = await Promise.all([
       runCli(['agent'], { env: { ...env, REDIS_TLS_CA_FILE: certs.otherCa } }),
       runCli(['agent'], { env: { ...env, REDIS_TLS_CA_FILE: join(certs.dir, 'nope.crt') } }),
     ]);
     expect(wrongCa.code).toBe(2);
-    expect(wrongCa.stderr).toMatch(/cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\): .*certificate/i);
+    expect(wrongCa.stderr).toMatch(
+      /cannot reach Redis at rediss:\/\/\*\*\*@127\.0\.0\.1:\d+ \(REDIS_URL\): .*certificate/i,
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
       `cannot read the Redis CA file ${join(certs.dir, 'nope.crt')} (REDIS_TLS_CA_FILE)`,

@@ -46,7 +46,8 @@ const auditedJobs = async (host: string) =>
 
 describe("the bot's consumer of agent reports", () => {
   it('audits and announces a result once, however often the agent sends it', async () => {
-    const writer = new ReportWriter(ctx.redis.client(), 'rep-1');
+    // As the agent writes them: under its own Redis user.
+    const writer = new ReportWriter(await ctx.redis.agentClient('rep-1'), 'rep-1');
     await writer.announce();
     const r = report('rep-1', 'rep-1-job.restart_service');
     // An agent that crashed after sending, before marking the run reported, sends it again.
@@ -66,11 +67,12 @@ describe("the bot's consumer of agent reports", () => {
 
   it("refuses what one host's stream says about another host, and still handles its own", async () => {
     const client = ctx.redis.client();
-    const writer = new ReportWriter(client, 'rep-2');
+    const agent = await ctx.redis.agentClient('rep-2');
+    const writer = new ReportWriter(agent, 'rep-2');
     await writer.announce();
     await writer.action(report('rep-2', 'victim-job.restart_service', 'victim'));
     await writer.snapshot(snapshot({ host: 'victim', disk_usage: 99 }), Date.now());
-    await client.xadd(keys.agentReports('rep-2'), '*', 'id', 'junk', 'report', '{"not":"a report"}');
+    await agent.xadd(keys.agentReports('rep-2'), '*', 'id', 'junk', 'report', '{"not":"a report"}');
     await writer.snapshot(snapshot({ host: 'rep-2', disk_usage: 41 }), Date.now());
     await writer.action(report('rep-2', 'own-job.restart_service'));
 
@@ -88,7 +90,7 @@ describe("the bot's consumer of agent reports", () => {
   it('makes its groups again when Redis lost them, and goes on reading', async () => {
     const client = ctx.redis.client();
     await client.flushall();
-    const writer = new ReportWriter(client, 'rep-3');
+    const writer = new ReportWriter(await ctx.redis.agentClient('rep-3'), 'rep-3');
     await writer.announce();
     await writer.action(report('rep-3', 'after-flush.restart_service'));
     await eventually(

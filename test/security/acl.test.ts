@@ -52,7 +52,7 @@ beforeAll(async () => {
   box = await sandbox(dns.port);
   bot = await startTestBot(server, { REDIS_URL: botUrl(), POLICY_FILE: box.policyFile, EXECUTION_MODE: 'live' });
   const started = Date.now();
-  agent = spawnAgent(server, 'acl-1', box.policyFile, { REDIS_URL: agentUrl('acl-1') });
+  agent = await spawnAgent(server, 'acl-1', box.policyFile, { REDIS_URL: agentUrl('acl-1') });
   const redis = server.client();
   await firstSnapshot(redis, 'acl-1', started, agent);
   intruder = new Redis(agentUrl('acl-1'), { maxRetriesPerRequest: 0 });

@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../src/agent/agent.js';
-import { loadConfig } from '../../src/config/env.js';
-import { createLogger } from '../../src/log.js';
+import type { Agent } from '../../src/agent/agent.js';
 import { keys } from '../../src/redis/keys.js';
-import { DialCollector } from '../helpers/agent.js';
+import { DialCollector, startTestAgent } from '../helpers/agent.js';
 import { eventually, notifierCaughtUp, policyFile } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { buttonsOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
@@ -107,16 +105,9 @@ describe('a 40-host storm in Slack', () => {
       }
     })();
     for (const host of HOSTS) {
-      const config = loadConfig({
-        REDIS_URL: t.redis.url,
-        HOST_ID: host,
-        POLL_INTERVAL: '1h',
-        EXECUTION_MODE: 'dry-run',
-      });
-      if (!config.ok) throw new Error(config.errors.join('; '));
       const dial = new DialCollector(host);
       dial.disk = 97;
-      agents.push(await startAgent(config.config, createLogger('silent'), { collector: dial }));
+      agents.push(await startTestAgent(t.redis, host, { EXECUTION_MODE: 'dry-run' }, { collector: dial }));
     }
     const results = await eventually(
       async () => {
