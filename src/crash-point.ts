@@ -6,12 +6,7 @@
  * nothing.
  */
 export type CrashPoint =
-  | 'approval.created'
-  | 'approval.decided'
-  | 'incident.opened'
-  | 'heal.enqueued'
-  | 'report.published'
-  | 'audit.recorded';
+  'approval.created' | 'approval.decided' | 'incident.opened' | 'heal.enqueued' | 'report.published' | 'audit.recorded';
 
 export function crashPoint(name: CrashPoint): void {
   if (process.env.HEALGATE_TEST_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');

@@ -31,9 +31,9 @@ export function auditEntriesOf(event: HealgateEvent, writtenAt: Date): Projected
           policy: d.policy,
           data: { rule: d.rule, reasons: d.reasons, probabilities: d.probabilities, snapshot: event.snapshot },
         }),
-        ...event.incidents.map((i) =>
-          at({ type: 'incident.opened', host: event.host, incident_id: i.id, data: { signal: i.signal } }),
-        ),
+        ...event.incidents
+          .filter((i) => i.opened)
+          .map((i) => at({ type: 'incident.opened', host: event.host, incident_id: i.id, data: { signal: i.signal } })),
       ];
     }
     case 'incident.opened':

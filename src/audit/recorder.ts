@@ -4,7 +4,8 @@ import { eventOf } from '../events/log.js';
 import type { Logger } from '../log.js';
 import { countAuditEntries } from '../metrics.js';
 import { keys } from '../redis/keys.js';
-import { LeasedReader, type Entry } from '../redis/leased-reader.js';
+import { LeasedConsumer } from '../redis/leased-consumer.js';
+import type { Entry } from '../redis/leased-reader.js';
 import type { AuditLog } from './audit-log.js';
 import { AuditInputError } from './errors.js';
 import { auditEntriesOf } from './projection.js';
@@ -35,67 +36,31 @@ const LEASE_MS = 10_000;
  * An entry the audit refuses as invalid (larger than 64 KiB) would be
  * refused for ever; it is logged as an error and counted instead.
  */
-export class AuditRecorder {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly reader: LeasedReader;
-  private wake: (() => void) | undefined;
-
+export class AuditRecorder extends LeasedConsumer {
   constructor(
     redis: Redis,
     private readonly audit: AuditLog,
-    private readonly options: RecorderOptions,
-    private readonly logger: Logger,
+    private readonly recorder: RecorderOptions,
+    logger: Logger,
   ) {
-    this.reader = new LeasedReader(
+    super(
       redis,
       {
         stream: keys.events,
         group: AUDIT_GROUP,
         leaseKey: keys.auditRecorderLease,
-        consumer: options.consumer,
+        consumer: recorder.consumer,
         leaseMs: LEASE_MS,
         claimIdleMs: LEASE_MS,
-        pruneIdleMs: options.pruneIdleMs,
+        pruneIdleMs: recorder.pruneIdleMs,
       },
       logger,
     );
   }
 
-  /** Creates the consumer group: call it before anything writes events, so that none is missed. */
-  async start(): Promise<void> {
-    await this.reader.start();
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async close(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.reader.close();
-    await this.loop?.catch(() => undefined);
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        if (!(await this.reader.hold())) {
-          await this.sleep(LEASE_MS / 5);
-          continue;
-        }
-        const batch = await this.reader.next(1000);
-        if (batch.length > 0) await this.recordUntilDone(batch);
-      } catch (err) {
-        if (!this.running) return;
-        this.logger.warn({ err }, 'audit recorder: reading events failed; retrying');
-        await this.sleep(1000);
-      }
-    }
-  }
-
   /** Returns with the batch acknowledged, or left pending for whoever holds the lease next. */
-  private async recordUntilDone(batch: readonly Entry[]): Promise<void> {
-    let wait = this.options.retryMs.first;
+  protected async handle(batch: readonly Entry[]): Promise<void> {
+    let wait = this.recorder.retryMs.first;
     for (let attempt = 1; ; attempt++) {
       if (!this.running || !this.reader.held) return;
       try {
@@ -109,7 +74,7 @@ export class AuditRecorder {
           'audit recorder: appending failed; retrying',
         );
         await this.sleep(wait);
-        wait = Math.min(wait * 2, this.options.retryMs.max);
+        wait = Math.min(wait * 2, this.recorder.retryMs.max);
       }
     }
   }
@@ -137,15 +102,5 @@ export class AuditRecorder {
     });
     countAuditEntries('refused', refused);
     countAuditEntries('recorded', results.length - refused);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }

@@ -26,6 +26,7 @@ import { EventMetrics } from './event-metrics.js';
 import { RedisGauges } from './redis-gauges.js';
 import { Ingest, type IngestJob } from '../pipeline/ingest.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
+import { FollowUp } from '../pipeline/follow-up.js';
 import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
 import { reportHandlers } from '../pipeline/reports.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
@@ -128,6 +129,9 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
       options.onDecision?.(d);
     },
   };
+  // New incidents are acted on from their events: this group too must exist before the first one.
+  const followUp = new FollowUp(redis, pipeline, { consumer, pruneIdleMs: DAY_MS });
+  await followUp.start();
   const workers: Worker[] = [
     startDecisionWorker(pipeline, bull),
     startExpiryWorker(approvals, bull),
@@ -231,6 +235,7 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
     await steps.run('agent reports', () => reports.close());
     await steps.run('agent liveness check', () => liveness.close());
     await steps.run('in-flight decision, expiry and pickup jobs', () => Promise.all(workers.map((w) => w.close())));
+    await steps.run('follow-up of new incidents', () => followUp.close());
     await steps.run('notifier', () => notifier.close());
     await steps.run('audit recorder', () => recorder.close());
     await steps.run('chat deliveries', () => Promise.all(deliveries.map((d) => d.close())));

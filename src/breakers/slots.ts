@@ -87,3 +87,13 @@ export async function takeApprovalSlot(
 export async function freeSlot(redis: Redis, host: string, key: string): Promise<void> {
   await redis.zrem(keys.autoHealing, autoHealingMember(host, key));
 }
+
+/** Takes back a reservation whose jobs will never exist (its incidents were not opened): slot and record. */
+export async function cancelSlots(redis: Redis, host: string, jobs: readonly SlotRequest[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await redis
+    .multi()
+    .zrem(keys.autoHealing, ...jobs.map((j) => autoHealingMember(host, j.key)))
+    .zrem(keys.autoHeals(host), ...jobs.map((j) => `${j.action}|${j.key}`))
+    .exec();
+}

@@ -3,7 +3,8 @@ import type { GroupBook } from '../groups/book.js';
 import type { Logger } from '../log.js';
 import { countNotification } from '../metrics.js';
 import { keys } from '../redis/keys.js';
-import { LeasedReader, type Entry } from '../redis/leased-reader.js';
+import { LeasedConsumer } from '../redis/leased-consumer.js';
+import type { Entry } from '../redis/leased-reader.js';
 import type { ChatAdapter, Notification, StoredNotification } from './port.js';
 
 export interface DeliveryOptions {
@@ -28,20 +29,15 @@ const LEASE_MS = 15_000;
  * loudly (error log, `healgate_notifications_total{result="failed"}`). The
  * lease is fenced: a replica whose lease lapsed stops before its next post.
  */
-export class AdapterDelivery {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly reader: LeasedReader;
-  private wake: (() => void) | undefined;
-
+export class AdapterDelivery extends LeasedConsumer {
   constructor(
     redis: Redis,
     private readonly adapter: ChatAdapter,
     private readonly groups: GroupBook,
     private readonly options: DeliveryOptions,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.reader = new LeasedReader(
+    super(
       redis,
       {
         stream: keys.notifications,
@@ -56,35 +52,8 @@ export class AdapterDelivery {
     );
   }
 
-  async start(): Promise<void> {
-    await this.reader.start();
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async close(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.reader.close();
-    await this.loop?.catch(() => undefined);
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        if (!(await this.reader.hold())) {
-          await this.sleep(LEASE_MS / 5);
-          continue;
-        }
-        for (const entry of await this.reader.next(1000)) {
-          if (!this.running || !(await this.deliverOne(entry))) break;
-        }
-      } catch (err) {
-        if (!this.running) return;
-        this.logger.warn({ err, adapter: this.adapter.name }, 'delivery: reading notifications failed; retrying');
-        await this.sleep(1000);
-      }
-    }
+  protected async handle(batch: readonly Entry[]): Promise<void> {
+    for (const entry of batch) if (!this.running || !(await this.deliverOne(entry))) return;
   }
 
   /** False when this replica lost the lease (or is stopping): the entry stays for whoever holds it now. */
@@ -129,16 +98,6 @@ export class AdapterDelivery {
     if (n.kind !== 'group') return n;
     const group = await this.groups.view(n.group_id);
     return group ? { kind: 'group', group } : undefined;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }
 

@@ -4,7 +4,8 @@ import type { GroupBook } from '../groups/book.js';
 import { isChatEvent, type ChatEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
-import { LeasedReader } from '../redis/leased-reader.js';
+import { LeasedConsumer } from '../redis/leased-consumer.js';
+import type { Entry } from '../redis/leased-reader.js';
 import { DIGESTIBLE, type DigestibleType, type StoredNotification } from './port.js';
 
 export interface NotifierOptions {
@@ -57,20 +58,16 @@ export function groupEvents(events: readonly ChatEvent[], digestFrom: number): S
  * (AdapterDelivery). An event is acknowledged once its notifications are in
  * that stream; a holder that dies leaves its events to the next one.
  */
-export class Notifier {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly reader: LeasedReader;
+export class Notifier extends LeasedConsumer {
   private readonly events: EventLog;
 
   constructor(
     private readonly redis: Redis,
     private readonly groups: GroupBook,
     private readonly options: NotifierOptions,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.events = new EventLog(redis);
-    this.reader = new LeasedReader(
+    super(
       redis,
       {
         stream: keys.events,
@@ -83,41 +80,18 @@ export class Notifier {
       },
       logger,
     );
+    this.events = new EventLog(redis);
   }
 
-  async start(): Promise<void> {
-    await this.reader.start();
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async close(): Promise<void> {
-    this.running = false;
-    await this.reader.close();
-    await this.loop?.catch(() => undefined);
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        if (!(await this.reader.hold())) {
-          await new Promise((r) => setTimeout(r, LEASE_MS / 5));
-          continue;
-        }
-        const batch = await this.reader.next(1000);
-        if (batch.length === 0) continue;
-        const deadline = Date.now() + this.options.windowMs;
-        while (this.running && Date.now() < deadline)
-          batch.push(...(await this.reader.read(Math.max(1, deadline - Date.now()))));
-        await this.compose(parseEntries(batch));
-        // An entry that is not an event is acknowledged too: it would otherwise come back for ever.
-        await this.reader.ack(batch.map(([id]) => id));
-      } catch (err) {
-        if (!this.running) return;
-        this.logger.warn({ err }, 'notifier: reading events failed; retrying');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+  /** Gathers for the window after the batch's first event, then composes and acknowledges them. */
+  protected async handle(first: readonly Entry[]): Promise<void> {
+    const batch = [...first];
+    const deadline = Date.now() + this.options.windowMs;
+    while (this.running && Date.now() < deadline)
+      batch.push(...(await this.reader.read(Math.max(1, deadline - Date.now()))));
+    await this.compose(parseEntries(batch));
+    // An entry that is not an event is acknowledged too: it would otherwise come back for ever.
+    await this.reader.ack(batch.map(([id]) => id));
   }
 
   private async compose(batch: readonly [string, ChatEvent][]): Promise<void> {

@@ -53,13 +53,17 @@ export type HealgateEvent =
       jobs: StartedJob[];
     }
   | { type: 'incident.resolved'; host: string; incident_id: string; signal: string; value: number }
-  /** A snapshot decided into new incidents (or a firewall request): the decision and what it opened, for the audit. */
+  /**
+   * A snapshot decided into new incidents (or a firewall request): the
+   * decision and its incidents, `opened` now or open already. The audit
+   * records it; the follow-up acts on it (src/pipeline/follow-up.ts).
+   */
   | {
       type: 'decision.recorded';
       host: string;
       decision: Decision;
       snapshot: Snapshot;
-      incidents: { id: string; signal: string }[];
+      incidents: { id: string; signal: string; opened: boolean }[];
     }
   /** An action job an agent refused to run because the bot did not issue it for that host. */
   | {

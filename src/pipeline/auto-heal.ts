@@ -1,6 +1,6 @@
 import { breakerGuard, type Guard } from '../core/decide/guards.js';
 import type { Decision, PlannedAction } from '../core/decide/types.js';
-import { freeSlot, reserveSlots } from '../breakers/slots.js';
+import { cancelSlots, reserveSlots } from '../breakers/slots.js';
 import { crashPoint } from '../crash-point.js';
 import type { StartedJob } from '../events/types.js';
 import { keys } from '../redis/keys.js';
@@ -40,13 +40,14 @@ export async function reserveAutoHeal(
   return reservation.ok ? undefined : breakerGuard(reservation.hold);
 }
 
-/** The fleet slots of a reservation whose incidents were not opened after all (a later batch took the host). */
+/** A reservation whose incidents were not opened after all (a later batch took the host), taken back. */
 export async function releaseAutoHeal(
   deps: PipelineDeps,
   decision: Decision,
   incidents: readonly OpenedIncident[],
 ): Promise<void> {
-  for (const { key } of jobsOf(decision, incidents)) await freeSlot(deps.redis, decision.host, key);
+  const jobs = jobsOf(decision, incidents).map((j) => ({ key: j.key, action: j.action.id }));
+  await cancelSlots(deps.redis, decision.host, jobs);
 }
 
 /**

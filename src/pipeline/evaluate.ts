@@ -4,7 +4,7 @@ import type { Decision } from '../core/decide/types.js';
 import { conditionHolds } from '../core/policy/conditions.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import { crashPoint } from '../crash-point.js';
-import { autoHeal, releaseAutoHeal, reserveAutoHeal } from './auto-heal.js';
+import { releaseAutoHeal, reserveAutoHeal } from './auto-heal.js';
 import type { PipelineDeps } from './deps.js';
 import { escalate } from './escalate.js';
 import {
@@ -18,17 +18,17 @@ import type { HostContext, StateWrites } from './host-state.js';
 import {
   changeIncidents,
   decisionRecorded,
-  markAnnounced,
   plannedIncidentId,
+  SupersededError,
   type OpenedIncident,
   type Position,
 } from './incidents.js';
 
 /**
- * What a decision would open, planned before anything is written: a
- * condition taken over keeps its incident, one already open is not new, and
- * a new one gets its id now. The context was read under this batch's claim
- * on the host, so nothing else opens its incidents in between.
+ * What a decision would open, planned before anything is written: one
+ * already open is not new, and a new one gets its id now. The context was
+ * read under this batch's claim on the host, so nothing else opens its
+ * incidents in between.
  */
 function planIncidents(
   decided: Decision,
@@ -38,19 +38,17 @@ function planIncidents(
   return decided.signals
     .filter((s) => s.signal !== FIREWALL_SIGNAL)
     .map((condition) => {
-      const taken = context.takeover.find((t) => t.signal === condition.signal);
-      if (taken) return { id: taken.id, signal: condition.signal, isNew: true, condition };
-      const open = context.openIncidents.includes(condition.signal);
-      const id = open ? '' : plannedIncidentId(decided.host, condition.signal, position);
-      return { id, signal: condition.signal, isNew: !open, condition };
+      const id = plannedIncidentId(decided.host, condition.signal, position);
+      return { id, signal: condition.signal, isNew: !context.openIncidents.includes(condition.signal), condition };
     });
 }
 
 /**
  * One snapshot through the pipeline: decide, keep the host's state, open and
- * resolve incidents, then act — an auto-heal job, an approval request, or
- * nothing. Only what changes is audited and announced: each change writes its
- * event, which the audit and chat consume.
+ * resolve incidents; what they ask for (an auto-heal job, an approval
+ * request, or nothing) follows from the event the change writes. Only what
+ * changes is audited and announced: each change writes its event, which the
+ * follow-up, the audit and chat consume.
  *
  * `context` was read before; the host's new state goes to `writes`, which
  * the batch sends at its end. A quiet snapshot (nothing past a
@@ -74,12 +72,7 @@ export async function evaluateSnapshot(
   const at = deps.now();
   const firewall = context.firewallRequests.map((raw) => ({ raw, request: parseFirewallRequest(raw) }));
   const effective: Snapshot = firewall.length > 0 ? { ...snapshot, firewall_change_requested: 1 } : snapshot;
-  // An incident whose announcement was cut short is decided as not yet open, so that its actions are proposed again.
-  const decided = decide(effective, classifier, policy, {
-    ...context,
-    openIncidents: context.openIncidents.filter((s) => !context.takeover.some((t) => t.signal === s)),
-    breakersReserved: true,
-  });
+  const decided = decide(effective, classifier, policy, { ...context, breakersReserved: true });
   const record = (d: Decision) => {
     writes.add(effective, d, at.getTime());
     deps.onDecision?.(d);
@@ -107,15 +100,15 @@ export async function evaluateSnapshot(
     {
       open: planned.map((p) => ({ ...p.condition, id: p.id })),
       resolve: cleared.map((signal) => ({ signal, value: snapshot[signal] })),
-      takeover: context.takeover,
       opening: decisionRecorded(snapshot.host, decision, effective, firewall.length > 0),
     },
     at,
     position,
   ).catch(async (err: unknown) => {
-    // Superseded by a later batch: the snapshot still joins the trend, and its slots go back.
+    // The snapshot still joins the trend; superseded by a later batch, it opened nothing and its slots go back.
     record(decided);
-    if (decision.decision === 'AUTO_HEAL') await releaseAutoHeal(deps, decision, planned);
+    if (err instanceof SupersededError && decision.decision === 'AUTO_HEAL')
+      await releaseAutoHeal(deps, decision, planned);
     throw err;
   });
   crashPoint('incident.opened');
@@ -123,12 +116,10 @@ export async function evaluateSnapshot(
     throw new Error(`the incidents of ${snapshot.host} changed while its snapshot was decided; deciding it again`);
   record(decision);
 
-  if (decision.decision === 'AUTO_HEAL') await autoHeal(deps, decision, incidents, at);
-  if (decision.decision === 'HITL_REQUIRED') await escalate(deps, decision, incidents);
-  await markAnnounced(
-    redis,
-    incidents.filter((i) => i.isNew).map((i) => i.id),
-  );
+  // What new incidents ask for (a heal, an approval request) follows from the event their opening wrote
+  // (src/pipeline/follow-up.ts); incidents open already may ask for a new request once theirs expired.
+  if (decision.decision === 'HITL_REQUIRED' && !incidents.some((i) => i.isNew))
+    await escalate(deps, decision, incidents);
   // Whatever the rest of the snapshot says, each firewall request goes to humans.
   const firewallAction = decision.actions.find((a) => a.signal === FIREWALL_SIGNAL)?.id;
   // A request that cannot become an approval now (Redis failed under it) stays pending and is asked

@@ -4,7 +4,6 @@ import type { AlertClaim, Reading } from '../core/signals/merge.js';
 import { SIGNALS, type Snapshot } from '../core/snapshot/schema.js';
 import { hostOfAutoHealing, keys } from '../redis/keys.js';
 import { LuaScript } from '../redis/lua.js';
-import { ANNOUNCE_GRACE_MS, type IncidentRef } from './incidents.js';
 import { parseClaims, storedReading, type StoredSignals } from './signals.js';
 
 /** How many past snapshots each host keeps for trends. */
@@ -23,8 +22,6 @@ export interface HostContext extends DecisionContext {
    * an earlier attempt of this batch has decided the snapshot.
    */
   readonly recordOnly: boolean;
-  /** Open incidents whose announcement was cut short, for this batch to take over (see host-context-read.lua). */
-  readonly takeover: readonly IncidentRef[];
   /**
    * How many of this host's snapshots in this batch an earlier attempt of it
    * finished: those before the last one it changed incidents for.
@@ -55,30 +52,24 @@ function contextFrom(reply: Reply, at: number, healing: readonly string[], now: 
     const v = reply[at + i];
     return Array.isArray(v) ? v : [];
   };
-  const [incidents, heals, firewallRequests, takeoverFlat] = [list(0), list(1), list(2), list(4)];
-  const takeover: IncidentRef[] = [];
-  for (let i = 0; i + 1 < takeoverFlat.length; i += 2)
-    takeover.push({ signal: takeoverFlat[i]!, id: takeoverFlat[i + 1]! });
-  // A heal that an unfinished announcement recorded is that announcement's own, to be redone: it counts for nothing.
-  const own = (member: string) => takeover.some((t) => member.includes(`|${t.id}.`));
+  const [incidents, heals, firewallRequests] = [list(0), list(1), list(2)];
   const open = new Set<string>();
   for (let i = 0; i < incidents.length; i += 2) open.add(incidents[i]!);
   const recentAutoHeals: { action: string; at: number }[] = [];
   for (let i = 0; i + 1 < heals.length; i += 2)
-    if (!own(heals[i]!)) recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
-  const [decidedArrival, decidedCount] = String(reply[at + 5] ?? '').split(':');
+    recentAutoHeals.push({ action: heals[i]!.split('|')[0]!, at: Number(heals[i + 1]) });
+  const [decidedArrival, decidedCount] = String(reply[at + 4] ?? '').split(':');
   // signals, snapshot, updated_at: the latest reading, or what stood for it before readings were kept.
-  const state = list(7) as (string | null)[];
+  const state = list(6) as (string | null)[];
   return {
     now,
     openIncidents: SIGNALS.filter((s) => open.has(s)),
     recentAutoHeals,
-    hostsAutoHealing: healing.filter((m) => !own(m)).map(hostOfAutoHealing),
+    hostsAutoHealing: healing.map(hostOfAutoHealing),
     firewallRequests,
     recordOnly: reply[at + 3] === 1,
-    takeover,
     decided: Number(decidedArrival) === arrival && arrival > 0 ? Number(decidedCount) : 0,
-    alerts: parseClaims(list(6)),
+    alerts: parseClaims(list(5)),
     reading: storedReading(state[0], state[1], state[2]),
   };
 }
@@ -109,10 +100,10 @@ export async function readContexts(
         keys.hostAlerts(h),
       ]),
     ],
-    [now, now - DAY_MS, arrival, keys.incident(''), ANNOUNCE_GRACE_MS],
+    [now, now - DAY_MS, arrival, keys.incident('')],
   )) as Reply;
   const healing = Array.isArray(reply[0]) ? reply[0] : [];
-  return new Map(hosts.map((host, i) => [host, contextFrom(reply, 1 + 8 * i, healing, now, arrival)]));
+  return new Map(hosts.map((host, i) => [host, contextFrom(reply, 1 + 7 * i, healing, now, arrival)]));
 }
 
 export async function readContext(redis: Redis, host: string, now: number, arrival = 0): Promise<HostContext> {

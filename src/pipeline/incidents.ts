@@ -10,7 +10,7 @@ import { LuaScript } from '../redis/lua.js';
 export interface OpenedIncident {
   readonly id: string;
   readonly signal: string;
-  /** To be acted on now: opened just now, or opened by a batch that failed before acting on it. */
+  /** Opened just now: what it asks for (a heal, an approval request) is to be done. */
   readonly isNew: boolean;
 }
 
@@ -29,8 +29,9 @@ export function plannedIncidentId(host: string, signal: string, position: Positi
 
 /**
  * The event incidents-change.lua writes as it opens incidents: JSON in which
- * `"$INCIDENTS"` stands for those opened now and `$INCIDENT_ID` for the
- * first one's id (the script fills them in).
+ * `"$INCIDENTS"` stands for the incidents asked to open (each marked opened
+ * now or open already) and `$INCIDENT_ID` for the first one opened now (the
+ * script fills them in).
  */
 export interface OpeningEvent {
   readonly json: string;
@@ -39,12 +40,7 @@ export interface OpeningEvent {
 }
 
 /** The decision of a snapshot that opens incidents (or asks for a firewall change), for the audit. */
-export function decisionRecorded(
-  host: string,
-  decision: Decision,
-  snapshot: Snapshot,
-  always: boolean,
-): OpeningEvent {
+export function decisionRecorded(host: string, decision: Decision, snapshot: Snapshot, always: boolean): OpeningEvent {
   const event: Omit<Extract<HealgateEvent, { type: 'decision.recorded' }>, 'incidents'> = {
     type: 'decision.recorded',
     host,
@@ -71,14 +67,6 @@ export class SupersededError extends Error {
   constructor(host: string, arrival: number) {
     super(`batch ${arrival} is superseded for ${host}`);
   }
-}
-
-/** How long acting on a new incident may take before a later batch takes it over (see host-context-read.lua). */
-export const ANNOUNCE_GRACE_MS = 10_000;
-
-export interface IncidentRef {
-  readonly signal: string;
-  readonly id: string;
 }
 
 type Condition = Pick<SignalState, 'value' | 'threshold' | 'class'> & {
@@ -109,8 +97,6 @@ export async function changeIncidents(
   change: {
     readonly open?: readonly Condition[];
     readonly resolve?: readonly { signal: string; value: number }[];
-    /** Open incidents to act on as new if acting on them is still unfinished (HostContext.takeover). */
-    readonly takeover?: readonly IncidentRef[];
     readonly opening?: OpeningEvent;
   },
   at: Date,
@@ -129,18 +115,11 @@ export async function changeIncidents(
       host,
       at.toISOString(),
       keys.incident(''),
-      (change.takeover ?? []).map((t) => `${t.signal}=${t.id}`).join(','),
       MAX_EVENTS,
       change.opening?.json ?? '',
       change.opening?.always ? '1' : '',
       open.length,
-      ...open.flatMap((c) => [
-        c.signal,
-        c.id ?? newIncidentId(),
-        String(c.value),
-        String(c.threshold),
-        c.class,
-      ]),
+      ...open.flatMap((c) => [c.signal, c.id ?? newIncidentId(), String(c.value), String(c.threshold), c.class]),
       ...resolve.flatMap((r) => [r.signal, String(r.value)]),
     ],
   )) as (string | number)[] | number;
@@ -175,14 +154,6 @@ export async function resolveIncident(
   at: Date,
 ): Promise<string | undefined> {
   return (await changeIncidents(redis, host, { resolve: [{ signal, value }] }, at)).resolved[0]?.id;
-}
-
-/** What the incidents asked for (a heal, an approval request) is done: nobody takes them over any more. */
-export async function markAnnounced(redis: Redis, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const m = redis.multi();
-  for (const id of ids) m.hset(keys.incident(id), 'announced', '1');
-  await m.exec();
 }
 
 export async function linkApproval(redis: Redis, incidentIds: readonly string[], approvalId: string): Promise<void> {

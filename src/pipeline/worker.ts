@@ -91,7 +91,8 @@ export async function processBatch(deps: PipelineDeps, job: Job<IngestJob>): Pro
         const s = mergedSnapshot(host, entry.ts, merged);
         try {
           // After a change (an incident opened, a request taken) the next snapshot needs a fresh context.
-          if (await evaluateSnapshot(deps, s, current, writes, { arrival, index, batch: job.data.received_at })) context = undefined;
+          if (await evaluateSnapshot(deps, s, current, writes, { arrival, index, batch: job.data.received_at }))
+            context = undefined;
         } catch (err) {
           if (!(err instanceof SupersededError)) throw err;
           deps.logger.debug({ host, job: job.id }, 'a later batch has claimed the host; the rest only joins its trend');

@@ -42,6 +42,8 @@ export const keys = {
   groupOpen: (kind: string) => `${P}:group:open:${kind}`,
   events: `${P}:events`,
   notifierLease: `${P}:notifier:lease`,
+  /** Held by the one replica acting on new incidents from their events. */
+  followUpLease: `${P}:follow-up:lease`,
   /** Held by the one replica appending the events' audit entries. */
   auditRecorderLease: `${P}:audit-recorder:lease`,
   /** What the notifier composed from the events, for each chat adapter to deliver on its own. */

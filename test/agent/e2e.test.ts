@@ -114,10 +114,14 @@ describe('a real agent with the sandbox policy', () => {
       (await allEvents(redis)).find((e) => e.type === 'incident.resolved' && e.incident_id === incident),
     );
     expect(resolved).toMatchObject({ host: 'e2e-a', signal: 'disk_usage' });
-    const audit = (await bot.request(`/v1/audit?window=1h&host=e2e-a&type=action.result`)).body as {
+    type ResultPage = {
       entries: { trigger: string; outcome: string; action: string; incident_id: string }[];
       summary: { auto_heal: { success: number } };
     };
+    const audit = await eventually(async () => {
+      const page = (await bot.request(`/v1/audit?window=1h&host=e2e-a&type=action.result`)).body as ResultPage;
+      return page.entries.length > 0 ? page : undefined;
+    });
     expect(audit.entries).toContainEqual(
       expect.objectContaining({
         trigger: 'auto_heal',
@@ -266,10 +270,13 @@ describe('a real agent with the sandbox policy', () => {
     );
     expect(await files(dir)).toHaveLength(1);
     expect(await actionResults(redis, j.key)).toHaveLength(1);
-    const audit = (await bot.request(`/v1/audit?window=1h&host=e2e-k&type=action.result`)).body as {
-      entries: { outcome: string }[];
-    };
-    expect(audit.entries.map((e) => e.outcome)).toContain('unknown');
+    const outcomes = await eventually(async () => {
+      const page = (await bot.request(`/v1/audit?window=1h&host=e2e-k&type=action.result`)).body as {
+        entries: { outcome: string }[];
+      };
+      return page.entries.length > 0 ? page.entries.map((e) => e.outcome) : undefined;
+    });
+    expect(outcomes).toContain('unknown');
   });
 });
 

@@ -96,9 +96,11 @@ describe('verify after heal', () => {
       decision: { decision: 'HITL_REQUIRED', rule: 'not_recovered' },
     });
     expect(approval!.reasons[0]).toBe('auto-heal did not help: disk_usage 91 → 90');
-    const requested = (await bot.request(`/v1/audit?window=1h&host=dial-1&type=approval.requested`)).body as {
-      entries: { approval_id: string; data: { reasons: string[] } }[];
-    };
+    const requested = await eventually(async () => {
+      const { body } = await bot.request(`/v1/audit?window=1h&host=dial-1&type=approval.requested`);
+      const audited = body as { entries: { approval_id: string; data: { reasons: string[] } }[] };
+      return audited.entries.length > 0 ? audited : undefined;
+    });
     expect(requested.entries[0]).toMatchObject({ approval_id: approvalId });
     expect(requested.entries[0]!.data.reasons[0]).toBe('auto-heal did not help: disk_usage 91 → 90');
     const announced = (await allEvents(redis)).filter((e) => e.type === 'approval.requested');
@@ -188,9 +190,10 @@ describe('agent liveness', () => {
     const resolved = await eventually(() => channel.find((p) => p.doc.title === 'Resolved on quiet-1'));
     expect(resolved.thread).toBe(notice.id);
     expect(resolved.doc.lines[0]).toMatch(/^Agent heartbeat back to \d+s$/);
-    const audit = (await bot.request(`/v1/audit?window=1h&host=quiet-1`)).body as {
-      entries: { type: string; incident_id: string }[];
-    };
-    expect(audit.entries.map((e) => e.type).sort()).toEqual(['incident.opened', 'incident.resolved']);
+    const types = await eventually(async () => {
+      const page = (await bot.request(`/v1/audit?window=1h&host=quiet-1`)).body as { entries: { type: string }[] };
+      return page.entries.length >= 2 ? page.entries.map((e) => e.type).sort() : undefined;
+    });
+    expect(types).toEqual(['incident.opened', 'incident.resolved']);
   });
 });

@@ -187,7 +187,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
       dns_latency_ms: 200,
       firewall_change_requested: 1,
     });
-    expect(doc.lines).toContain(
+    expect(doc.lines, JSON.stringify(doc.lines)).toContain(
       `Disk 97% from alert HostOutOfDiskSpace (firing since ${startsAt}); the agent reads 24.7%`,
     );
 

@@ -90,7 +90,13 @@ describe('/metrics', () => {
     let published = 0;
     // A consumer joins the group with the first entry it reads: publish until both replicas have counted some.
     await eventually(async () => {
-      await events.publish({ type: 'breaker.tripped', host: 'm-none', scope: 'host', reason: 'replica test', policy: 'test' });
+      await events.publish({
+        type: 'breaker.tripped',
+        host: 'm-none',
+        scope: 'host',
+        reason: 'replica test',
+        policy: 'test',
+      });
       published += 1;
       return (await consumers()) === 2 ? true : undefined;
     });

@@ -3,7 +3,7 @@ import Provider from 'oidc-provider';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
-import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
+import { auditEntriesOf, eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { launchBrowser, type TestBrowser } from './browser.js';
 import { approvalIdOf, requestFirewall } from './fixtures.js';
@@ -92,10 +92,11 @@ describe('console sign-in with OpenID Connect', () => {
       return r.status;
     }, `/console/api/approvals/${id}/approve`);
     expect(approved).toBe(200);
-    const audit = (await bot.request('/v1/audit?window=1h&host=oidc-1&type=approval.approved')).body as {
-      entries: { actor: string; data: { auth: string } }[];
-    };
-    expect(audit.entries.map((e) => [e.actor, e.data.auth])).toEqual([['console:bob', 'oidc']]);
+    const entries = await auditEntriesOf<{ actor: string; data: { auth: string } }>(
+      bot,
+      'host=oidc-1&type=approval.approved',
+    );
+    expect(entries.map((e) => [e.actor, e.data.auth])).toEqual([['console:bob', 'oidc']]);
 
     // Sign out: the session is gone here, and the provider is asked to end its own.
     await page.goto(`${bot.url}/console/oidc/logout`);

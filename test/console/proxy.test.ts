@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useBot } from '../helpers/bot.js';
+import { auditEntriesOf, useBot } from '../helpers/bot.js';
 import { approvalIdOf, requestFirewall } from './fixtures.js';
 import { raw } from './http.js';
 
@@ -28,8 +28,8 @@ async function pendingApproval(): Promise<{ host: string; id: string }> {
 }
 
 type AuditPage = { entries: { type: string; actor?: string; data: { auth?: string } }[] };
-const decisions = async (host: string) =>
-  ((await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.approved`)).body as AuditPage).entries;
+const decisions = (host: string) =>
+  auditEntriesOf<AuditPage['entries'][number]>(t.bot, `host=${host}&type=approval.approved`);
 const status = async (id: string) => (await t.bot.approvals.get(id))?.status;
 
 describe('the console behind an authenticating proxy', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../src/redis/keys.js';
-import { eventually, useBot } from '../helpers/bot.js';
+import { auditEntriesOf, eventually, useBot } from '../helpers/bot.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { snapshot } from '../helpers/core.js';
 import { webhook } from '../helpers/alertmanager.js';
@@ -53,8 +53,7 @@ describe('a storm in the web console', () => {
     await card.locator('.tally', { hasText: 'approved 6, 0 already decided, 0 refused, 1 left out.' }).waitFor();
 
     const operator = `console:${userInfo().username}`;
-    const { body } = await t.bot.request('/v1/audit?window=1h&type=approval.approved&limit=100');
-    const approved = (body as { entries: Record<string, unknown>[] }).entries;
+    const approved = await auditEntriesOf(t.bot, 'type=approval.approved&limit=100', 6);
     expect(approved).toHaveLength(6);
     expect(approved.every((e) => e.actor === operator && e.notes === 'storm: bad deploy rolled back')).toBe(true);
     expect(approved.map((e) => e.host)).not.toContain(leftOut);

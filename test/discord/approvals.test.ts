@@ -21,9 +21,13 @@ const t = useDiscordBot(async () => ({
   POLICY_FILE: await policyFile((y) => y.replace('group_interval: 5m', 'group_interval: 1ms')),
 }));
 
+/** The host's audit entries of a type, once there is one (the audit records events as they come). */
 async function auditEntries(host: string, type: string) {
-  const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=${type}`);
-  return (body as { entries: Record<string, unknown>[] }).entries;
+  return eventually(async () => {
+    const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=${type}`);
+    const { entries } = body as { entries: Record<string, unknown>[] };
+    return entries.length > 0 ? entries : undefined;
+  });
 }
 
 describe('Discord approvals', () => {

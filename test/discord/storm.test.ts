@@ -62,10 +62,12 @@ describe('a 40-host storm in Discord', () => {
       `approved 32, 1 already decided, 1 refused, 1 left out. dstorm-39: discord:${dora.id} is not an approver for memory_cleanup.`,
     );
 
-    const { body } = await t.bot.request('/v1/audit?window=1h&type=approval.approved&limit=500');
-    const approved = (body as { entries: Record<string, unknown>[] }).entries.filter(
-      (e) => e.actor === `discord:${dora.id}`,
-    );
+    const approvedBy = async () => {
+      const { body } = await t.bot.request('/v1/audit?window=1h&type=approval.approved&limit=500');
+      return (body as { entries: Record<string, unknown>[] }).entries.filter((e) => e.actor === `discord:${dora.id}`);
+    };
+    await eventually(async () => ((await approvedBy()).length >= 32 ? true : undefined));
+    const approved = await approvedBy();
     expect(approved).toHaveLength(32);
     expect(new Set(approved.map((e) => e.approval_id)).size).toBe(32);
     expect(approved.every((e) => e.notes === 'bad deploy rolled back')).toBe(true);

@@ -155,3 +155,19 @@ function fields(flat: readonly (string | number)[]): Record<string, string | num
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]!;
   return out;
 }
+
+/**
+ * The audit entries a query of `GET /v1/audit` finds once there are at least
+ * `atLeast`: the audit records each event a moment after it is written.
+ */
+export async function auditEntriesOf<T = Record<string, unknown>>(
+  bot: { request: TestBot['request'] },
+  query: string,
+  atLeast = 1,
+): Promise<T[]> {
+  return eventually(async () => {
+    const { body } = await bot.request(`/v1/audit?window=1h&${query}`);
+    const { entries } = body as { entries: T[] };
+    return entries.length >= atLeast ? entries : undefined;
+  }, 15_000);
+}

@@ -4,7 +4,7 @@ import { signerFor } from '../../src/actions/signing.js';
 import { keys } from '../../src/redis/keys.js';
 import type { ActionReport } from '../../src/reports/schema.js';
 import { ReportWriter } from '../../src/reports/writer.js';
-import { eventually, useBot } from '../helpers/bot.js';
+import { auditEntriesOf, eventually, useBot } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { actionResults } from '../helpers/events.js';
 
@@ -58,6 +58,7 @@ describe("the bot's consumer of agent reports", () => {
       (await actionResults(ctx.redis.client(), 'rep-1-next.restart_service')).length ? true : undefined,
     );
     expect(await actionResults(ctx.redis.client(), r.job.key)).toHaveLength(1);
+    await auditEntriesOf(ctx.bot, 'host=rep-1&type=action.result', 2);
     expect(await auditedJobs('rep-1')).toEqual(['rep-1-next.restart_service', r.job.key]);
     // Handled entries leave the stream.
     await eventually(async () =>
@@ -80,6 +81,7 @@ describe("the bot's consumer of agent reports", () => {
     await eventually(async () => ((await client.hget(keys.host('rep-2'), 'snapshot')) ? true : undefined));
     expect(await actionResults(client, 'victim-job.restart_service')).toEqual([]);
     expect(await auditedJobs('victim')).toEqual([]);
+    await auditEntriesOf(ctx.bot, 'host=rep-2&type=action.result');
     expect(await auditedJobs('rep-2')).toEqual(['own-job.restart_service']);
     expect(await client.hget(keys.host('victim'), 'snapshot')).toBeNull();
     // The bot keeps the fleet's heartbeat index from the snapshots it took.

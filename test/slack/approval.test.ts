@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionJobs, eventually, notifierCaughtUp } from '../helpers/bot.js';
+import { auditEntriesOf, actionJobs, eventually, notifierCaughtUp } from '../helpers/bot.js';
 import { publishFirewallDryRun } from '../helpers/events.js';
 import { blocksOf, buttonsOf, firewallAlert, updatesOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
 import {
@@ -32,9 +32,9 @@ async function click(user: SlackUser, action: 'healgate_approve' | 'healgate_rej
   return call!.args.view as OpenedView;
 }
 
+/** The host's entries of a type; a decision's once it is recorded (refusals are written as they happen). */
 async function auditOf(host: string, type: string) {
-  const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=${type}`);
-  return (body as { entries: Record<string, unknown>[] }).entries;
+  return auditEntriesOf(t.bot, `host=${host}&type=${type}`, type === 'approval.refused' ? 0 : 1);
 }
 
 describe('Slack approval flow', () => {

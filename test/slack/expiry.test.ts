@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionJobs, eventually, policyFile } from '../helpers/bot.js';
+import { auditEntriesOf, actionJobs, eventually, policyFile } from '../helpers/bot.js';
 import { buttonsOf, firewallAlert, updatesOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
 import { blockActions, interaction, modalError, viewSubmission, type SlackUser } from '../helpers/slack-requests.js';
 
@@ -32,7 +32,6 @@ describe('an approval request that nobody decides in time', () => {
     expect(late.json).toEqual(modalError('This request expired; nothing was run.'));
     expect((await t.bot.approvals.get(id))?.status).toBe('expired');
     expect(await actionJobs(t.redis, host)).toEqual([]);
-    const { body } = await t.bot.request(`/v1/audit?window=1h&host=${host}&type=approval.expired`);
-    expect((body as { entries: unknown[] }).entries).toHaveLength(1);
+    expect(await auditEntriesOf(t.bot, `host=${host}&type=approval.expired`)).toHaveLength(1);
   });
 });

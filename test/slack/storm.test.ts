@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/agent/agent.js';
 import { keys } from '../../src/redis/keys.js';
 import { DialCollector, startTestAgent } from '../helpers/agent.js';
-import { eventually, notifierCaughtUp, policyFile } from '../helpers/bot.js';
+import { auditEntriesOf, eventually, notifierCaughtUp, policyFile } from '../helpers/bot.js';
 import { snapshot } from '../helpers/core.js';
 import { buttonsOf, useSlackBot, type SlackBot } from '../helpers/slack.js';
 import { CHANNEL, blockActions, interaction, viewSubmission, type SlackUser } from '../helpers/slack-requests.js';
@@ -87,6 +87,7 @@ describe('a 40-host storm in Slack', () => {
     expect(tally.args.channel).toBe(CHANNEL);
 
     // Each approval is its own audit entry, with who approved it and their notes.
+    await auditEntriesOf(t.bot, 'type=approval.approved&limit=500', 33);
     const approved = (await auditEntries('approval.approved')).filter((e) => e.actor === 'slack:UDISK');
     expect(approved).toHaveLength(33);
     expect(new Set(approved.map((e) => e.approval_id)).size).toBe(33);

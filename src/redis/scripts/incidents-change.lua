@@ -10,13 +10,9 @@
 -- makes that safe: a later batch sees either every change of this snapshot
 -- or none of them.
 --
--- What an opened incident asks for (its heal or approval request) is done
--- afterwards, and marked `announced`. If the batch failed in between, the
--- batch's retry or, after a grace period, a later batch takes it over: the
--- context read (host-context-read) names such incidents, and the decision
--- is made for them as new. Here the hand-over happens, if it is still
--- unfinished: an incident is not left open and unhandled while its
--- condition persists. A hand-over writes no event: the opening wrote it.
+-- What an opened incident asks for (its heal or approval request) follows
+-- from its event (src/pipeline/follow-up.ts), so nothing is left to a step
+-- that a crash could cut short.
 --
 -- With the change, the host's progress through the batch moves to this
 -- snapshot (`decided` = arrival:index: the snapshots before it are done), so
@@ -26,19 +22,18 @@
 -- ARGV[1] arrival number, 0 when no batch decides (agent liveness)
 -- ARGV[2] index of the snapshot among the host's in the batch
 -- ARGV[3] host   ARGV[4] now (ISO)   ARGV[5] key prefix of incident hashes
--- ARGV[6] incidents to take over as comma-separated signal=id (may be empty)
--- ARGV[7] events kept (approx.)
--- ARGV[8] the event to write when incidents open now, as JSON that begins with its type and in which the string
---   "$INCIDENTS" stands for the list of them ([{"id":…,"signal":…}]) and $INCIDENT_ID
---   for the first one's id; '' for none
--- ARGV[9] '1': write that event even when none opens now (a firewall request's
+-- ARGV[6] events kept (approx.)
+-- ARGV[7] the event to write when incidents open now, as JSON that begins with its type and in which the string
+--   "$INCIDENTS" stands for the incidents asked to open ([{"id":…,"signal":…,"opened":true
+--   when opened now, false when open already}]) and $INCIDENT_ID for the first one opened now; '' for none
+-- ARGV[8] '1': write that event even when none opens now (a firewall request's
 --   decision), unless this very snapshot was decided before (a retry)
--- ARGV[10] number of incidents to open, then per incident: signal, id, value, threshold, class
+-- ARGV[9] number of incidents to open, then per incident: signal, id, value, threshold, class
 -- then signal / value pairs to resolve, to the end (value: a JSON number).
 --
 -- Returns -1 when superseded, else { per opened: id, then 0 when it was open
--- already, 1 when opened now, 2 when handed over; then per resolve: the id
--- resolved now, or '' when none was open }.
+-- already, 1 when opened now; then per resolve: the id resolved now, or ''
+-- when none was open }.
 
 local arrival = tonumber(ARGV[1])
 if arrival > 0 and tonumber(redis.call('HGET', KEYS[2], 'arrival') or '0') > arrival then
@@ -57,49 +52,40 @@ local function replace(s, what, with)
   return string.sub(s, 1, i - 1) .. with .. string.sub(s, j + 1)
 end
 local function publish(type, json)
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', type, 'event', json)
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'type', type, 'event', json)
 end
 
-local time = redis.call('TIME')
-local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
-local takeover = {}
-for signal, id in string.gmatch(ARGV[6], '([^,=]+)=([^,]+)') do takeover[signal] = id end
 local out = {}
-local opened = {}
-local a = 11
-for _ = 1, tonumber(ARGV[10]) do
+local asked = {}
+local first
+local a = 10
+for _ = 1, tonumber(ARGV[9]) do
   local signal, id = ARGV[a], ARGV[a + 1]
   local existing = redis.call('HGET', KEYS[1], signal)
   if existing then
-    local record = ARGV[5] .. existing
-    local status = 0
-    if takeover[signal] == existing and redis.call('HGET', record, 'announced') == '0' then
-      redis.call('HSET', record, 'opened_by', ARGV[1], 'opened_ms', now)
-      status = 2
-    end
+    asked[#asked + 1] = {id = existing, signal = signal, opened = false}
     out[#out + 1] = existing
-    out[#out + 1] = status
+    out[#out + 1] = 0
   else
     redis.call('HSET', KEYS[1], signal, id)
     redis.call('HSET', ARGV[5] .. id, 'id', id, 'host', ARGV[3], 'signal', signal, 'status', 'open',
       'opened_at', ARGV[4], 'value', ARGV[a + 2], 'threshold', ARGV[a + 3], 'class', ARGV[a + 4])
-    if arrival > 0 then
-      redis.call('HSET', ARGV[5] .. id, 'announced', '0', 'opened_by', ARGV[1], 'opened_ms', now)
-    end
-    opened[#opened + 1] = {id = id, signal = signal}
+    asked[#asked + 1] = {id = id, signal = signal, opened = true}
+    first = first or id
     out[#out + 1] = id
     out[#out + 1] = 1
   end
   a = a + 5
 end
 
-if ARGV[8] ~= '' and (#opened > 0 or (ARGV[9] == '1' and not redo)) then
+if ARGV[7] ~= '' and (first or (ARGV[8] == '1' and not redo)) then
   local list = {}
-  for i, o in ipairs(opened) do
-    list[i] = '{"id":' .. cjson.encode(o.id) .. ',"signal":' .. cjson.encode(o.signal) .. '}'
+  for i, o in ipairs(asked) do
+    list[i] = '{"id":' .. cjson.encode(o.id) .. ',"signal":' .. cjson.encode(o.signal) ..
+      ',"opened":' .. tostring(o.opened) .. '}'
   end
-  local json = replace(ARGV[8], '"$INCIDENTS"', '[' .. table.concat(list, ',') .. ']')
-  if opened[1] then json = replace(json, '$INCIDENT_ID', opened[1].id) end
+  local json = replace(ARGV[7], '"$INCIDENTS"', '[' .. table.concat(list, ',') .. ']')
+  if first then json = replace(json, '$INCIDENT_ID', first) end
   publish(string.match(json, '^{"type":"([^"]+)"'), json)
 end
 
