@@ -37,7 +37,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const startsAt = new Date(Date.now() - 60_000).toISOString();
+// A fraction ending in 0, which Alertmanager (Go) writes back as `.12`: healgate shows it as it was sent.
+const startsAt = new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000 + 120).toISOString();
 
 /** An alert as the stock node_exporter rules make it: percent free in the description's VALUE line. */
 function alert(alertname: string, host: string, free?: number): PostableAlert {
@@ -187,7 +188,7 @@ describe('a real Alertmanager 0.25 with its default grouping', () => {
       dns_latency_ms: 200,
       firewall_change_requested: 1,
     });
-    expect(doc.lines, JSON.stringify(doc.lines)).toContain(
+    expect(doc.lines).toContain(
       `Disk 97% from alert HostOutOfDiskSpace (firing since ${startsAt}); the agent reads 24.7%`,
     );
 

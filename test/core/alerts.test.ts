@@ -114,10 +114,24 @@ describe('alert values', () => {
       alertname: 'HostOutOfDiskSpace',
       signal: 'disk_usage',
       value: 97,
-      starts_at: '2026-11-25T10:00:00Z',
+      starts_at: '2026-11-25T10:00:00.000Z',
       ends_at: null,
     });
     const ending = { ...m.mapped, alert: { ...m.mapped.alert, endsAt: '2026-11-25T10:05:00Z' } };
-    expect(claimOf(ending).ends_at).toBe('2026-11-25T10:05:00Z');
+    expect(claimOf(ending).ends_at).toBe('2026-11-25T10:05:00.000Z');
+  });
+
+  it("keeps Alertmanager's times in the one ISO form chat shows, whatever Go made of their fractions", async () => {
+    const { policy } = await shipped();
+    const goTimes = alert({ alertname: 'HostOutOfDiskSpace', instance: 'db-1' }, { description: 'VALUE = 3' });
+    const m = mapAlert(
+      { ...goTimes, startsAt: '2026-11-25T10:00:00.12Z', endsAt: '2026-11-25T10:05:00.123456789Z' },
+      policy.alertmanager,
+    );
+    if (!m.ok) throw new Error(m.message);
+    expect(claimOf(m.mapped)).toMatchObject({
+      starts_at: '2026-11-25T10:00:00.120Z',
+      ends_at: '2026-11-25T10:05:00.123Z',
+    });
   });
 });

@@ -96,6 +96,15 @@ export function mapAlert(alert: AlertInput, table: Table): Mapping {
   return { ok: true, mapped: { alert, alertname, host, signal: rule.signal, value } };
 }
 
+/**
+ * A time as one ISO form (`…T10:00:00.120Z`): Alertmanager writes Go's, which
+ * drops a fraction's trailing zeros (`.12Z`) and may carry nanoseconds.
+ */
+function isoTime(t: string): string {
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : t;
+}
+
 /** What a firing alert claims, to be stored until it resolves. */
 export function claimOf(mapped: MappedAlert): AlertClaim {
   const { alert } = mapped;
@@ -105,8 +114,8 @@ export function claimOf(mapped: MappedAlert): AlertClaim {
     alertname: mapped.alertname,
     signal: mapped.signal,
     value: mapped.value,
-    starts_at: alert.startsAt,
+    starts_at: isoTime(alert.startsAt),
     // Alertmanager's webhook sends 0001-01-01 while an alert fires: no end said.
-    ends_at: ends > Date.parse(alert.startsAt) ? alert.endsAt! : null,
+    ends_at: ends > Date.parse(alert.startsAt) ? isoTime(alert.endsAt!) : null,
   };
 }
