@@ -4,7 +4,7 @@ import type { Config } from '../config/types.js';
 import { loadPolicyAndModel } from '../io/config-files.js';
 import type { Snapshot } from '../core/snapshot/schema.js';
 import type { Logger } from '../log.js';
-import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
+import { configuredRedis, connectRedis, sibling, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import { CloseSteps } from '../shutdown.js';
 import type { AgentRun } from '../reports/schema.js';
@@ -72,7 +72,7 @@ export async function startAgent(config: Config, logger: Logger, options: AgentO
     if (!options.connection) await connection.close();
     throw err;
   }
-  const bull = redis.duplicate();
+  const bull = sibling(redis);
   const actionQueue = new Queue<unknown>(queues.actions(host), { connection: bull });
   const reports = new ReportWriter(redis, host);
   const system = options.collector ? undefined : new SystemCollector(host, policy.agent);

@@ -31,7 +31,7 @@ import { PickupDeadlines, startPickupWorker } from '../pipeline/pickup.js';
 import { reportHandlers } from '../pipeline/reports.js';
 import { startDecisionWorker } from '../pipeline/worker.js';
 import { RedisClock } from '../redis/clock.js';
-import { configuredRedis, connectRedis, type RedisConnection } from '../redis/connect.js';
+import { configuredRedis, connectRedis, sibling, type RedisConnection } from '../redis/connect.js';
 import { queues } from '../redis/keys.js';
 import { ReportConsumer } from '../reports/consumer.js';
 import { checkRole } from '../security/role.js';
@@ -80,8 +80,8 @@ export async function startBot(config: Config, logger: Logger, options: BotOptio
   // BullMQ loads its scripts onto the connection it is given, and ioredis then
   // copies them into every MULTI on it: queues get their own connections, and
   // ingest one of its own so that a 202 never waits behind the workers.
-  const bull = redis.duplicate();
-  const ingestConnection = redis.duplicate();
+  const bull = sibling(redis);
+  const ingestConnection = sibling(redis);
   const { signer, development } = signerFor(config);
   if (development)
     logger.warn(

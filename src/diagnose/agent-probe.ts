@@ -8,6 +8,7 @@ import { snapshotSchema } from '../core/snapshot/schema.js';
 import { keys, queues } from '../redis/keys.js';
 import { formatDuration } from '../core/policy/duration.js';
 import type { FreshProbe, ProbeAnswer } from './service.js';
+import { sibling } from '../redis/connect.js';
 
 const replySchema = z.object({ snapshot: snapshotSchema, at: z.number() });
 
@@ -44,7 +45,7 @@ export class AgentProbe implements FreshProbe {
       { jobId: id, removeOnComplete: true, removeOnFail: true },
     );
     // BLPOP holds its connection, so each wait gets one of its own.
-    const waiter = this.redis.duplicate();
+    const waiter = sibling(this.redis);
     try {
       const reply = await waiter.blpop(keys.diagnoseReply(host, id), Math.max(0.1, timeoutMs / 1000));
       const parsed = reply ? replySchema.safeParse(JSON.parse(reply[1])) : undefined;

@@ -22,6 +22,10 @@ function jobsOf(
   return jobs;
 }
 
+/** The breaker slots an AUTO_HEAL's jobs take. */
+const slotsOf = (decision: Decision, incidents: readonly OpenedIncident[]) =>
+  jobsOf(decision, incidents).map((j) => ({ key: j.key, action: j.action.id }));
+
 /**
  * Takes the breaker slots for an AUTO_HEAL before any job exists; the guard
  * that holds it when a breaker refuses. A batch retried after it was cut
@@ -33,9 +37,8 @@ export async function reserveAutoHeal(
   incidents: readonly OpenedIncident[],
   at: Date,
 ): Promise<Guard | undefined> {
-  const jobs = jobsOf(decision, incidents);
-  if (jobs.length === 0) return undefined;
-  const slots = jobs.map((j) => ({ key: j.key, action: j.action.id }));
+  const slots = slotsOf(decision, incidents);
+  if (slots.length === 0) return undefined;
   const reservation = await reserveSlots(deps.redis, deps.policy, decision.host, slots, at.getTime());
   return reservation.ok ? undefined : breakerGuard(reservation.hold);
 }
@@ -46,8 +49,7 @@ export async function releaseAutoHeal(
   decision: Decision,
   incidents: readonly OpenedIncident[],
 ): Promise<void> {
-  const jobs = jobsOf(decision, incidents).map((j) => ({ key: j.key, action: j.action.id }));
-  await cancelSlots(deps.redis, decision.host, jobs);
+  await cancelSlots(deps.redis, decision.host, slotsOf(decision, incidents));
 }
 
 /**

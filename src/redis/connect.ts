@@ -292,3 +292,14 @@ async function maxmemoryPolicy(redis: Redis): Promise<string | undefined> {
   const info = await redis.info('memory');
   return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
 }
+
+/**
+ * A second connection to the same Redis (BullMQ's, a blocking reader's). Its
+ * errors are the main connection's, which logs them: without a listener of
+ * its own, ioredis would print each one to stderr as unhandled.
+ */
+export function sibling(redis: Redis): Redis {
+  const copy = redis.duplicate();
+  copy.on('error', () => undefined);
+  return copy;
+}

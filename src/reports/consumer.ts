@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { HOST_PATTERN } from '../core/snapshot/schema.js';
 import type { Logger } from '../log.js';
+import { sibling } from '../redis/connect.js';
 import { keys } from '../redis/keys.js';
 import {
   actionReportSchema,
@@ -61,7 +62,7 @@ export class ReportConsumer {
     private readonly options: ConsumerOptions,
     private readonly logger: Logger,
   ) {
-    this.reader = redis.duplicate();
+    this.reader = sibling(redis);
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AgentProbe } from '../../diagnose/agent-probe.js';
 import { DIAGNOSE_TIMEOUT_MS, DiagnoseService } from '../../diagnose/service.js';
-import type { RedisConnection } from '../../redis/connect.js';
+import { sibling, type RedisConnection } from '../../redis/connect.js';
 import { EXIT_CANNOT_RUN } from '../errors.js';
 import { loadModelAndPolicy } from '../options.js';
 
@@ -21,7 +21,7 @@ export function registerDiagnose(program: Command, connect: () => Promise<RedisC
     .action(async (host: string) => {
       const { policy, classifier } = await loadModelAndPolicy({});
       const connection = await connect();
-      const bull = connection.redis.duplicate();
+      const bull = sibling(connection.redis);
       const now = () => new Date();
       const probe = new AgentProbe(connection.redis, bull, policy.agent.heartbeat_multiple, now);
       try {
