@@ -33,7 +33,7 @@ async function startBot(): Promise<string> {
 }
 
 describe('a bot killed in the middle of a batch', () => {
-  it('leaves it to another replica within seconds, and every snapshot is decided', async () => {
+  it('leaves it to another replica within seconds: every snapshot is decided, and each breach acted on once', async () => {
     const first = await startBot();
     const killed = running[0]!;
     // Breaching hosts: incidents, heals and escalations make the batch take long enough to be caught at work.
@@ -65,5 +65,33 @@ describe('a bot killed in the middle of a batch', () => {
     const { hosts: listed } = (await (await fetch(`${second}/v1/hosts`)).json()) as { hosts: { host: string }[] };
     expect(listed.map((h) => h.host).filter((h) => h.startsWith('takeover-'))).toHaveLength(hosts.length);
     await queue.close();
+
+    // Whatever the killed bot had opened, healed or asked: each host is healed or asked about exactly once,
+    // and its incident audited once, by whichever bot got there.
+    const byHost = async () => {
+      const counts = new Map<string, Record<string, number>>();
+      for (const [, fields] of await redis.client().xrange('healgate:audit', '-', '+')) {
+        const e = JSON.parse(fields[fields.indexOf('e') + 1]!) as { type: string; host?: string };
+        if (!e.host) continue;
+        const c = counts.get(e.host) ?? {};
+        c[e.type] = (c[e.type] ?? 0) + 1;
+        counts.set(e.host, c);
+      }
+      return counts;
+    };
+    const followedUp = (c: Record<string, number> | undefined) =>
+      (c?.['action.enqueued'] ?? 0) + (c?.['approval.requested'] ?? 0);
+    const audit = await eventually(
+      async () => {
+        const counts = await byHost();
+        return hosts.every((h) => followedUp(counts.get(h)) > 0) ? counts : undefined;
+      },
+      40_000,
+      'every host healed or asked about',
+    );
+    for (const host of hosts) {
+      expect({ host, followedUp: followedUp(audit.get(host)) }).toEqual({ host, followedUp: 1 });
+      expect({ host, opened: audit.get(host)?.['incident.opened'] }).toEqual({ host, opened: 1 });
+    }
   });
 });
