@@ -161,9 +161,10 @@ export function createMetrics() {
       labelNames: ['queue'] as const,
       registers,
     }),
-    auditBacklog: new Gauge({
-      name: 'healgate_audit_backlog_events',
-      help: 'Events whose audit entries are not appended yet (read and unacknowledged, or not read yet)',
+    eventsBacklog: new Gauge({
+      name: 'healgate_events_backlog',
+      help: 'Events a consumer of the event stream (audit, follow-up, notifier) has not finished: read and unacknowledged, or not read yet',
+      labelNames: ['group'] as const,
       registers,
     }),
     pendingApprovals: new Gauge({

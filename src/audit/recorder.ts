@@ -20,7 +20,7 @@ export interface RecorderOptions {
 }
 
 /** The recorder's consumer group on the event stream. */
-export const AUDIT_GROUP = 'audit';
+const AUDIT_GROUP = 'audit';
 /** Renewed in the background while an append runs; a dead holder's events are taken over this long after. */
 const LEASE_MS = 10_000;
 

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { isSilent } from '../agent/heartbeat.js';
 import type { Metrics } from '../metrics.js';
-import { AUDIT_GROUP } from '../audit/recorder.js';
 import { keys } from '../redis/keys.js';
 
 /** A scrape waits at most this long for Redis: Prometheus' own timeout is 10 s, an operator's curl less. */
@@ -23,7 +22,7 @@ interface Reading {
   readonly expiringSoon: number;
   readonly incidents: Map<string, number>;
   readonly agents: { alive: number; silent: number };
-  readonly auditBacklog: number;
+  readonly backlogs: ReadonlyMap<string, number>;
 }
 
 /**
@@ -67,7 +66,8 @@ export class RedisGauges {
     metrics.queueDepth.reset();
     metrics.queueDepth.set({ queue: 'ingest' }, r.ingest);
     for (const [host, depth] of Object.entries(r.actions)) metrics.queueDepth.set({ queue: `actions:${host}` }, depth);
-    metrics.auditBacklog.set(r.auditBacklog);
+    metrics.eventsBacklog.reset();
+    for (const [group, n] of r.backlogs) metrics.eventsBacklog.set({ group }, n);
     metrics.pendingApprovals.set(r.pending);
     metrics.approvalsExpiringSoon.set(r.expiringSoon);
     metrics.openIncidents.reset();
@@ -79,10 +79,10 @@ export class RedisGauges {
   private async read(): Promise<Reading> {
     const { redis, heartbeatMultiple } = this.sources;
     const now = this.sources.now().getTime();
-    const [ingest, actions, auditBacklog, hosts, agentHosts, counts] = await Promise.all([
+    const [ingest, actions, backlogs, hosts, agentHosts, counts] = await Promise.all([
       this.sources.ingestDepth(),
       this.sources.actionDepths(),
-      auditBacklogOf(redis),
+      eventBacklogs(redis),
       redis.zrange(keys.hosts, 0, -1),
       redis.zrange(keys.agents, 0, -1),
       redis
@@ -112,18 +112,19 @@ export class RedisGauges {
       expiringSoon: expiringSoon ?? 0,
       incidents,
       agents,
-      auditBacklog,
+      backlogs,
     };
   }
 }
 
-/** The audit recorder's group on the event stream: what it holds unacknowledged plus what it has not read. */
-async function auditBacklogOf(redis: Redis): Promise<number> {
+/** Each consumer group on the event stream: what it holds unacknowledged plus what it has not read. */
+async function eventBacklogs(redis: Redis): Promise<Map<string, number>> {
   const groups = (await redis.xinfo('GROUPS', keys.events).catch(() => [])) as (string | number | null)[][];
+  const backlogs = new Map<string, number>();
   for (const fields of groups) {
     const info = new Map<string, string | number | null>();
     for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1] ?? null);
-    if (info.get('name') === AUDIT_GROUP) return Number(info.get('pending') ?? 0) + Number(info.get('lag') ?? 0);
+    backlogs.set(String(info.get('name')), Number(info.get('pending') ?? 0) + Number(info.get('lag') ?? 0));
   }
-  return 0;
+  return backlogs;
 }

@@ -17,7 +17,7 @@ export interface FollowUpOptions {
 }
 
 /** The follow-up's consumer group on the event stream. */
-export const FOLLOW_UP_GROUP = 'follow-up';
+const FOLLOW_UP_GROUP = 'follow-up';
 /** A dead holder's events are taken over this long after; a failed one is tried again as long after. */
 const LEASE_MS = 10_000;
 /** Events followed up at once: a storm's hundreds of hosts go out in a few round trips' time. */

@@ -31,7 +31,7 @@ interface Rules {
 
 describe('monitoring/', () => {
   it('alerting rules pass promtool check rules and their unit tests', async () => {
-    expect((await promtool('check', 'rules', 'healgate.rules.yml')).stdout).toContain('SUCCESS: 9 rules found');
+    expect((await promtool('check', 'rules', 'healgate.rules.yml')).stdout).toContain('SUCCESS: 10 rules found');
     expect((await promtool('test', 'rules', 'healgate.rules.test.yml')).stdout).toContain('SUCCESS');
   });
 
