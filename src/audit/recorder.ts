@@ -80,17 +80,30 @@ export class AuditRecorder extends LeasedConsumer {
   }
 
   private async record(batch: readonly Entry[]): Promise<void> {
+    let refused = 0;
     const items = batch.flatMap(([id, fields]) => {
       const event = eventOf(fields);
       if (!event) return [];
-      return auditEntriesOf(event, new Date(Number(id.split('-')[0]))).map((p, index) => ({
-        ...p,
-        mark: { eventId: id, index },
-      }));
+      try {
+        return auditEntriesOf(event, new Date(Number(id.split('-')[0]))).map((p, index) => ({
+          ...p,
+          mark: { eventId: id, index },
+        }));
+      } catch (err) {
+        // An event not of this version's shape (a bot of another version wrote it) would block the audit for ever.
+        refused++;
+        this.logger.error(
+          { err, event: id, type: event.type },
+          'an event could not be audited: not in the shape expected',
+        );
+        return [];
+      }
     });
-    if (items.length === 0) return;
+    if (items.length === 0) {
+      countAuditEntries('refused', refused);
+      return;
+    }
     const results = await this.audit.record(items);
-    let refused = 0;
     results.forEach((result, i) => {
       if (!(result instanceof AuditInputError)) return;
       refused++;
@@ -101,6 +114,6 @@ export class AuditRecorder extends LeasedConsumer {
       );
     });
     countAuditEntries('refused', refused);
-    countAuditEntries('recorded', results.length - refused);
+    countAuditEntries('recorded', results.filter((r) => !(r instanceof AuditInputError)).length);
   }
 }

@@ -78,6 +78,22 @@ describe('an audit that refuses appends', () => {
   });
 });
 
+describe('an event the audit cannot read', () => {
+  it('is passed over, and the events after it are recorded', async () => {
+    // As a bot of an older version would write it: a notice without the jobs it started.
+    const redis = t.redis.client();
+    const notice = { type: 'incident.opened', host: 'odd-1', incident_ids: ['inc-odd'], actions: ['disk_cleanup'] };
+    await redis.xadd(keys.events, '*', 'type', notice.type, 'event', JSON.stringify(notice));
+    await t.bot.request('/v1/metrics', { body: snapshot({ host: 'odd-2', disk_usage: 96 }) });
+    const types = await eventually(async () => {
+      const seen = await auditTypes('odd-2');
+      return seen.length >= 3 ? seen : undefined;
+    }, 15_000);
+    expect(types).toEqual(['action.enqueued', 'decision', 'incident.opened']);
+    expect(await auditTypes('odd-1')).toEqual([]);
+  });
+});
+
 describe('a batch cut short after it opened an incident', () => {
   it('retried after it healed and resolved an incident: the retry does not open it again', async () => {
     // A string where the decision counters live: the batch fails at its very end, after everything else.
