@@ -17,8 +17,13 @@ const PIPELINE_SLICE = 250;
 /** Each conflict means another writer got in, so this only trips on a broken server or script. */
 const MAX_ROUNDS_WITHOUT_PROGRESS = 1000;
 
-/** How long an event's marks are kept: far longer than an event can wait in the stream to be recorded. */
-const RECORDED_TTL_S = 30 * 86_400;
+/**
+ * How long an event's marks are kept. An event is read again only while it
+ * is unacknowledged: seconds after a crash, or once Redis is back when it
+ * went away between the append and the acknowledgement. A day covers that
+ * with room to spare, and keeps the marks to about a day's events.
+ */
+const RECORDED_TTL_S = 86_400;
 
 /** An entry validated and encoded, ready to be chained onto any head. */
 export interface PreparedEntry {
