@@ -10,6 +10,7 @@ import type { GroupView } from '../../src/groups/types.js';
 import { agentSilentNotice, breakerNotice, incidentNotice, resolvedReply } from '../../src/chat/view/incident.js';
 import { beforeOf, outcomeOf, resultReply, withdrawnReply } from '../../src/chat/view/result.js';
 import type { Policy } from '../../src/core/policy/policy.js';
+import { writtenMs } from '../../src/redis/leased-reader.js';
 
 /**
  * What the page needs beyond the document to draw a live approval card:
@@ -88,7 +89,7 @@ export function groupItem(id: string, group: GroupView, now: Date, dryRun: boole
 
 /** The stream id's milliseconds as a time. */
 function streamTime(id: string): string {
-  return new Date(Number(id.split('-')[0])).toISOString();
+  return new Date(writtenMs(id)).toISOString();
 }
 
 /** -1, 0, 1 as `a` is before, equal to, after `b` (ids are `ms-seq`). */

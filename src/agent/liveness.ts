@@ -1,12 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { HealgateEvent } from '../events/types.js';
+import { AGENT_SIGNAL, type HealgateEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { openIncident, resolveIncident } from '../pipeline/incidents.js';
 import { keys } from '../redis/keys.js';
 import { isSilent, type AgentBeat } from './heartbeat.js';
-
-/** The incident "signal" of a silent agent: beside the five, never seen by the model or the decision table. */
-export const AGENT_SIGNAL = 'agent_heartbeat';
 
 export interface LivenessDeps {
   readonly redis: Redis;

@@ -1,10 +1,6 @@
 import { principalId } from '../core/policy/approvers.js';
-import type { HealgateEvent } from '../events/types.js';
-import type { AuditEntryInput } from './schema.js';
-
-/** The signal an agent's silence opens an incident on (src/agent/liveness.ts). */
-const AGENT_SIGNAL = 'agent_heartbeat';
-const NOTES_MAX = 4000;
+import { AGENT_SIGNAL, type HealgateEvent } from '../events/types.js';
+import { AUDIT_NOTES_MAX, type AuditEntryInput } from './schema.js';
 
 export interface ProjectedEntry {
   readonly entry: AuditEntryInput;
@@ -120,7 +116,7 @@ export function auditEntriesOf(event: HealgateEvent, writtenAt: Date): Projected
           ...(event.approval_id ? { approval_id: event.approval_id } : {}),
           ...(event.incident_ids[0] ? { incident_id: event.incident_ids[0] } : {}),
           duration_ms: event.duration_ms,
-          notes: event.detail.slice(0, NOTES_MAX),
+          notes: event.detail.slice(0, AUDIT_NOTES_MAX),
           data: {
             job_id: event.job_id,
             dry_run: event.dry_run,
@@ -152,7 +148,7 @@ export function auditEntriesOf(event: HealgateEvent, writtenAt: Date): Projected
           host: event.host,
           ...(event.actions.length > 0 ? { action: event.actions.join(', ').slice(0, 200) } : {}),
           ...(event.approval_id ? { approval_id: event.approval_id } : {}),
-          notes: `Not run: ${event.reason}.`.slice(0, NOTES_MAX),
+          notes: `Not run: ${event.reason}.`.slice(0, AUDIT_NOTES_MAX),
           data: { job_id: event.job_id, claimed_host: event.claimed_host },
         }),
       ];

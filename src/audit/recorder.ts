@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { countAuditEntries } from '../metrics.js';
 import { keys } from '../redis/keys.js';
 import { LeasedConsumer } from '../redis/leased-consumer.js';
-import type { Entry } from '../redis/leased-reader.js';
+import { writtenMs, type Entry } from '../redis/leased-reader.js';
 import type { AuditLog } from './audit-log.js';
 import { AuditInputError } from './errors.js';
 import { auditEntriesOf } from './projection.js';
@@ -80,18 +80,16 @@ export class AuditRecorder extends LeasedConsumer {
   }
 
   private async record(batch: readonly Entry[]): Promise<void> {
-    let refused = 0;
+    let unreadable = 0;
     const items = batch.flatMap(([id, fields]) => {
       const event = eventOf(fields);
       if (!event) return [];
       try {
-        return auditEntriesOf(event, new Date(Number(id.split('-')[0]))).map((p, index) => ({
-          ...p,
-          mark: { eventId: id, index },
-        }));
+        const at = new Date(writtenMs(id));
+        return auditEntriesOf(event, at).map((p, index) => ({ ...p, mark: { eventId: id, index } }));
       } catch (err) {
         // An event not of this version's shape (a bot of another version wrote it) would block the audit for ever.
-        refused++;
+        unreadable++;
         this.logger.error(
           { err, event: id, type: event.type },
           'an event could not be audited: not in the shape expected',
@@ -99,21 +97,17 @@ export class AuditRecorder extends LeasedConsumer {
         return [];
       }
     });
-    if (items.length === 0) {
-      countAuditEntries('refused', refused);
-      return;
-    }
-    const results = await this.audit.record(items);
-    results.forEach((result, i) => {
-      if (!(result instanceof AuditInputError)) return;
-      refused++;
-      const { entry, mark } = items[i]!;
+    // Nothing to append is no round trip (the appender reads the head and loads its script first).
+    const results = items.length > 0 ? await this.audit.record(items) : [];
+    const refused = results.filter((r) => r instanceof AuditInputError);
+    for (const err of refused) {
+      const { entry, mark } = items[results.indexOf(err)]!;
       this.logger.error(
-        { err: result, event: mark.eventId, type: entry.type, host: entry.host },
+        { err, event: mark.eventId, type: entry.type, host: entry.host },
         'an audit entry was refused and is missing from the chain',
       );
-    });
-    countAuditEntries('refused', refused);
-    countAuditEntries('recorded', results.filter((r) => !(r instanceof AuditInputError)).length);
+    }
+    countAuditEntries('refused', unreadable + refused.length);
+    countAuditEntries('recorded', results.length - refused.length);
   }
 }

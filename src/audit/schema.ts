@@ -27,6 +27,9 @@ export type AuditType = z.infer<typeof auditTypeSchema>;
 
 export const TRIGGERS = ['auto_heal', 'approval'] as const;
 
+/** The longest `notes` an entry takes. */
+export const AUDIT_NOTES_MAX = 4000;
+
 /** Keeps rollup sums far inside exact integer range whatever a caller passes. */
 const MAX_DURATION_MS = 365 * 86_400_000;
 
@@ -45,7 +48,7 @@ export const auditEntryInputSchema = z.strictObject({
   host: hostSchema.optional(),
   actor: text(200).optional(),
   platform: text(64).optional(),
-  notes: text(4000).optional(),
+  notes: text(AUDIT_NOTES_MAX).optional(),
   decision: z.enum(CLASSES, { error: `expected one of ${CLASSES.join(', ')}` }).optional(),
   model: text(200).optional(),
   policy: text(200).optional(),

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { countNotification } from '../metrics.js';
 import { keys } from '../redis/keys.js';
 import { LeasedConsumer } from '../redis/leased-consumer.js';
-import type { Entry } from '../redis/leased-reader.js';
+import { writtenMs, type Entry } from '../redis/leased-reader.js';
 import type { ChatAdapter, Notification, StoredNotification } from './port.js';
 
 export interface DeliveryOptions {
@@ -63,7 +63,7 @@ export class AdapterDelivery extends LeasedConsumer {
       await this.reader.ack([id]);
       return true;
     }
-    const deadline = deadlineOf(stored, Number(id.split('-')[0]), this.options.patienceMs);
+    const deadline = deadlineOf(stored, writtenMs(id), this.options.patienceMs);
     let wait = this.options.retryMs.first;
     for (let attempt = 1; ; attempt++) {
       if (!this.running || !this.reader.held) return false;

@@ -5,7 +5,7 @@ import { isChatEvent, type ChatEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { keys } from '../redis/keys.js';
 import { LeasedConsumer } from '../redis/leased-consumer.js';
-import type { Entry } from '../redis/leased-reader.js';
+import { writtenMs, type Entry } from '../redis/leased-reader.js';
 import { DIGESTIBLE, type DigestibleType, type StoredNotification } from './port.js';
 
 export interface NotifierOptions {
@@ -116,7 +116,7 @@ export class Notifier extends LeasedConsumer {
     const sizes = new Map<string, number>();
     const groupOf = new Map<string, string>();
     for (const [id, event] of batch) {
-      const touched = await this.groups.apply(event, id, streamMs(id));
+      const touched = await this.groups.apply(event, id, writtenMs(id));
       if (!touched) continue;
       sizes.set(touched.id, Math.max(sizes.get(touched.id) ?? 0, touched.size));
       groupOf.set(id, touched.id);
@@ -157,11 +157,6 @@ function absorbed(e: ChatEvent): boolean {
     default:
       return false;
   }
-}
-
-/** The milliseconds of a stream id (`ms-seq`): when the event was written. */
-function streamMs(id: string): number {
-  return Number(id.split('-')[0]);
 }
 
 /** The events chat shows; the audit-only ones are the audit recorder's alone. */

@@ -25,6 +25,9 @@ export interface VerifyResult {
   readonly recovered: boolean;
 }
 
+/** The incident "signal" of a silent agent (`agent.silent`): beside the five, never seen by the model or the decision table. */
+export const AGENT_SIGNAL = 'agent_heartbeat';
+
 /** An auto-heal's action job, as its notice names it for the audit. */
 export interface StartedJob {
   readonly key: string;
@@ -112,7 +115,7 @@ export type HealgateEvent =
 export type ActionResultEvent = Extract<HealgateEvent, { type: 'action.result' }>;
 
 /** Events for the audit alone: chat shows nothing for them. */
-export const AUDIT_ONLY = ['decision.recorded', 'action.refused'] as const;
+const AUDIT_ONLY = ['decision.recorded', 'action.refused'] as const;
 export type ChatEvent = Exclude<HealgateEvent, { type: (typeof AUDIT_ONLY)[number] }>;
 
 export function isChatEvent(e: HealgateEvent): e is ChatEvent {

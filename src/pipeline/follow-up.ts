@@ -4,7 +4,7 @@ import { eventOf } from '../events/log.js';
 import type { HealgateEvent } from '../events/types.js';
 import { keys } from '../redis/keys.js';
 import { LeasedConsumer } from '../redis/leased-consumer.js';
-import type { Entry } from '../redis/leased-reader.js';
+import { writtenMs, type Entry } from '../redis/leased-reader.js';
 import { autoHeal } from './auto-heal.js';
 import type { PipelineDeps } from './deps.js';
 import { escalate } from './escalate.js';
@@ -82,12 +82,12 @@ export class FollowUp extends LeasedConsumer {
 
   private async followUp([id, fields]: Entry): Promise<void> {
     const event = eventOf(fields);
-    if (event?.type === 'decision.recorded') await actOn(this.deps, event, new Date(Number(id.split('-')[0])));
+    if (event?.type === 'decision.recorded') await actOn(this.deps, event, new Date(writtenMs(id)));
   }
 }
 
 /** A decision's new incidents: healed, or asked of a human. */
-export async function actOn(deps: PipelineDeps, event: DecisionRecorded, at: Date): Promise<void> {
+async function actOn(deps: PipelineDeps, event: DecisionRecorded, at: Date): Promise<void> {
   const incidents = event.incidents.map((i) => ({ id: i.id, signal: i.signal, isNew: i.opened }));
   if (!incidents.some((i) => i.isNew)) return;
   const { decision } = event;

@@ -4,6 +4,11 @@ import { Lease } from './lease.js';
 
 export type Entry = [id: string, fields: string[]];
 
+/** When a stream entry was written: the milliseconds of its id (`ms-seq`). */
+export function writtenMs(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
 export interface LeasedReaderOptions {
   readonly stream: string;
   readonly group: string;
